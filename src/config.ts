@@ -1,0 +1,111 @@
+// Every environment variable the bot reads, validated once, with sentences a person can act on.
+import { z } from 'zod';
+
+const SNOWFLAKE = /^\d{17,20}$/;
+
+const HELP: Record<string, string> = {
+  DISCORD_TOKEN:
+    'Create a bot at Discord Developer Portal → Applications → your app → Bot → Reset Token, then put it in .env as DISCORD_TOKEN=…',
+  DISCORD_APPLICATION_ID:
+    'Copy it from Discord Developer Portal → Applications → your app → General Information → Application ID, then put it in .env as DISCORD_APPLICATION_ID=…',
+  DISCORD_DEV_GUILD_ID:
+    'Right-click your test server in Discord (with Developer Mode on in User Settings → Advanced) → Copy Server ID; or leave it empty to register commands globally.',
+  DISCORD_API_URL: 'Use the REST base without the version, e.g. https://discord.com/api, or leave it empty.',
+  DATABASE_PATH: 'A file path such as ./data/open-model-hub.sqlite, or leave it empty for that default.',
+  GITHUB_TOKEN:
+    'Create one at GitHub → Settings → Developer settings → Personal access tokens (public repository read access; Issues write for filing ideas).',
+  GITHUB_API_URL: 'Use https://api.github.com, or your GitHub Enterprise base such as https://ghe.example.com/api/v3.',
+  HF_TOKEN: 'Create one at huggingface.co → Settings → Access Tokens (a fine-grained token with "Make calls to Inference Providers").',
+  HF_ENDPOINT: 'Use https://huggingface.co or a mirror of the Hub, or leave it empty.',
+  INFERENCE_ENDPOINT_URL:
+    'The base URL of an OpenAI-compatible server (TGI, vLLM, llama.cpp, Ollama), e.g. http://localhost:8000/v1, or leave it empty to use Hugging Face Inference Providers.',
+  HTTP_PORT: 'A port number from 0 to 65535 (0 picks a free one), or leave it empty for 8080.',
+  LOG_LEVEL: 'One of fatal, error, warn, info, debug, trace, silent.',
+};
+
+const optionalText = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+
+const url = (fallback?: string) =>
+  optionalText
+    .refine((v) => v === undefined || URL.canParse(v), 'is not a valid URL')
+    .refine((v) => v === undefined || /^https?:$/.test(new URL(v).protocol), 'must start with http:// or https://')
+    .transform((v) => (v ?? fallback)?.replace(/\/+$/, ''));
+
+const schema = z.object({
+  DISCORD_TOKEN: optionalText.refine((v) => v !== undefined, 'is not set'),
+  DISCORD_APPLICATION_ID: optionalText
+    .refine((v) => v !== undefined, 'is not set')
+    .refine((v) => v === undefined || SNOWFLAKE.test(v), 'must be a Discord id (17 to 20 digits)'),
+  DISCORD_DEV_GUILD_ID: optionalText.refine(
+    (v) => v === undefined || SNOWFLAKE.test(v),
+    'must be a Discord server id (17 to 20 digits)',
+  ),
+  DISCORD_API_URL: url('https://discord.com/api'),
+  DATABASE_PATH: optionalText.transform((v) => v ?? './data/open-model-hub.sqlite'),
+  GITHUB_TOKEN: optionalText,
+  GITHUB_API_URL: url('https://api.github.com'),
+  HF_TOKEN: optionalText,
+  HF_ENDPOINT: url('https://huggingface.co'),
+  INFERENCE_ENDPOINT_URL: url(),
+  HTTP_PORT: optionalText
+    .refine((v) => v === undefined || (/^\d+$/.test(v) && Number(v) <= 65535), 'must be a port number from 0 to 65535')
+    .transform((v) => (v === undefined ? 8080 : Number(v))),
+  LOG_LEVEL: optionalText
+    .refine(
+      (v) => v === undefined || ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(v),
+      'is not a log level',
+    )
+    .transform((v) => (v ?? 'info') as 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'),
+});
+
+export interface Config {
+  discordToken: string;
+  discordApplicationId: string;
+  discordDevGuildId: string | undefined;
+  discordApiUrl: string;
+  databasePath: string;
+  githubToken: string | undefined;
+  githubApiUrl: string;
+  hfToken: string | undefined;
+  hfEndpoint: string;
+  inferenceEndpointUrl: string | undefined;
+  httpPort: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+/** A configuration problem: its message is meant for the operator, without a stack trace. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Reads and validates the environment once; only main.ts and scripts call this. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0]);
+      const help = HELP[name] ? ` ${HELP[name]}` : '';
+      return `${name} ${issue.message}.${help}`;
+    });
+    throw new ConfigError(lines.join('\n'));
+  }
+  const v = parsed.data;
+  return Object.freeze({
+    discordToken: v.DISCORD_TOKEN!,
+    discordApplicationId: v.DISCORD_APPLICATION_ID!,
+    discordDevGuildId: v.DISCORD_DEV_GUILD_ID,
+    discordApiUrl: v.DISCORD_API_URL!,
+    databasePath: v.DATABASE_PATH,
+    githubToken: v.GITHUB_TOKEN,
+    githubApiUrl: v.GITHUB_API_URL!,
+    hfToken: v.HF_TOKEN,
+    hfEndpoint: v.HF_ENDPOINT!,
+    inferenceEndpointUrl: v.INFERENCE_ENDPOINT_URL,
+    httpPort: v.HTTP_PORT,
+    logLevel: v.LOG_LEVEL,
+  });
+}
