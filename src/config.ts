@@ -14,8 +14,10 @@ const HELP: Record<string, string> = {
   DATABASE_PATH: 'A file path such as ./data/open-model-hub.sqlite, or leave it empty for that default.',
   GITHUB_TOKEN:
     'Create one at GitHub → Settings → Developer settings → Personal access tokens (public repository read access; Issues write for filing ideas).',
-  GITHUB_API_URL: 'Use https://api.github.com, or your GitHub Enterprise base such as https://ghe.example.com/api/v3.',
-  HF_TOKEN: 'Create one at huggingface.co → Settings → Access Tokens (a fine-grained token with "Make calls to Inference Providers").',
+  GITHUB_API_URL:
+    'Use https://api.github.com, or your GitHub Enterprise base such as https://ghe.example.com/api/v3.',
+  HF_TOKEN:
+    'Create one at huggingface.co → Settings → Access Tokens (a fine-grained token with "Make calls to Inference Providers").',
   HF_ENDPOINT: 'Use https://huggingface.co or a mirror of the Hub, or leave it empty.',
   INFERENCE_ENDPOINT_URL:
     'The base URL of an OpenAI-compatible server (TGI, vLLM, llama.cpp, Ollama), e.g. http://localhost:8000/v1, or leave it empty to use Hugging Face Inference Providers.',
@@ -32,7 +34,10 @@ const optionalText = z
 const url = (fallback?: string) =>
   optionalText
     .refine((v) => v === undefined || URL.canParse(v), 'is not a valid URL')
-    .refine((v) => v === undefined || /^https?:$/.test(new URL(v).protocol), 'must start with http:// or https://')
+    .refine(
+      (v) => v === undefined || /^https?:$/.test(new URL(v).protocol),
+      'must start with http:// or https://',
+    )
     .transform((v) => (v ?? fallback)?.replace(/\/+$/, ''));
 
 const schema = z.object({
@@ -52,7 +57,10 @@ const schema = z.object({
   HF_ENDPOINT: url('https://huggingface.co'),
   INFERENCE_ENDPOINT_URL: url(),
   HTTP_PORT: optionalText
-    .refine((v) => v === undefined || (/^\d+$/.test(v) && Number(v) <= 65535), 'must be a port number from 0 to 65535')
+    .refine(
+      (v) => v === undefined || (/^\d+$/.test(v) && Number(v) <= 65535),
+      'must be a port number from 0 to 65535',
+    )
     .transform((v) => (v === undefined ? 8080 : Number(v))),
   LOG_LEVEL: optionalText
     .refine(

@@ -1,0 +1,194 @@
+// /hub — status, help and per-server configuration.
+import {
+  type AutocompleteInteraction,
+  ChannelType,
+  type ChatInputCommandInteraction,
+  EmbedBuilder,
+  InteractionContextType,
+  SlashCommandBuilder,
+} from 'discord.js';
+import type { GuildSettings, GuildSettingsPatch } from '../src/db/guild-settings.ts';
+import { schemaVersion } from '../src/db/migrate.ts';
+import { formatDuration, truncate } from '../src/discord/format.ts';
+import { helpLines } from '../src/discord/help.ts';
+import { isCurator, requireCurator } from '../src/discord/permissions.ts';
+import { respond } from '../src/discord/reply.ts';
+import { UserError } from '../src/errors.ts';
+import type { Hub } from '../src/hub.ts';
+import { timeZoneNames, validateRepo, validateTimeZone } from '../src/settings/validate.ts';
+
+const CLEARABLE = {
+  curator_role: 'curatorRoleId',
+  ideas_channel: 'ideasChannelId',
+  digest_channel: 'digestChannelId',
+  default_repo: 'defaultRepo',
+} as const satisfies Record<string, keyof GuildSettingsPatch>;
+
+export const data = new SlashCommandBuilder()
+  .setName('hub')
+  .setDescription('Open Model Hub: status, help and server settings')
+  .setContexts(InteractionContextType.Guild)
+  .addSubcommand((s) =>
+    s.setName('status').setDescription('Version, uptime, database and connected services'),
+  )
+  .addSubcommand((s) => s.setName('help').setDescription('Every command, with what it does'))
+  .addSubcommand((s) =>
+    s
+      .setName('config')
+      .setDescription('Show this server’s settings; curators can change them')
+      .addRoleOption((o) =>
+        o.setName('curator_role').setDescription('Role whose members may triage ideas and manage the hub'),
+      )
+      .addChannelOption((o) =>
+        o
+          .setName('ideas_channel')
+          .setDescription('Where new ideas are posted (a text or forum channel)')
+          .addChannelTypes(ChannelType.GuildText, ChannelType.GuildForum, ChannelType.GuildAnnouncement),
+      )
+      .addChannelOption((o) =>
+        o
+          .setName('digest_channel')
+          .setDescription('Where the weekly digest is posted')
+          .addChannelTypes(ChannelType.GuildText, ChannelType.GuildAnnouncement),
+      )
+      .addStringOption((o) =>
+        o
+          .setName('timezone')
+          .setDescription('IANA time zone, e.g. Europe/Paris')
+          .setMaxLength(64)
+          .setAutocomplete(true),
+      )
+      .addStringOption((o) =>
+        o
+          .setName('default_repo')
+          .setDescription('GitHub repository ideas are filed to, as owner/name')
+          .setMaxLength(140),
+      )
+      .addStringOption((o) =>
+        o
+          .setName('clear')
+          .setDescription('Remove one setting')
+          .addChoices(...Object.keys(CLEARABLE).map((k) => ({ name: k, value: k }))),
+      ),
+  );
+
+export const defer = { status: 'private' } as const;
+
+export async function execute(interaction: ChatInputCommandInteraction, hub: Hub): Promise<void> {
+  const sub = interaction.options.getSubcommand();
+  if (sub === 'status') return showStatus(interaction, hub);
+  if (sub === 'help') return showHelp(interaction, hub);
+  if (sub === 'config') return configure(interaction, hub);
+}
+
+export async function autocomplete(interaction: AutocompleteInteraction): Promise<void> {
+  const typed = interaction.options.getFocused().toLowerCase();
+  const matches = timeZoneNames()
+    .filter((z) => z.toLowerCase().includes(typed))
+    .slice(0, 25)
+    .map((z) => ({ name: z, value: z }));
+  await interaction.respond(matches);
+}
+
+async function showStatus(interaction: ChatInputCommandInteraction, hub: Hub): Promise<void> {
+  const ping = hub.gateway.ping();
+  const lines = [
+    { name: 'Version', value: hub.version },
+    { name: 'Uptime', value: formatDuration(hub.clock.now().getTime() - hub.startedAt.getTime()) },
+    { name: 'Database schema', value: `version ${schemaVersion(hub.db)}` },
+    {
+      name: 'Discord gateway',
+      value: ping === null || ping < 0 ? 'connected (no heartbeat yet)' : `${ping} ms`,
+    },
+    ...(await hub.status.collect(interaction.guildId)),
+  ];
+  const embed = new EmbedBuilder()
+    .setTitle('Open Model Hub status')
+    .setColor(0x2b6cb0)
+    .addFields(
+      lines
+        .slice(0, 25)
+        .map((l) => ({ name: truncate(l.name, 256), value: truncate(l.value || '—', 1024), inline: true })),
+    );
+  await respond(interaction, { embeds: [embed] });
+}
+
+async function showHelp(interaction: ChatInputCommandInteraction, hub: Hub): Promise<void> {
+  const lines = helpLines(hub.commands.map((c) => c.data)).map((l) => `**${l.usage}**\n${l.description}`);
+  const embed = new EmbedBuilder()
+    .setTitle('Open Model Hub commands')
+    .setColor(0x2b6cb0)
+    .setDescription(truncate(lines.join('\n\n'), 4096))
+    .setFooter({ text: 'Options in [brackets] are optional.' });
+  await respond(interaction, { embeds: [embed], private: true });
+}
+
+async function configure(interaction: ChatInputCommandInteraction, hub: Hub): Promise<void> {
+  const guildId = interaction.guildId!;
+  const current = hub.settings.get(guildId);
+  const patch: GuildSettingsPatch = {};
+  const role = interaction.options.getRole('curator_role');
+  const ideas = interaction.options.getChannel('ideas_channel');
+  const digest = interaction.options.getChannel('digest_channel');
+  const zone = interaction.options.getString('timezone');
+  const repo = interaction.options.getString('default_repo');
+  const clear = interaction.options.getString('clear') as keyof typeof CLEARABLE | null;
+
+  if (role)
+    patch.curatorRoleId = role.id === guildId ? throwUser('@everyone cannot be the curator role.') : role.id;
+  if (ideas) patch.ideasChannelId = ideas.id;
+  if (digest) patch.digestChannelId = digest.id;
+  if (zone !== null) patch.timeZone = validateTimeZone(zone);
+  if (repo !== null) patch.defaultRepo = validateRepo(repo);
+  if (clear) {
+    const key = CLEARABLE[clear];
+    if (key in patch) throw new UserError(`You both set and cleared ${clear}; choose one.`);
+    patch[key] = null;
+  }
+
+  if (Object.keys(patch).length === 0) {
+    await respond(interaction, {
+      embeds: [settingsEmbed(current, isCurator(interaction, current))],
+      private: true,
+    });
+    return;
+  }
+  requireCurator(interaction, current, 'change server settings');
+  const updated = hub.settings.update(guildId, patch, interaction.user.id);
+  hub.log.info(
+    { guildId, userId: interaction.user.id, changed: Object.keys(patch) },
+    'Server settings changed',
+  );
+  await respond(interaction, {
+    content: `Saved: ${Object.keys(patch).join(', ')}.`,
+    embeds: [settingsEmbed(updated, true)],
+    private: true,
+  });
+}
+
+function throwUser(message: string): never {
+  throw new UserError(message);
+}
+
+function settingsEmbed(s: GuildSettings, curator: boolean) {
+  const show = (v: string | null, render: (x: string) => string) => (v ? render(v) : 'not set');
+  return new EmbedBuilder()
+    .setTitle('Server settings')
+    .setColor(0x2b6cb0)
+    .addFields(
+      { name: 'Curator role', value: show(s.curatorRoleId, (id) => `<@&${id}>`), inline: true },
+      { name: 'Ideas channel', value: show(s.ideasChannelId, (id) => `<#${id}>`), inline: true },
+      { name: 'Digest channel', value: show(s.digestChannelId, (id) => `<#${id}>`), inline: true },
+      { name: 'Time zone', value: s.timeZone, inline: true },
+      {
+        name: 'Default repository',
+        value: show(s.defaultRepo, (r) => `[${r}](https://github.com/${r})`),
+        inline: true,
+      },
+    )
+    .setFooter({
+      text: curator
+        ? 'Change a setting with /hub config <option>; remove one with clear.'
+        : 'Curators (Manage Server or the curator role) can change these.',
+    });
+}

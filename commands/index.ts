@@ -1,0 +1,5 @@
+// The one list of commands: the router and `npm run register` both read it.
+import type { Command } from '../src/discord/command.ts';
+import * as hub from './hub.ts';
+
+export const commands: readonly Command[] = [hub];

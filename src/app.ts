@@ -1,0 +1,131 @@
+// Composition root: config → database → services → Discord client, scheduler, HTTP server.
+import { Events } from 'discord.js';
+import { commands as allCommands } from '../commands/index.ts';
+import { type Clock, systemClock } from './clock.ts';
+import type { Config } from './config.ts';
+import { GuildSettingsStore } from './db/guild-settings.ts';
+import { migrate } from './db/migrate.ts';
+import { openDatabase } from './db/open.ts';
+import { createDiscordClient } from './discord/client.ts';
+import type { Command } from './discord/command.ts';
+import { createPoster } from './discord/post.ts';
+import { InteractionRouter } from './discord/router.ts';
+import { HttpServer } from './http/server.ts';
+import type { Hub, HubCore } from './hub.ts';
+import { createLogger, type Logger, type LogOptions } from './log.ts';
+import { Metrics } from './metrics.ts';
+import { Scheduler } from './scheduler.ts';
+import { StatusRegistry } from './status.ts';
+import { VERSION } from './version.ts';
+
+export interface AppOptions {
+  clock?: Clock;
+  logger?: Logger;
+  logDestination?: LogOptions['destination'];
+  /** Replaces the command list (tests add commands that throw or wait). */
+  commands?: readonly Command[];
+  /** Skip the scheduled jobs (tests drive services directly). */
+  schedule?: boolean;
+  /** How long shutdown waits for in-flight interactions, in ms. */
+  drainTimeoutMs?: number;
+}
+
+export interface App {
+  hub: Hub;
+  router: InteractionRouter;
+  httpPort: number;
+  /** Stops accepting work, lets in-flight interactions finish (bounded), closes everything. */
+  shutdown(reason?: string): Promise<void>;
+}
+
+export async function startApp(config: Readonly<Config>, options: AppOptions = {}): Promise<App> {
+  const clock = options.clock ?? systemClock;
+  const log =
+    options.logger ??
+    createLogger({
+      level: config.logLevel,
+      secrets: [config.discordToken, config.githubToken, config.hfToken],
+      ...(options.logDestination ? { destination: options.logDestination } : {}),
+    });
+
+  const db = openDatabase(config.databasePath);
+  const migration = migrate(db, undefined, () => clock.now());
+  if (migration.applied.length > 0)
+    log.info({ applied: migration.applied }, `Database migrated to version ${migration.version}`);
+
+  const commands = options.commands ?? allCommands;
+  const needsMessages = commands.some((c) => c.message);
+  const client = createDiscordClient({ apiUrl: config.discordApiUrl, messageContent: needsMessages });
+  client.rest.setToken(config.discordToken);
+  const metrics = new Metrics({ defaultMetrics: !options.commands });
+  const http = new HttpServer({ metrics, log });
+  const scheduler = new Scheduler(log);
+
+  const core: HubCore = {
+    config,
+    db,
+    clock,
+    log,
+    settings: new GuildSettingsStore(db, clock),
+    poster: createPoster(client.rest),
+    scheduler,
+    http,
+    status: new StatusRegistry(),
+    metrics,
+    commands,
+    version: VERSION,
+    startedAt: clock.now(),
+    gateway: {
+      ping: () => (client.isReady() ? client.ws.ping : null),
+      ready: () => client.isReady(),
+    },
+  };
+  // Each feature adds its services and jobs here as it lands.
+  const hub: Hub = { ...core };
+
+  const router = new InteractionRouter(hub, commands);
+  client.on(Events.InteractionCreate, (interaction) => void router.handle(interaction));
+  if (needsMessages) client.on(Events.MessageCreate, (message) => void router.handleMessage(message));
+  client.on(Events.Error, (error) => log.error({ err: error }, 'Discord client error'));
+  client.on(Events.ShardDisconnect, (event) =>
+    log.warn({ code: event.code }, 'Gateway disconnected; discord.js reconnects'),
+  );
+
+  http.addHealthCheck('database', () => (db.open ? null : 'closed'));
+  http.addHealthCheck('discord', () => (client.isReady() ? null : 'gateway not ready'));
+  const httpPort = await http.listen(config.httpPort);
+
+  try {
+    await client.login(config.discordToken);
+  } catch (error) {
+    await http.close();
+    db.close();
+    await client.destroy();
+    throw error;
+  }
+  await new Promise<void>((resolve) =>
+    client.isReady() ? resolve() : client.once(Events.ClientReady, () => resolve()),
+  );
+  log.info(
+    { user: client.user?.tag, guilds: client.guilds.cache.size, httpPort },
+    'Open Model Hub is online',
+  );
+
+  let closing: Promise<void> | undefined;
+  const shutdown = (reason = 'shutdown') => {
+    closing ??= (async () => {
+      log.info({ reason, inFlight: router.pending }, 'Shutting down: finishing in-flight interactions');
+      router.stopAccepting();
+      await scheduler.stop();
+      const left = await router.drain(options.drainTimeoutMs ?? 10_000);
+      if (left > 0) log.warn({ left }, 'Gave up waiting for in-flight interactions');
+      await http.close();
+      await client.destroy();
+      db.close();
+      log.info('Stopped');
+    })();
+    return closing;
+  };
+
+  return { hub, router, httpPort, shutdown };
+}

@@ -1,0 +1,18 @@
+import { Client, GatewayIntentBits, Partials } from 'discord.js';
+
+/**
+ * The bot's discord.js client. Only the intents features need: Guilds for commands and
+ * channels; GuildMessages and MessageContent (privileged: enable "Message Content Intent" in
+ * the Developer Portal) for conversations in threads.
+ */
+export function createDiscordClient(options: { apiUrl: string; messageContent?: boolean }): Client {
+  const intents = [GatewayIntentBits.Guilds];
+  if (options.messageContent) intents.push(GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent);
+  return new Client({
+    intents,
+    partials: [Partials.Channel],
+    // Nothing a user or a model writes can ping anyone; the bot opts in per message when it means to.
+    allowedMentions: { parse: [], repliedUser: false },
+    rest: { api: options.apiUrl, timeout: 15_000 },
+  });
+}

@@ -1,0 +1,33 @@
+// What every command handler and feature receives: the services of one running bot.
+import type { Clock } from './clock.ts';
+import type { Config } from './config.ts';
+import type { GuildSettingsStore } from './db/guild-settings.ts';
+import type { Db } from './db/open.ts';
+import type { Command } from './discord/command.ts';
+import type { Poster } from './discord/post.ts';
+import type { HttpServer } from './http/server.ts';
+import type { Logger } from './log.ts';
+import type { Metrics } from './metrics.ts';
+import type { Scheduler } from './scheduler.ts';
+import type { StatusRegistry } from './status.ts';
+
+/** The part of the hub that exists before any feature is set up. */
+export interface HubCore {
+  config: Readonly<Config>;
+  db: Db;
+  clock: Clock;
+  log: Logger;
+  settings: GuildSettingsStore;
+  poster: Poster;
+  scheduler: Scheduler;
+  http: HttpServer;
+  status: StatusRegistry;
+  metrics: Metrics;
+  commands: readonly Command[];
+  version: string;
+  startedAt: Date;
+  gateway: { ping(): number | null; ready(): boolean };
+}
+
+/** HubCore plus each feature's services (each feature's setup adds its own field here). */
+export interface Hub extends HubCore {}
