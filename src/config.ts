@@ -31,6 +31,11 @@ const optionalText = z
   .transform((v) => (v === '' ? undefined : v))
   .optional();
 
+const required = z
+  .string({ error: (issue) => (issue.input === undefined ? 'is not set' : 'must be text') })
+  .trim()
+  .min(1, 'is not set');
+
 const url = (fallback?: string) =>
   optionalText
     .refine((v) => v === undefined || URL.canParse(v), 'is not a valid URL')
@@ -41,10 +46,8 @@ const url = (fallback?: string) =>
     .transform((v) => (v ?? fallback)?.replace(/\/+$/, ''));
 
 const schema = z.object({
-  DISCORD_TOKEN: optionalText.refine((v) => v !== undefined, 'is not set'),
-  DISCORD_APPLICATION_ID: optionalText
-    .refine((v) => v !== undefined, 'is not set')
-    .refine((v) => v === undefined || SNOWFLAKE.test(v), 'must be a Discord id (17 to 20 digits)'),
+  DISCORD_TOKEN: required,
+  DISCORD_APPLICATION_ID: required.regex(SNOWFLAKE, 'must be a Discord id (17 to 20 digits)'),
   DISCORD_DEV_GUILD_ID: optionalText.refine(
     (v) => v === undefined || SNOWFLAKE.test(v),
     'must be a Discord server id (17 to 20 digits)',
@@ -103,8 +106,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   }
   const v = parsed.data;
   return Object.freeze({
-    discordToken: v.DISCORD_TOKEN!,
-    discordApplicationId: v.DISCORD_APPLICATION_ID!,
+    discordToken: v.DISCORD_TOKEN,
+    discordApplicationId: v.DISCORD_APPLICATION_ID,
     discordDevGuildId: v.DISCORD_DEV_GUILD_ID,
     discordApiUrl: v.DISCORD_API_URL!,
     databasePath: v.DATABASE_PATH,
