@@ -61,6 +61,10 @@ export interface Poster {
     message: OutgoingMessage,
     tagIds?: string[],
   ): Promise<{ threadId: string; messageId: string }>;
+  /** What kind of channel this is, and a forum's tags (so features can choose post vs forum post). */
+  channel(channelId: string): Promise<{ kind: 'text' | 'forum' | 'other'; tags: Array<{ id: string; name: string }> }>;
+  /** Renames a thread or sets a forum post's tags. */
+  editThread(threadId: string, patch: { name?: string; appliedTags?: string[] }): Promise<void>;
 }
 
 function toBody(message: OutgoingMessage) {
@@ -142,6 +146,25 @@ export function createPoster(rest: REST): Poster {
           files,
         })) as { id: string; message?: { id: string } };
         return { threadId: thread.id, messageId: thread.message?.id ?? thread.id };
+      }),
+    channel: (channelId) =>
+      call(async () => {
+        const c = (await rest.get(Routes.channel(channelId))) as {
+          type: number;
+          available_tags?: Array<{ id: string; name: string }>;
+        };
+        // 0 text, 5 announcement, 15 forum (discord-api-types ChannelType).
+        const kind = c.type === 15 ? 'forum' : c.type === 0 || c.type === 5 ? 'text' : 'other';
+        return { kind, tags: (c.available_tags ?? []).map((t) => ({ id: t.id, name: t.name })) };
+      }),
+    editThread: (threadId, patch) =>
+      call(async () => {
+        await rest.patch(Routes.channel(threadId), {
+          body: {
+            ...(patch.name ? { name: patch.name.slice(0, 100) } : {}),
+            ...(patch.appliedTags ? { applied_tags: patch.appliedTags } : {}),
+          },
+        });
       }),
   };
 }
