@@ -62,7 +62,9 @@ export interface Poster {
     tagIds?: string[],
   ): Promise<{ threadId: string; messageId: string }>;
   /** What kind of channel this is, and a forum's tags (so features can choose post vs forum post). */
-  channel(channelId: string): Promise<{ kind: 'text' | 'forum' | 'other'; tags: Array<{ id: string; name: string }> }>;
+  channel(
+    channelId: string,
+  ): Promise<{ kind: 'text' | 'forum' | 'other'; tags: Array<{ id: string; name: string }> }>;
   /** Renames a thread or sets a forum post's tags. */
   editThread(threadId: string, patch: { name?: string; appliedTags?: string[] }): Promise<void>;
 }
