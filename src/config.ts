@@ -1,5 +1,7 @@
 // Every environment variable the bot reads, validated once, with sentences a person can act on.
 import { z } from 'zod';
+import { MODELS_HELP, type ModelsConfig, modelsEnvShape, toModelsConfig } from './models/config.ts';
+import { TRACKING_HELP, type TrackingConfig, toTrackingConfig, trackingEnvShape } from './tracking/config.ts';
 
 const SNOWFLAKE = /^\d{17,20}$/;
 
@@ -23,6 +25,8 @@ const HELP: Record<string, string> = {
     'The base URL of an OpenAI-compatible server (TGI, vLLM, llama.cpp, Ollama), e.g. http://localhost:8000/v1, or leave it empty to use Hugging Face Inference Providers.',
   HTTP_PORT: 'A port number from 0 to 65535 (0 picks a free one), or leave it empty for 8080.',
   LOG_LEVEL: 'One of fatal, error, warn, info, debug, trace, silent.',
+  ...MODELS_HELP,
+  ...TRACKING_HELP,
 };
 
 const optionalText = z
@@ -71,6 +75,8 @@ const schema = z.object({
       'is not a log level',
     )
     .transform((v) => (v ?? 'info') as 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'),
+  ...modelsEnvShape,
+  ...trackingEnvShape,
 });
 
 export interface Config {
@@ -86,6 +92,10 @@ export interface Config {
   inferenceEndpointUrl: string | undefined;
   httpPort: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** /try, /compare and /models. */
+  models: ModelsConfig;
+  /** /watch: polling, webhooks, presets. */
+  tracking: TrackingConfig;
 }
 
 /** A configuration problem: its message is meant for the operator, without a stack trace. */
@@ -118,5 +128,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     inferenceEndpointUrl: v.INFERENCE_ENDPOINT_URL,
     httpPort: v.HTTP_PORT,
     logLevel: v.LOG_LEVEL,
+    models: toModelsConfig(v),
+    tracking: toTrackingConfig(v),
   });
 }

@@ -234,7 +234,7 @@ export class InferenceEmulator {
     };
     this.requests.push(record);
     res.on('close', () => {
-      if (!record.completed) record.aborted = true;
+      if (!record.completed && !res.writableFinished) record.aborted = true;
       this.notify();
     });
     this.notify();

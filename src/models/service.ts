@@ -1,0 +1,327 @@
+// What /try, /compare and thread conversations do, without Discord: reserve quota, screen the
+// prompt, stream the model (reasoning kept apart), screen the answer, record the run.
+import type { Clock } from '../clock.ts';
+import type { Db } from '../db/open.ts';
+import { UserError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import type { CatalogModel, ModelCatalog } from './catalog.ts';
+import { ModelCatalog as Catalog } from './catalog.ts';
+import type { ModelsConfig } from './config.ts';
+import { type Guard, GuardUnreadable } from './guard.ts';
+import { type ChatMessage, type InferenceGateway, InferenceError } from './inference.ts';
+import { QuotaSettingsStore } from './quota-settings.ts';
+import { ThinkFilter } from './reasoning.ts';
+import { ModelRunStore, type RunKind, type RunOutcome } from './runs.ts';
+import { estimateTokens, ThreadStore } from './threads.ts';
+
+export interface GenerationInput {
+  guildId: string;
+  channelId: string;
+  userId: string;
+  kind: RunKind;
+  model: CatalogModel;
+  /** The whole conversation, system prompt and history included; the last one is the user's. */
+  messages: ChatMessage[];
+  temperature?: number | undefined;
+  maxTokens?: number | undefined;
+}
+
+export interface GenerationProgress {
+  answer: string;
+  reasoning: string;
+  /** Inside a <think> block right now. */
+  thinking: boolean;
+}
+
+export interface GenerationResult {
+  outcome: RunOutcome;
+  /** What may be shown: empty when the guard blocked the answer. */
+  answer: string;
+  reasoning: string;
+  model: CatalogModel;
+  provider: string;
+  firstTokenMs: number | undefined;
+  durationMs: number;
+  tokensOut: number;
+  tokensPerSecond: number | undefined;
+  /** A sentence for the user when the answer is not simply complete. */
+  notice: string | undefined;
+  blockedPolicy: string | undefined;
+}
+
+export interface ModelServiceDeps {
+  db: Db;
+  clock: Clock;
+  log: Logger;
+  config: ModelsConfig;
+  catalog: ModelCatalog;
+  inference: InferenceGateway;
+  guard: Guard | undefined;
+}
+
+const MODEL_ID = /^[\w.-]+\/[\w.-]+$/;
+
+export class ModelService {
+  readonly runs: ModelRunStore;
+  readonly quotas: QuotaSettingsStore;
+  readonly threads: ThreadStore;
+  private readonly active = new Map<string, { controller: AbortController; userId: string }>();
+
+  constructor(readonly deps: ModelServiceDeps) {
+    this.runs = new ModelRunStore(deps.db, deps.clock);
+    this.quotas = new QuotaSettingsStore(deps.db, deps.clock, deps.config.quotas);
+    this.threads = new ThreadStore(deps.db, deps.clock);
+  }
+
+  get catalog(): ModelCatalog {
+    return this.deps.catalog;
+  }
+
+  get inference(): InferenceGateway {
+    return this.deps.inference;
+  }
+
+  /** A catalog model, or any Hub model id typed or picked in autocomplete. */
+  resolveModel(id: string): CatalogModel {
+    const trimmed = id.trim();
+    const found = this.deps.catalog.find(trimmed);
+    if (found?.role === 'guard')
+      throw new UserError(`${found.name} is a safety model; pick a chat model from /models.`);
+    if (found) return found;
+    if (!MODEL_ID.test(trimmed))
+      throw new UserError(
+        `“${trimmed.slice(0, 100)}” is not a model id. Pick one from the list, or type a Hugging Face id such as ibm-granite/granite-3.0-8b-instruct.`,
+      );
+    return Catalog.adHoc(trimmed);
+  }
+
+  /**
+   * Checks the cooldown and today's quotas and records the runs as started (one per input).
+   * Throws QuotaExceeded; the caller turns it into words.
+   */
+  reserve(inputs: GenerationInput[]): number[] {
+    const first = inputs[0]!;
+    return this.runs.begin(
+      inputs.map((input) => ({
+        guildId: input.guildId,
+        channelId: input.channelId,
+        userId: input.userId,
+        model: input.model.id,
+        provider: this.providerName(input.model),
+        kind: input.kind,
+        tokensIn: input.messages.reduce((n, m) => n + estimateTokens(m.content), 0),
+      })),
+      this.quotas.get(first.guildId),
+      this.deps.config.cooldownMs,
+    );
+  }
+
+  /** Registers a generation that a Stop button may cancel; call release() when it ends. */
+  control(key: string, userId: string): { signal: AbortSignal; release(): void } {
+    const controller = new AbortController();
+    this.active.set(key, { controller, userId });
+    return { signal: controller.signal, release: () => this.active.delete(key) };
+  }
+
+  /** Stops a running generation; only its caller (or a curator) may. */
+  stop(key: string, userId: string, mayStopOthers: boolean): 'stopped' | 'not_running' | 'not_yours' {
+    const entry = this.active.get(key);
+    if (!entry) return 'not_running';
+    if (entry.userId !== userId && !mayStopOthers) return 'not_yours';
+    entry.controller.abort();
+    return 'stopped';
+  }
+
+  get running(): number {
+    return this.active.size;
+  }
+
+  async generate(
+    input: GenerationInput,
+    runId: number,
+    options: { signal?: AbortSignal; onProgress?: (p: GenerationProgress) => void } = {},
+  ): Promise<GenerationResult> {
+    const { guard, inference, log } = this.deps;
+    const started = performance.now();
+    const prompt = input.messages.at(-1)?.content ?? '';
+    const filter = new ThinkFilter();
+    let firstTokenMs: number | undefined;
+    let streamStart: number | undefined;
+    let tokensOut = 0;
+    let tokensIn: number | undefined;
+    let outcome: RunOutcome = 'ok';
+    let notice: string | undefined;
+    let blockedPolicy: string | undefined;
+    let errorText: string | undefined;
+
+    const finish = (): GenerationResult => {
+      const durationMs = performance.now() - started;
+      const streamMs = streamStart === undefined ? 0 : performance.now() - streamStart;
+      this.runs.finish(runId, {
+        outcome,
+        firstTokenMs,
+        durationMs,
+        tokensIn,
+        tokensOut,
+        guardPolicy: blockedPolicy,
+        error: errorText,
+      });
+      const blocked = outcome === 'blocked_answer' || outcome === 'blocked_prompt';
+      return {
+        outcome,
+        answer: blocked ? '' : filter.answer,
+        reasoning: blocked ? '' : filter.reasoning,
+        model: input.model,
+        provider: inference.providerLabel(input.model.provider),
+        firstTokenMs,
+        durationMs,
+        tokensOut,
+        tokensPerSecond: streamMs > 0 && tokensOut > 1 ? (tokensOut - 1) / (streamMs / 1000) : undefined,
+        notice,
+        blockedPolicy,
+      };
+    };
+
+    if (guard) {
+      const verdict = await this.screen(guard, prompt, undefined, options.signal);
+      if (verdict.kind !== 'allowed') {
+        outcome = verdict.kind === 'blocked' ? 'blocked_prompt' : 'guard_error';
+        blockedPolicy = verdict.policy;
+        notice =
+          verdict.kind === 'blocked'
+            ? `Your prompt was not sent: the safety check (${guard.model}) flagged it for ${verdict.policy}.`
+            : 'The safety check could not be completed, so the prompt was not sent. Try again in a minute.';
+        if (verdict.kind === 'blocked')
+          log.info({ runId, model: input.model.id, policy: verdict.policy }, 'Guard blocked a prompt');
+        return finish();
+      }
+    }
+
+    try {
+      for await (const event of inference.stream({
+        model: input.model.id,
+        provider: input.model.provider,
+        messages: input.messages,
+        temperature: input.temperature,
+        maxTokens: input.maxTokens,
+        signal: options.signal,
+      })) {
+        if (event.type === 'end') {
+          if (event.finishReason === 'length') outcome = 'length';
+          if (event.usage) {
+            tokensIn = event.usage.promptTokens || undefined;
+            if (event.usage.completionTokens) tokensOut = event.usage.completionTokens;
+          }
+          continue;
+        }
+        if (firstTokenMs === undefined) {
+          firstTokenMs = performance.now() - started;
+          streamStart = performance.now();
+        }
+        if (event.type === 'reasoning') filter.pushReasoning(event.text);
+        else filter.push(event.text);
+        tokensOut++;
+        options.onProgress?.({
+          answer: filter.answer,
+          reasoning: filter.reasoning,
+          thinking: filter.thinking,
+        });
+      }
+    } catch (error) {
+      if (!(error instanceof InferenceError)) throw error;
+      ({ outcome, notice } = this.describeFailure(error, input.model));
+      errorText = error.message;
+    }
+    filter.end();
+    if (outcome === 'length')
+      notice = `The answer reached the max_tokens limit${input.maxTokens ? ` (${input.maxTokens})` : ''}.`;
+
+    if (guard && filter.answer.trim() && outcome !== 'stopped') {
+      const verdict = await this.screen(guard, prompt, filter.answer);
+      if (verdict.kind !== 'allowed') {
+        outcome = verdict.kind === 'blocked' ? 'blocked_answer' : 'guard_error';
+        blockedPolicy = verdict.policy;
+        notice =
+          verdict.kind === 'blocked'
+            ? `The answer was withheld: the safety check (${guard.model}) flagged it for ${verdict.policy}.`
+            : 'The answer was withheld because the safety check could not be completed.';
+        if (verdict.kind === 'blocked')
+          log.info({ runId, model: input.model.id, policy: verdict.policy }, 'Guard blocked an answer');
+      }
+    }
+    return finish();
+  }
+
+  private async screen(
+    guard: Guard,
+    prompt: string,
+    answer: string | undefined,
+    signal?: AbortSignal,
+  ): Promise<{ kind: 'allowed' | 'blocked' | 'failed'; policy?: string }> {
+    try {
+      const verdict = await guard.screen(prompt, answer, signal);
+      return verdict.allowed ? { kind: 'allowed' } : { kind: 'blocked', policy: verdict.policy };
+    } catch (error) {
+      // Fail closed: an unscreened answer is what the guard exists to prevent.
+      this.deps.log.warn(
+        { err: error, guardModel: guard.model },
+        error instanceof GuardUnreadable
+          ? 'Guard model gave no verdict; check that GUARD_MODEL is a Llama Guard or Granite Guardian model'
+          : 'Guard model call failed; prompts are refused until it answers again',
+      );
+      return { kind: 'failed' };
+    }
+  }
+
+  private describeFailure(
+    error: InferenceError,
+    model: CatalogModel,
+  ): { outcome: RunOutcome; notice: string } {
+    const { config } = this.deps;
+    switch (error.failure) {
+      case 'loading': {
+        const wait = error.details.estimatedTimeS;
+        return {
+          outcome: 'loading',
+          notice: `${model.name} is still loading at the provider${wait ? ` (about ${Math.ceil(wait)} s more)` : ''}. Try again in a minute.`,
+        };
+      }
+      case 'busy':
+        return {
+          outcome: 'busy',
+          notice: 'The provider is busy right now (too many requests). Try again in a minute.',
+        };
+      case 'unknown_model':
+        return {
+          outcome: 'unknown_model',
+          notice: `${model.id} is not available from the configured provider. See /models for models that are.`,
+        };
+      case 'timeout':
+        return {
+          outcome: 'timeout',
+          notice: /start/.test(error.message)
+            ? `The model did not start answering within ${Math.round(config.firstTokenTimeoutMs / 1000)} s; here is what arrived.`
+            : `The model took longer than ${Math.round(config.timeoutMs / 1000)} s; the answer so far is kept.`,
+        };
+      case 'aborted':
+        return { outcome: 'stopped', notice: 'Stopped; the answer so far is kept.' };
+      case 'cut':
+        return { outcome: 'cut', notice: 'The answer was cut off: the provider stopped before finishing.' };
+      case 'not_configured':
+        return {
+          outcome: 'not_configured',
+          notice:
+            'No inference provider is configured on this bot; ask its operator to set HF_TOKEN or INFERENCE_ENDPOINT_URL.',
+        };
+      default:
+        return {
+          outcome: 'error',
+          notice: 'The provider failed to answer. Try again later, or try another model.',
+        };
+    }
+  }
+
+  private providerName(model: CatalogModel): string {
+    return this.deps.inference.selfHosted ? 'endpoint' : model.provider;
+  }
+}
