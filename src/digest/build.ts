@@ -64,7 +64,8 @@ export function buildWeeklyDigest(db: Db, clock: Clock, guild: DigestGuild, week
 
 /** Things worth a post that the per-day counts do not show (closed issues, triage, new models). */
 function hasNews(tracking: ReturnType<typeof readTracking>, ideas: ReturnType<typeof readIdeas>): boolean {
-  if (tracking && (tracking.models.length > 0 || tracking.issues.some((r) => r.closed > 0))) return true;
+  if (tracking && (tracking.models.length > 0 || tracking.issues.some((r) => (r.closed ?? 0) > 0)))
+    return true;
   if (ideas) {
     const s = ideas.section;
     if (s.top.length + s.accepted.length + s.filed.length + s.done.length + s.declined.length > 0)

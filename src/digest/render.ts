@@ -71,12 +71,16 @@ function blocks(d: Digest): Block[] {
   if (d.issues && d.issues.length > 0) {
     const lines = d.issues
       .slice(0, REPOS)
-      .map((r) => `• ${link(r.repo, `${r.url}/issues`)}: ${r.opened} opened, ${r.closed} closed`);
+      .map(
+        (r) =>
+          `• ${link(r.repo, `${r.url}/issues`)}: ${r.opened} opened${r.closed === null ? '' : `, ${r.closed} closed`}`,
+      );
     const rest = d.issues.slice(REPOS);
     if (rest.length > 0) {
       const opened = rest.reduce((n, r) => n + r.opened, 0);
-      const closed = rest.reduce((n, r) => n + r.closed, 0);
-      lines.push(`…and ${rest.length} more repositories: ${opened} opened, ${closed} closed`);
+      const closed = rest.reduce((n, r) => n + (r.closed ?? 0), 0);
+      const closedText = rest.some((r) => r.closed !== null) ? `, ${closed} closed` : '';
+      lines.push(`…and ${rest.length} more repositories: ${opened} opened${closedText}`);
     }
     out.push({ title: 'Issue activity', lines });
   }

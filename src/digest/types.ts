@@ -28,7 +28,8 @@ export interface RepoIssues {
   repo: string;
   url: string;
   opened: number;
-  closed: number;
+  /** null when the tracker does not record when issues close. */
+  closed: number | null;
 }
 
 export interface IdeaLine {

@@ -1,0 +1,185 @@
+// The weekly digest service: preview, post now, and the scheduled post that happens exactly
+// once per server and local ISO week (with catch-up when the bot was down at its time).
+import type { Clock } from '../clock.ts';
+import type { Db } from '../db/open.ts';
+import { type OutgoingMessage, PostError, type Poster } from '../discord/post.ts';
+import type { Logger } from '../log.ts';
+import { buildWeeklyDigest } from './build.ts';
+import { type ChartSeries, renderActivityChart } from './chart.ts';
+import { renderDigest } from './render.ts';
+import type { DigestSchedule, DigestStore } from './store.ts';
+import type { Digest } from './types.ts';
+import { resolveUnknownUsers, type UserLookup } from './users.ts';
+import { latestSlot, nextSlot, previousWeek, type Week, weekContaining } from './week.ts';
+
+/** A digest that could not go out at its time is still worth posting within this delay. */
+export const CATCH_UP_MS = 24 * 60 * 60 * 1000;
+
+export interface DigestDeps {
+  db: Db;
+  clock: Clock;
+  log: Logger;
+  poster: Poster;
+  store: DigestStore;
+  /** How to learn whether a user is a bot; without it, users are counted as people. */
+  lookupUser?: UserLookup;
+}
+
+export type DueOutcome =
+  | { guildId: string; week: string; result: 'posted' | 'quiet' | 'skipped' | 'failed' | 'retry' }
+  | { guildId: string; week: string; result: 'already-done' };
+
+export class DigestService {
+  constructor(private readonly deps: DigestDeps) {}
+
+  /** Builds the digest of `week` (default: this local week so far), after learning who is a bot. */
+  async build(guildId: string, week?: Week): Promise<Digest> {
+    const { db, clock, store, lookupUser } = this.deps;
+    const schedule = store.schedule(guildId);
+    if (lookupUser) {
+      const w = week ?? weekContaining(clock.now(), schedule.timeZone);
+      await resolveUnknownUsers(db, clock, lookupUser, guildId, w.start.toISOString(), w.end.toISOString());
+    }
+    return buildWeeklyDigest(db, clock, { guildId, timeZone: schedule.timeZone }, week);
+  }
+
+  /** The messages of a digest, chart included (only the series whose feature is installed). */
+  render(digest: Digest): OutgoingMessage[] {
+    if (digest.quiet) return renderDigest(digest);
+    const series: ChartSeries[] = [];
+    if (digest.releases) series.push('releases');
+    if (digest.issues) series.push('issues');
+    if (digest.ideas) series.push('ideas');
+    if (digest.modelRuns) series.push('modelRuns');
+    const title = `Activity per day, ${digest.week.key} (${digest.week.timeZone})`;
+    return renderDigest(
+      digest,
+      series.length > 0 ? renderActivityChart(digest.days, series, title) : undefined,
+    );
+  }
+
+  /** This week so far, for /digest preview. */
+  async preview(guildId: string): Promise<OutgoingMessage[]> {
+    return this.render(await this.build(guildId));
+  }
+
+  /**
+   * Posts this week so far to the server's digest channel (or `channelId`). It does not count
+   * as the week's scheduled digest, which still comes at its time with the whole week.
+   */
+  async postNow(guildId: string, channelId?: string): Promise<{ channelId: string; messageIds: string[] }> {
+    const target = channelId ?? this.deps.store.schedule(guildId).channelId;
+    if (!target) throw new Error('no digest channel');
+    const messageIds: string[] = [];
+    for (const message of await this.preview(guildId))
+      messageIds.push((await this.deps.poster.post(target, message)).id);
+    this.deps.log.info(
+      { guildId, channelId: target, messages: messageIds.length },
+      'Digest posted on request',
+    );
+    return { channelId: target, messageIds };
+  }
+
+  /** When the next scheduled digest of a server is due. */
+  nextPostAt(schedule: DigestSchedule): Date {
+    return nextSlot(this.deps.clock.now(), schedule.timeZone, schedule.weekday, schedule.hour);
+  }
+
+  /**
+   * Posts every digest whose time has come and which is not recorded yet. Run by the minute job
+   * and once at start-up: the same rule gives the catch-up after downtime.
+   */
+  async postDueDigests(): Promise<DueOutcome[]> {
+    const outcomes: DueOutcome[] = [];
+    for (const schedule of this.deps.store.scheduledGuilds()) {
+      try {
+        outcomes.push(await this.postDue(schedule));
+      } catch (error) {
+        // One server's problem must not keep the others' digests from going out.
+        this.deps.log.error(
+          { err: error, guildId: schedule.guildId },
+          'Weekly digest failed for this server; it is retried on the next run',
+        );
+      }
+    }
+    return outcomes;
+  }
+
+  private async postDue(schedule: DigestSchedule): Promise<DueOutcome> {
+    const { clock, store, log, poster } = this.deps;
+    const { guildId, timeZone, channelId } = schedule;
+    const now = clock.now();
+    const slot = latestSlot(now, timeZone, schedule.weekday, schedule.hour);
+    const week = previousWeek(slot, timeZone);
+    const base = { guildId, week: week.key };
+    if (store.record(guildId, week.key)) return { ...base, result: 'already-done' };
+
+    const late = now.getTime() - slot.getTime();
+    if (late >= CATCH_UP_MS) {
+      const note = `due ${slot.toISOString()}, ${Math.floor(late / 3_600_000)} h late`;
+      const firstEver = !store.lastPosted(guildId);
+      if (
+        store.claim({ guildId, isoWeek: week.key, channelId, scheduledFor: slot, status: 'skipped', note })
+      ) {
+        // A server that never had a digest did not miss one: its first comes at the next slot.
+        if (firstEver)
+          log.info(
+            { guildId, week: week.key, nextAt: this.nextPostAt(schedule).toISOString() },
+            'Weekly digest scheduled; the first one is posted at its next time',
+          );
+        else
+          log.warn(
+            { guildId, week: week.key, dueAt: slot.toISOString() },
+            `Skipped the weekly digest of ${week.key}: it was due more than 24 hours ago (the bot was not running). /digest post-now posts the current week on request.`,
+          );
+      }
+      return { ...base, result: 'skipped' };
+    }
+    if (!store.claim({ guildId, isoWeek: week.key, channelId, scheduledFor: slot }))
+      return { ...base, result: 'already-done' };
+
+    let messages: OutgoingMessage[];
+    let digest: Digest;
+    try {
+      digest = await this.build(guildId, week);
+      messages = this.render(digest);
+    } catch (error) {
+      store.release(guildId, week.key);
+      throw error;
+    }
+    if (digest.quiet && schedule.quietWeeks === 'skip') {
+      store.finish(guildId, week.key, { status: 'quiet', note: 'quiet week, not posted (setting)' });
+      return { ...base, result: 'quiet' };
+    }
+
+    const posted: string[] = [];
+    try {
+      for (const message of messages) posted.push((await poster.post(channelId!, message)).id);
+    } catch (error) {
+      const failure = error instanceof PostError ? error.failure : 'invalid';
+      if (failure === 'retryable' && posted.length === 0) {
+        store.release(guildId, week.key);
+        log.warn(
+          { guildId, week: week.key, err: error },
+          'Discord did not take the weekly digest; it is tried again in a minute',
+        );
+        return { ...base, result: 'retry' };
+      }
+      store.finish(guildId, week.key, {
+        status: 'failed',
+        messageIds: posted,
+        note: `${failure}: ${(error as Error).message}`,
+      });
+      log.error(
+        { guildId, week: week.key, channelId, failure, posted: posted.length, err: error },
+        failure === 'gone' || failure === 'forbidden'
+          ? `The weekly digest could not be posted: the digest channel is gone or the bot may not post there. Give the bot Send Messages, Embed Links and Attach Files there, or choose another channel with /digest config channel.`
+          : `The weekly digest of ${week.key} could not be posted (${posted.length} of ${messages.length} messages went out); it is not retried this week.`,
+      );
+      return { ...base, result: 'failed' };
+    }
+    store.finish(guildId, week.key, { status: digest.quiet ? 'quiet' : 'posted', messageIds: posted });
+    log.info({ guildId, week: week.key, channelId, messages: posted.length }, 'Weekly digest posted');
+    return { ...base, result: digest.quiet ? 'quiet' : 'posted' };
+  }
+}
