@@ -1,5 +1,6 @@
 // The one list of commands: the router and `npm run register` both read it.
 import type { Command } from '../src/discord/command.ts';
+import * as digest from './digest.ts';
 import * as hub from './hub.ts';
 
-export const commands: readonly Command[] = [hub];
+export const commands: readonly Command[] = [hub, digest];

@@ -6,6 +6,7 @@ import type { Config } from './config.ts';
 import { GuildSettingsStore } from './db/guild-settings.ts';
 import { migrate } from './db/migrate.ts';
 import { openDatabase } from './db/open.ts';
+import { setupDigest } from './digest/setup.ts';
 import { createDiscordClient } from './discord/client.ts';
 import type { Command } from './discord/command.ts';
 import { createPoster } from './discord/post.ts';
@@ -81,7 +82,10 @@ export async function startApp(config: Readonly<Config>, options: AppOptions = {
     },
   };
   // Each feature adds its services and jobs here as it lands.
-  const hub: Hub = { ...core };
+  const hub: Hub = {
+    ...core,
+    digest: setupDigest(core, { rest: client.rest, schedule: options.schedule !== false }),
+  };
 
   const router = new InteractionRouter(hub, commands);
   client.on(Events.InteractionCreate, (interaction) => void router.handle(interaction));

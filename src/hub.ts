@@ -3,6 +3,7 @@ import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { GuildSettingsStore } from './db/guild-settings.ts';
 import type { Db } from './db/open.ts';
+import type { DigestFeature } from './digest/setup.ts';
 import type { Command } from './discord/command.ts';
 import type { Poster } from './discord/post.ts';
 import type { HttpServer } from './http/server.ts';
@@ -30,4 +31,6 @@ export interface HubCore {
 }
 
 /** HubCore plus each feature's services (each feature's setup adds its own field here). */
-export interface Hub extends HubCore {}
+export interface Hub extends HubCore {
+  digest: DigestFeature;
+}
