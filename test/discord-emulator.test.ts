@@ -155,6 +155,23 @@ describe('the Discord emulator, driven by the real discord.js client', () => {
     expect(interaction.followUps()).toHaveLength(1);
   });
 
+  it('turns the first follow-up after a deferral into @original, with the deferral deciding who sees it', async () => {
+    const handled = onNextInteraction(client, async (i) => {
+      if (!i.isChatInputCommand()) return;
+      await i.deferReply();
+      await i.followUp({ content: 'meant to be private', flags: MessageFlags.Ephemeral });
+      await i.followUp({ content: 'a real follow-up', flags: MessageFlags.Ephemeral });
+    });
+    const interaction = discord.command({ ...actor(), name: 'idea', subcommand: 'show', options: { id: 6 } });
+    await handled;
+    const reply = await interaction.reply();
+    expect(reply.content).toBe('meant to be private');
+    expect(reply.flags & MessageFlags.Ephemeral).toBe(0);
+    expect(interaction.followUps().map((m) => [m.content, m.flags & MessageFlags.Ephemeral])).toEqual([
+      ['a real follow-up', MessageFlags.Ephemeral],
+    ]);
+  });
+
   it('answers a second callback with 40060', async () => {
     const handled = onNextInteraction(client, async (i) => {
       if (!i.isChatInputCommand()) return;

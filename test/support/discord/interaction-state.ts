@@ -61,6 +61,8 @@ export class InteractionState implements Interaction {
   editsAtAck = 0;
   deadlineReached = false;
   tokenExpired = false;
+  /** The first follow-up after a deferral became @original instead of a follow-up, as on Discord. */
+  followUpReplacedOriginal = false;
   private deadlineTimer?: NodeJS.Timeout;
 
   constructor(
@@ -98,7 +100,10 @@ export class InteractionState implements Interaction {
     return () => {
       const types = this.callbacks.map((c) => c.type).join(', ') || 'none';
       const late = this.deadlineReached && !this.acknowledged ? '; the acknowledgement deadline passed' : '';
-      return `waiting for ${what} of interaction ${this.label} (callbacks so far: ${types}${late})`;
+      const replaced = this.followUpReplacedOriginal
+        ? "; note: the first follow-up after the deferral replaced @original, as Discord does, with the deferral's visibility"
+        : '';
+      return `waiting for ${what} of interaction ${this.label} (callbacks so far: ${types}${late}${replaced})`;
     };
   }
 

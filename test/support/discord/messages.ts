@@ -124,7 +124,10 @@ export function editMessage(
     components: 'components' in body ? (body.components ?? []) : m.components,
     flags:
       'flags' in body && body.flags !== null
-        ? (m.flags & ~SETTABLE_FLAGS) | (body.flags & SETTABLE_FLAGS) | (m.flags & MessageFlags.ephemeral)
+        ? // Ephemerality is fixed when a message is created; an edit cannot change it.
+          (m.flags & ~SETTABLE_FLAGS) |
+          (body.flags & SETTABLE_FLAGS & ~MessageFlags.ephemeral) |
+          (m.flags & MessageFlags.ephemeral)
         : m.flags,
   };
   const errors = messageErrors(next);

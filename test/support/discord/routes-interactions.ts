@@ -157,8 +157,10 @@ export function interactionRoutes(core: Core): Route[] {
         const original = i.originalId ? w.messages.get(i.originalId) : undefined;
         let message: StoredMessage;
         if (i.callbacks[0]?.type === 5 && original && original.flags & MessageFlags.loading) {
-          // Discord: the first follow-up after a deferred reply replaces the "thinking…" message.
+          // Discord: the first follow-up after a deferred reply replaces the "thinking…" message,
+          // and its ephemeral flag is ignored: the deferral already decided who sees it.
           message = editMessage(core, original, body, files);
+          i.followUpReplacedOriginal = true;
         } else {
           message = createMessage(core, {
             channelId: i.channelId,
