@@ -13,6 +13,7 @@ import {
   ModalBuilder,
   Routes,
   SlashCommandBuilder,
+  StringSelectMenuBuilder,
   type TextChannel,
   TextInputBuilder,
   TextInputStyle,
@@ -231,6 +232,49 @@ describe('the Discord emulator, driven by the real discord.js client', () => {
     await handled;
     expect((await click.reply()).content).toBe('voted via idea:vote:1');
     expect(discord.message(posted.id)?.components).toEqual([]);
+  });
+
+  it('delivers a select menu choice', async () => {
+    const menu = new StringSelectMenuBuilder()
+      .setCustomId('idea:status:1')
+      .addOptions({ label: 'Open', value: 'open' }, { label: 'Filed', value: 'filed' });
+    const posted = await channel.send({
+      content: 'Set status',
+      components: [new ActionRowBuilder<StringSelectMenuBuilder>().addComponents(menu)],
+    });
+    const handled = onNextInteraction(client, async (i) => {
+      if (!i.isStringSelectMenu()) throw new Error('expected a string select');
+      await i.reply({ content: `status ${i.values.join(',')}`, flags: MessageFlags.Ephemeral });
+    });
+    const choice = discord.click({
+      ...actor(),
+      customId: 'idea:status:1',
+      messageId: posted.id,
+      values: ['filed'],
+    });
+    await handled;
+    expect((await choice.reply()).content).toBe('status filed');
+    expect(choice.ephemeral()).toBe(true);
+  });
+
+  it('records the commands the bot registers and types later interactions from them', async () => {
+    await client.application!.commands.set([idea.toJSON()], guildId);
+    const put = await discord.waitForCall(
+      (c) => c.method === 'PUT' && c.path.endsWith(`/guilds/${guildId}/commands`),
+    );
+    expect(put.status).toBe(200);
+    const [registered] = discord.registeredCommands(guildId) as Array<{ id: string; name: string }>;
+    expect(registered?.name).toBe('idea');
+    const handled = onNextInteraction(client, async (i) => {
+      if (!i.isChatInputCommand()) return;
+      await i.reply({ content: `command ${i.commandId}` });
+    });
+    const interaction = discord.command({ ...actor(), name: 'idea', subcommand: 'show', options: { id: 8 } });
+    await handled;
+    expect((await interaction.reply()).content).toBe(`command ${registered?.id}`);
+    expect(() => discord.command({ ...actor(), name: 'idea', subcommand: 'show', options: {} })).toThrow(
+      /required option "id"/,
+    );
   });
 
   it('answers autocomplete with the choices the bot gave', async () => {
