@@ -13,6 +13,7 @@ import { createPoster } from './discord/post.ts';
 import { InteractionRouter } from './discord/router.ts';
 import { HttpServer } from './http/server.ts';
 import type { Hub, HubCore } from './hub.ts';
+import { setupIdeas } from './ideas/setup.ts';
 import { createLogger, type Logger, type LogOptions } from './log.ts';
 import { Metrics } from './metrics.ts';
 import { Scheduler } from './scheduler.ts';
@@ -85,6 +86,7 @@ export async function startApp(config: Readonly<Config>, options: AppOptions = {
   const hub: Hub = {
     ...core,
     digest: setupDigest(core, { rest: client.rest, schedule: options.schedule !== false }),
+    ideas: setupIdeas(core, { schedule: options.schedule !== false }),
   };
 
   const router = new InteractionRouter(hub, commands);

@@ -1,5 +1,6 @@
 // Every environment variable the bot reads, validated once, with sentences a person can act on.
 import { z } from 'zod';
+import { IDEAS_HELP, type IdeasConfig, ideasEnvShape, toIdeasConfig } from './ideas/config.ts';
 import { MODELS_HELP, type ModelsConfig, modelsEnvShape, toModelsConfig } from './models/config.ts';
 import { TRACKING_HELP, type TrackingConfig, toTrackingConfig, trackingEnvShape } from './tracking/config.ts';
 
@@ -27,6 +28,7 @@ const HELP: Record<string, string> = {
   LOG_LEVEL: 'One of fatal, error, warn, info, debug, trace, silent.',
   ...MODELS_HELP,
   ...TRACKING_HELP,
+  ...IDEAS_HELP,
 };
 
 const optionalText = z
@@ -77,6 +79,7 @@ const schema = z.object({
     .transform((v) => (v ?? 'info') as 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'),
   ...modelsEnvShape,
   ...trackingEnvShape,
+  ...ideasEnvShape,
 });
 
 export interface Config {
@@ -96,6 +99,8 @@ export interface Config {
   models: ModelsConfig;
   /** /watch: polling, webhooks, presets. */
   tracking: TrackingConfig;
+  /** /idea: submission limit, issue sync. */
+  ideas: IdeasConfig;
 }
 
 /** A configuration problem: its message is meant for the operator, without a stack trace. */
@@ -130,5 +135,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     logLevel: v.LOG_LEVEL,
     models: toModelsConfig(v),
     tracking: toTrackingConfig(v),
+    ideas: toIdeasConfig(v),
   });
 }

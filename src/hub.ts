@@ -7,6 +7,7 @@ import type { DigestFeature } from './digest/setup.ts';
 import type { Command } from './discord/command.ts';
 import type { Poster } from './discord/post.ts';
 import type { HttpServer } from './http/server.ts';
+import type { Ideas } from './ideas/setup.ts';
 import type { Logger } from './log.ts';
 import type { Metrics } from './metrics.ts';
 import type { Scheduler } from './scheduler.ts';
@@ -33,4 +34,5 @@ export interface HubCore {
 /** HubCore plus each feature's services (each feature's setup adds its own field here). */
 export interface Hub extends HubCore {
   digest: DigestFeature;
+  ideas: Ideas;
 }

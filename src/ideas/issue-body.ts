@@ -1,0 +1,54 @@
+// The text of a filed issue: the idea, a hidden marker that identifies it, and a bot-owned
+// section between markers that the bot refreshes. Nothing outside that section is ever rewritten.
+import type { Idea } from './types.ts';
+
+export const SECTION_BEGIN = '<!-- open-model-hub:section:begin -->';
+export const SECTION_END = '<!-- open-model-hub:section:end -->';
+
+/** Identifies the issue of one idea; a retry after a crash finds the issue by it. */
+export function ideaMarker(guildId: string, number: number): string {
+  return `<!-- open-model-hub idea ${guildId}:${number} -->`;
+}
+
+/**
+ * Member text made inert on GitHub: "@name" would notify GitHub users, and an HTML comment
+ * could forge our markers.
+ */
+export function inert(text: string): string {
+  return text
+    .replaceAll('<!--', '&lt;!--')
+    .replaceAll('-->', '--&gt;')
+    .replace(/@(?=[\w-])/g, '@\u200b');
+}
+
+export function sectionText(idea: Idea, discussion: string | null): string {
+  const lines = [`**Community votes:** ${idea.up} up, ${idea.down} down`];
+  if (discussion) lines.push(`**Discussion:** ${discussion}`);
+  return `${SECTION_BEGIN}\n${lines.join('\n')}\n${SECTION_END}`;
+}
+
+export function issueBody(
+  idea: Idea,
+  o: { guildName: string; discussion: string | null; marker: string },
+): string {
+  const parts = [
+    `### Problem or motivation\n\n${inert(idea.problem)}`,
+    `### Proposal\n\n${inert(idea.proposal)}`,
+  ];
+  if (idea.evidence) parts.push(`### Evidence and links\n\n${inert(idea.evidence)}`);
+  parts.push(`Proposed by ${inert(idea.authorName)} in ${inert(o.guildName)} (idea #${idea.number}).`);
+  parts.push(sectionText(idea, o.discussion));
+  parts.push(o.marker);
+  return parts.join('\n\n');
+}
+
+/**
+ * The body with its bot-owned section replaced; null when the markers are gone (a maintainer
+ * removed them), in which case the issue is left alone.
+ */
+export function replaceSection(body: string, section: string): string | null {
+  const begin = body.indexOf(SECTION_BEGIN);
+  const end = body.indexOf(SECTION_END, begin + SECTION_BEGIN.length);
+  if (begin === -1 || end === -1) return null;
+  return body.slice(0, begin) + section + body.slice(end + SECTION_END.length);
+}

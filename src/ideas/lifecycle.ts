@@ -1,0 +1,360 @@
+// The life of an idea: submission (with the similar-idea check and the hourly limit), votes,
+// curator decisions with their audit trail, duplicate merging, followers and search.
+import type { Clock } from '../clock.ts';
+import { UserError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import type { IdeaMessages } from './messages.ts';
+import type { IdeaNotifier } from './notify.ts';
+import { discussionLink } from './render.ts';
+import { anyOf, overlap, similarityTerms, terms } from './search.ts';
+import type { Draft, IdeaStore, ListQuery, VoteOutcome } from './store.ts';
+import {
+  FIELD_LIMITS,
+  type Idea,
+  type IdeaDraftInput,
+  type IdeaStatus,
+  type ListSort,
+  STATUS_LABELS,
+  type VoteValue,
+  votingOpen,
+} from './types.ts';
+
+const HOUR_MS = 3_600_000;
+const TRENDING_WINDOW_MS = 7 * 24 * HOUR_MS;
+/** Below this share of shared words, a bm25 hit is a brush, not a similar idea. */
+const SIMILAR_OVERLAP = 0.25;
+
+export interface Author {
+  id: string;
+  name: string;
+}
+
+export type SubmitResult =
+  | { kind: 'created'; idea: Idea; posted: boolean }
+  | { kind: 'similar'; draftId: number; similar: Idea[] };
+
+export interface LifecycleDeps {
+  store: IdeaStore;
+  messages: IdeaMessages;
+  notifier: IdeaNotifier;
+  clock: Clock;
+  log: Logger;
+  ideasPerHour: number;
+}
+
+/** Trims and checks a submission; every problem is a sentence the member can act on. */
+export function validateSubmission(raw: {
+  title?: string | null;
+  problem?: string | null;
+  proposal?: string | null;
+  evidence?: string | null;
+  family?: string | null;
+}): IdeaDraftInput {
+  const field = (
+    name: keyof typeof FIELD_LIMITS,
+    label: string,
+    value: string | null | undefined,
+    required: boolean,
+  ) => {
+    const text = (value ?? '').trim();
+    if (required && text.length === 0)
+      throw new UserError(`The ${label} is empty. Write a few words, then submit again.`);
+    if (text.length > FIELD_LIMITS[name])
+      throw new UserError(
+        `The ${label} is ${text.length} characters long; the limit is ${FIELD_LIMITS[name]}. Shorten it, or put details in a linked document.`,
+      );
+    return text;
+  };
+  const family = field('family', 'model family', raw.family, false).toLowerCase();
+  if (family && !/^[\p{L}\p{N}._ -]+$/u.test(family))
+    throw new UserError(
+      'The model family may use letters, digits, spaces, dots, dashes and underscores only, e.g. granite or llama-3.',
+    );
+  return {
+    title: field('title', 'title', raw.title, true),
+    problem: field('problem', 'problem or motivation', raw.problem, true),
+    proposal: field('proposal', 'proposal', raw.proposal, true),
+    evidence: field('evidence', 'evidence', raw.evidence, false),
+    family: family || null,
+  };
+}
+
+export class IdeaLifecycle {
+  constructor(private readonly deps: LifecycleDeps) {}
+
+  private now(): string {
+    return this.deps.clock.now().toISOString();
+  }
+
+  get(guildId: string, number: number): Idea | undefined {
+    return this.deps.store.get(guildId, number);
+  }
+
+  /** Like get, but a missing idea is the member's mistake, said in words. */
+  require(guildId: string, number: number): Idea {
+    const idea = this.deps.store.get(guildId, number);
+    if (!idea)
+      throw new UserError(
+        `There is no idea #${number} in this server. Find it with /idea search or /idea list.`,
+      );
+    return idea;
+  }
+
+  /** Throws when the member already submitted the hourly maximum. */
+  checkRateLimit(guildId: string, userId: string): void {
+    const { ideasPerHour, clock, store } = this.deps;
+    const since = new Date(clock.now().getTime() - HOUR_MS).toISOString();
+    const recent = store.submittedSince(guildId, userId, since);
+    if (recent >= ideasPerHour)
+      throw new UserError(
+        `You have submitted ${recent} ideas in the last hour; the limit is ${ideasPerHour} an hour. Your text was not saved — keep a copy and try again later.`,
+      );
+  }
+
+  /** Up to `limit` existing ideas that look like this text, best first. */
+  similar(guildId: string, input: Pick<IdeaDraftInput, 'title' | 'problem' | 'proposal'>, limit = 3): Idea[] {
+    const words = similarityTerms(input.title, `${input.problem} ${input.proposal}`);
+    const expression = anyOf(words);
+    if (!expression) return [];
+    return this.deps.store
+      .match(guildId, expression, limit * 4)
+      .filter((c) => c.status !== 'duplicate')
+      .filter((c) => overlap(words, `${c.title} ${c.problem} ${c.proposal}`) >= SIMILAR_OVERLAP)
+      .slice(0, limit);
+  }
+
+  /**
+   * A submitted modal: saved straight away, or parked as a draft when similar ideas exist so
+   * the member can choose (submit anyway, support one of them, cancel).
+   */
+  async submit(guildId: string, author: Author, input: IdeaDraftInput): Promise<SubmitResult> {
+    this.checkRateLimit(guildId, author.id);
+    const similar = this.similar(guildId, input);
+    if (similar.length > 0) {
+      const expire = new Date(this.deps.clock.now().getTime() - 24 * HOUR_MS).toISOString();
+      const draftId = this.deps.store.saveDraft(guildId, author.id, author.name, input, this.now(), expire);
+      return { kind: 'similar', draftId, similar };
+    }
+    return this.create(guildId, author, input);
+  }
+
+  /** "Submit anyway" on a draft. */
+  async submitDraft(guildId: string, draftId: number, userId: string): Promise<SubmitResult> {
+    const draft = this.takeDraft(guildId, draftId, userId);
+    this.checkRateLimit(guildId, userId);
+    const result = await this.create(guildId, { id: draft.userId, name: draft.userName }, draft);
+    this.deps.store.deleteDraft(draft.id);
+    return result;
+  }
+
+  /** "Support #N instead": the draft is dropped and the member upvotes #N (kept if already up). */
+  supportInstead(guildId: string, draftId: number, userId: string, number: number): Idea {
+    const draft = this.takeDraft(guildId, draftId, userId);
+    const idea = this.require(guildId, number);
+    if (this.deps.store.voteOf(idea.id, userId) !== 1) this.vote(guildId, number, userId, 1);
+    this.deps.store.deleteDraft(draft.id);
+    return this.require(guildId, number);
+  }
+
+  cancelDraft(guildId: string, draftId: number, userId: string): void {
+    const draft = this.takeDraft(guildId, draftId, userId);
+    this.deps.store.deleteDraft(draft.id);
+  }
+
+  private takeDraft(guildId: string, draftId: number, userId: string): Draft {
+    const draft = this.deps.store.draft(guildId, draftId);
+    if (!draft)
+      throw new UserError(
+        'This draft is gone (it was already submitted, cancelled, or expired). Run /idea submit again.',
+      );
+    if (draft.userId !== userId)
+      throw new UserError('Only the member who wrote this draft can submit or cancel it.');
+    return draft;
+  }
+
+  private async create(guildId: string, author: Author, input: IdeaDraftInput): Promise<SubmitResult> {
+    const idea = this.deps.store.insertIdea(guildId, author.id, author.name, input, this.now());
+    let posted = false;
+    try {
+      posted = (await this.deps.messages.publish(idea)) !== null;
+    } catch (error) {
+      // The idea is saved either way; the channel problem is the curators' to fix.
+      this.deps.log.warn(
+        { err: error, guildId, ideaId: idea.id },
+        `Idea #${idea.number} was saved but could not be posted in the ideas channel; check that the bot can view and send messages there (/hub config ideas_channel)`,
+      );
+    }
+    return { kind: 'created', idea: this.deps.store.getById(idea.id) ?? idea, posted };
+  }
+
+  /** A member's click on Upvote or Downvote; clicking the same again withdraws the vote. */
+  vote(
+    guildId: string,
+    number: number,
+    userId: string,
+    value: VoteValue,
+  ): { idea: Idea; outcome: VoteOutcome } {
+    const { store } = this.deps;
+    const outcome = store.transaction(() => {
+      const idea = this.require(guildId, number);
+      if (!votingOpen(idea.status))
+        throw new UserError(
+          `Voting on #${number} is closed: it is ${STATUS_LABELS[idea.status]}. It reopens if curators revise the decision.`,
+        );
+      return store.vote(idea.id, userId, value, this.now()).outcome;
+    });
+    const idea = this.require(guildId, number);
+    this.deps.messages.refresh(idea.id);
+    return { idea, outcome };
+  }
+
+  /**
+   * A curator's decision (or its revision). Every change carries a reason and lands in the
+   * audit trail; a duplicate's votes move to the original (each member counted once), and
+   * revising a duplicate decision takes exactly those votes back.
+   */
+  changeStatus(
+    guildId: string,
+    number: number,
+    actorId: string,
+    to: IdeaStatus,
+    reason: string,
+    options: { duplicateOf?: number } = {},
+  ): Idea {
+    const text = reason.trim();
+    if (!text)
+      throw new UserError('Every status change needs a reason; members read it. Write one sentence.');
+    if (text.length > FIELD_LIMITS.reason)
+      throw new UserError(
+        `The reason is ${text.length} characters long; the limit is ${FIELD_LIMITS.reason}.`,
+      );
+    const { store } = this.deps;
+    const touched: number[] = [];
+    const before = store.transaction(() => {
+      const idea = this.require(guildId, number);
+      let duplicateOf: Idea | undefined;
+      if (to === 'duplicate') {
+        if (options.duplicateOf === undefined)
+          throw new UserError('Say which idea this duplicates (its number).');
+        if (options.duplicateOf === number) throw new UserError('An idea cannot be a duplicate of itself.');
+        duplicateOf = this.require(guildId, options.duplicateOf);
+        if (duplicateOf.status === 'duplicate')
+          throw new UserError(
+            `#${duplicateOf.number} is itself a duplicate of another idea; mark #${number} as a duplicate of that one instead.`,
+          );
+      }
+      if (idea.status === to && idea.duplicateOf === (duplicateOf?.id ?? null))
+        throw new UserError(`#${number} is already ${STATUS_LABELS[to]}.`);
+      const now = this.now();
+      if (idea.status === 'duplicate' && idea.duplicateOf) {
+        store.unmerge(idea.id, idea.duplicateOf);
+        touched.push(idea.duplicateOf);
+      }
+      if (duplicateOf) {
+        store.mergeInto(idea.id, duplicateOf.id);
+        touched.push(duplicateOf.id);
+      }
+      store.setStatus(idea.id, to, text, duplicateOf?.id ?? null, now);
+      store.addEvent(
+        idea.id,
+        actorId,
+        idea.status === 'new' ? 'decided' : 'revised',
+        idea.status,
+        to,
+        text,
+        duplicateOf ? `duplicate of #${duplicateOf.number}` : null,
+        now,
+      );
+      return idea;
+    });
+    const after = this.require(guildId, number);
+    this.afterStatusChange(after, before.status, touched, actorId);
+    return after;
+  }
+
+  /** Applies a status that came from GitHub (the filed issue was closed or reopened). */
+  applyUpstreamStatus(idea: Idea, to: IdeaStatus, reason: string, detail: string): Idea {
+    const now = this.now();
+    this.deps.store.transaction(() => {
+      this.deps.store.setStatus(idea.id, to, reason, idea.duplicateOf, now);
+      this.deps.store.addEvent(idea.id, 'github', 'upstream', idea.status, to, reason, detail, now);
+    });
+    const after = this.deps.store.getById(idea.id)!;
+    this.afterStatusChange(after, idea.status, [], null);
+    return after;
+  }
+
+  private afterStatusChange(idea: Idea, from: IdeaStatus, touched: number[], actorId: string | null): void {
+    this.deps.messages.refresh(idea.id, { tags: true });
+    for (const id of touched) this.deps.messages.refresh(id);
+    const link = discussionLink(idea);
+    let text = `Idea #${idea.number} “${idea.title}” is now **${STATUS_LABELS[idea.status]}** (was ${STATUS_LABELS[from]})`;
+    if (idea.status === 'duplicate' && idea.duplicateOf) {
+      const original = this.deps.store.getById(idea.duplicateOf);
+      if (original) text += ` of #${original.number} “${original.title}”; votes were carried over`;
+    }
+    text += `.\nReason: ${idea.statusReason ?? ''}`;
+    if (idea.issueUrl) text += `\nGitHub issue: ${idea.issueUrl}`;
+    if (link) text += `\n${link}`;
+    this.deps.notifier.tell(idea, text.slice(0, 2000), actorId ? { except: actorId } : {});
+  }
+
+  /** Tells followers that the idea was filed (called by filing, once). */
+  announceFiled(idea: Idea): void {
+    this.deps.messages.refresh(idea.id, { tags: true });
+    const text = `Idea #${idea.number} “${idea.title}” was filed on GitHub: ${idea.issueUrl}`;
+    this.deps.notifier.tell(idea, text.slice(0, 2000));
+  }
+
+  /** Full-text search, best matches first (bm25, title weighted highest). */
+  search(guildId: string, query: string, limit: number, offset = 0): Idea[] {
+    const words = terms(query);
+    const expression = anyOf(words.slice(0, 16));
+    if (!expression)
+      throw new UserError(
+        'Search for at least one word of two letters or more (common words like “the” are ignored).',
+      );
+    return this.deps.store.match(guildId, expression, limit, offset);
+  }
+
+  list(
+    guildId: string,
+    q: { status?: IdeaStatus | undefined; family?: string | undefined; sort: ListSort },
+    limit: number,
+    offset: number,
+  ): Idea[] {
+    const query: ListQuery = { ...q, limit, offset };
+    if (q.sort === 'trending')
+      query.trendingSince = new Date(this.deps.clock.now().getTime() - TRENDING_WINDOW_MS).toISOString();
+    return this.deps.store.list(guildId, query);
+  }
+
+  history(idea: Idea) {
+    return this.deps.store.events(idea.id);
+  }
+
+  follow(guildId: string, number: number, userId: string, following: boolean): Idea {
+    const idea = this.require(guildId, number);
+    this.deps.store.setFollowing(idea.id, userId, following, this.now());
+    return idea;
+  }
+
+  setNotifications(guildId: string, userId: string, enabled: boolean): void {
+    this.deps.store.setNotifications(guildId, userId, enabled, this.now());
+  }
+
+  /** The idea's discussion thread (started on first use). */
+  async discuss(guildId: string, number: number): Promise<string> {
+    const idea = this.require(guildId, number);
+    const thread = await this.deps.messages.ensureThread(idea);
+    if (!thread)
+      throw new UserError(`Idea #${number} has no message in an ideas channel to discuss it under.`);
+    return thread;
+  }
+
+  /** The next idea waiting for review after `afterNumber`, and how many wait in all. */
+  nextForReview(guildId: string, afterNumber = 0): { idea: Idea | undefined; waiting: number } {
+    const after = afterNumber > 0 ? (this.deps.store.get(guildId, afterNumber)?.id ?? 0) : 0;
+    return { idea: this.deps.store.nextInQueue(guildId, after), waiting: this.deps.store.queueSize(guildId) };
+  }
+}

@@ -1,0 +1,122 @@
+// Keeps each idea's Discord message in step with the database. Edits for one idea never run
+// concurrently and always render the latest row, so after a burst of clicks the last edit
+// shows the exact counts, whatever order Discord received the earlier ones in.
+import type { GuildSettingsStore } from '../db/guild-settings.ts';
+import { PostError, type Poster } from '../discord/post.ts';
+import type { Logger } from '../log.ts';
+import { ideaMessage } from './render.ts';
+import type { IdeaStore } from './store.ts';
+import { type Idea, STATUS_LABELS } from './types.ts';
+
+export interface IdeaMessagesDeps {
+  store: IdeaStore;
+  poster: Poster;
+  settings: GuildSettingsStore;
+  log: Logger;
+}
+
+export class IdeaMessages {
+  private readonly running = new Map<number, Promise<void>>();
+  private readonly dirty = new Set<number>();
+  private readonly tagsDirty = new Set<number>();
+
+  constructor(private readonly deps: IdeaMessagesDeps) {}
+
+  /**
+   * Posts a new idea in the server's ideas channel: a forum post (tagged with its family and
+   * status when the forum has such tags) or a message in a text channel. Returns where it went,
+   * or null when the server has no ideas channel.
+   */
+  async publish(idea: Idea): Promise<{ channelId: string; messageId: string } | null> {
+    const { store, poster, settings } = this.deps;
+    const channelId = settings.get(idea.guildId).ideasChannelId;
+    if (!channelId) return null;
+    const channel = await poster.channel(channelId);
+    const message = ideaMessage(idea);
+    if (channel.kind === 'forum') {
+      const post = await poster.createForumPost(
+        channelId,
+        `#${idea.number} ${idea.title}`,
+        message,
+        tagsFor(idea, channel.tags),
+      );
+      store.setMessage(idea.id, {
+        channelId,
+        messageId: post.messageId,
+        threadId: post.threadId,
+        isForum: true,
+      });
+      return { channelId: post.threadId, messageId: post.messageId };
+    }
+    const sent = await poster.post(channelId, message);
+    store.setMessage(idea.id, { channelId, messageId: sent.id, threadId: null, isForum: false });
+    return { channelId, messageId: sent.id };
+  }
+
+  /** The idea's discussion thread, started on its message the first time someone asks. */
+  async ensureThread(idea: Idea): Promise<string | null> {
+    if (idea.threadId) return idea.threadId;
+    if (!idea.channelId || !idea.messageId) return null;
+    const threadId = await this.deps.poster.startThread(
+      idea.channelId,
+      idea.messageId,
+      `#${idea.number} ${idea.title}`,
+    );
+    this.deps.store.setThread(idea.id, threadId);
+    return threadId;
+  }
+
+  /** Asks for the idea's message to be re-rendered; `tags` also re-tags its forum post (status changes). */
+  refresh(ideaId: number, options: { tags?: boolean } = {}): void {
+    this.dirty.add(ideaId);
+    if (options.tags) this.tagsDirty.add(ideaId);
+    if (!this.running.has(ideaId)) this.running.set(ideaId, this.editLoop(ideaId));
+  }
+
+  /** Resolves once every requested refresh has been written (tests and shutdown wait on this). */
+  async settled(): Promise<void> {
+    while (this.running.size > 0) await Promise.all([...this.running.values()]);
+  }
+
+  private async editLoop(ideaId: number): Promise<void> {
+    // Let the clicks of this tick land in the database first: one edit then covers them all.
+    await Promise.resolve();
+    for (;;) {
+      // Checked and cleared in the same synchronous step as `running`, so a refresh that
+      // arrives while this loop is ending is never lost.
+      if (!this.dirty.delete(ideaId)) {
+        this.running.delete(ideaId);
+        return;
+      }
+      const idea = this.deps.store.getById(ideaId);
+      if (!idea?.channelId || !idea.messageId) continue;
+      const retag = this.tagsDirty.delete(ideaId);
+      try {
+        const duplicate = idea.duplicateOf ? this.deps.store.getById(idea.duplicateOf)?.number : null;
+        const where = idea.isForum && idea.threadId ? idea.threadId : idea.channelId;
+        await this.deps.poster.edit(where, idea.messageId, ideaMessage(idea, duplicate));
+        if (retag && idea.isForum && idea.threadId) {
+          const forum = await this.deps.poster.channel(idea.channelId);
+          await this.deps.poster.editThread(idea.threadId, { appliedTags: tagsFor(idea, forum.tags) });
+        }
+      } catch (error) {
+        const failure = error instanceof PostError ? error.failure : 'unknown';
+        this.deps.log.warn(
+          { err: error, ideaId, guildId: idea.guildId, failure },
+          failure === 'gone'
+            ? `The message of idea #${idea.number} was deleted; its votes and status are kept in the database (/idea show still works)`
+            : `Could not update the message of idea #${idea.number}; it will be updated at the next vote or status change`,
+        );
+      }
+    }
+  }
+}
+
+/** Forum tags named like the idea's family or status (case-insensitive); tags the forum lacks are skipped. */
+export function tagsFor(idea: Idea, tags: Array<{ id: string; name: string }>): string[] {
+  const wanted = [idea.family, STATUS_LABELS[idea.status]].filter(Boolean).map((n) => n!.toLowerCase());
+  return tags
+    .filter((t) => wanted.includes(t.name.toLowerCase()))
+    .map((t) => t.id)
+    .slice(0, 5);
+}
