@@ -337,6 +337,13 @@ describe('the Discord emulator, driven by the real discord.js client', () => {
     expect(stored?.attachments[0]?.filename).toBe('run.log');
     expect(stored?.attachments[0]?.data.toString()).toBe('line 1\nline 2');
     expect(sent.attachments.first()?.name).toBe('run.log');
+    await sent.edit({ content: 'the log, again' });
+    await sent.edit({ content: 'the log, final' });
+    expect(discord.editsOf(sent.id)).toHaveLength(2);
+    expect(discord.message(sent.id)).toMatchObject({
+      content: 'the log, final',
+      attachments: [{ filename: 'run.log' }],
+    });
   });
 
   it("answers with Discord's codes for missing permissions, blocked DMs and deleted channels", async () => {
@@ -345,8 +352,10 @@ describe('the Discord emulator, driven by the real discord.js client', () => {
     expect(
       (await apiError(client.rest.post(Routes.channelMessages(locked), { body: { content: 'hi' } }))).code,
     ).toBe(50013);
-    discord.blockDms(aliceId);
     const alice = await client.users.fetch(aliceId);
+    await alice.send('welcome');
+    expect(discord.dmsTo(aliceId).map((m) => m.content)).toEqual(['welcome']);
+    discord.blockDms(aliceId);
     expect((await apiError(alice.send('hello'))).code).toBe(50007);
     discord.deleteChannel(locked);
     expect((await apiError(client.rest.get(Routes.channel(locked)))).code).toBe(10003);
