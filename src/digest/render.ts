@@ -8,16 +8,13 @@ import { formatLocalDate } from './week.ts';
 
 const COLOR = 0x2b6cb0;
 /** Past this many messages a digest stops being read; the rest is summarised in one line. */
-export const MAX_MESSAGES = 5;
+export const MAX_MESSAGES = 6;
 const RELEASES_PER_PROJECT = 5;
-const PROJECTS = 25;
 const MODELS_PER_ORG = 5;
-const ORGS = 15;
-const REPOS = 30;
-const OUTCOME_IDEAS = 15;
-const MODELS_TRIED = 10;
-const CONTRIBUTORS = 30;
 const TITLE_CHARS = 90;
+// Characters each section may use, so a busy releases week cannot push ideas and models
+// tried out of the post: together they fit in about four messages.
+const BUDGET = { releases: 7000, models: 2500, issues: 2500, ideaGroup: 1200, runs: 1200, people: 1200 };
 
 interface Block {
   title: string;
@@ -32,8 +29,26 @@ const text = (s: string) => escapeMarkdown(truncate(s.replace(/\s+/g, ' ').trim(
 const link = (label: string, url: string) => `[${text(label)}](${url})`;
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
-function more(n: number, what: string): string[] {
-  return n > 0 ? [`…and ${n} more ${what}`] : [];
+/** Whole groups of lines (a project and its releases, say) while they fit; the rest summed up in one line. */
+function fit<T>(
+  items: T[],
+  render: (item: T) => string[],
+  budget: number,
+  rest: (left: T[]) => string,
+): string[] {
+  const lines: string[] = [];
+  let used = 0;
+  for (let i = 0; i < items.length; i++) {
+    const group = render(items[i]!);
+    const size = group.reduce((n, l) => n + l.length + 1, 0);
+    if (used + size > budget) {
+      lines.push(rest(items.slice(i)));
+      break;
+    }
+    lines.push(...group);
+    used += size;
+  }
+  return lines;
 }
 
 function ideaLine(idea: IdeaLine, extra = ''): string {
@@ -45,43 +60,58 @@ function ideaLine(idea: IdeaLine, extra = ''): string {
 function blocks(d: Digest): Block[] {
   const out: Block[] = [];
   if (d.releases && d.releases.length > 0) {
-    const lines: string[] = [];
-    for (const p of d.releases.slice(0, PROJECTS)) {
-      lines.push(`**${link(p.project, p.url)}**`);
-      for (const r of p.releases.slice(0, RELEASES_PER_PROJECT))
-        lines.push(`• ${link(r.text, r.url)}${r.prerelease ? ' (pre-release)' : ''}`);
-      lines.push(...more(p.releases.length - RELEASES_PER_PROJECT, `releases: [all](${p.url}/releases)`));
-    }
-    const rest = d.releases.slice(PROJECTS);
-    lines.push(
-      ...more(rest.length, `projects with ${rest.reduce((n, p) => n + p.releases.length, 0)} releases`),
+    const lines = fit(
+      d.releases,
+      (p) => [
+        `**${link(p.project, p.url)}**`,
+        ...p.releases
+          .slice(0, RELEASES_PER_PROJECT)
+          .map((r) => `• ${link(r.text, r.url)}${r.prerelease ? ' (pre-release)' : ''}`),
+        ...(p.releases.length > RELEASES_PER_PROJECT
+          ? [`…and ${p.releases.length - RELEASES_PER_PROJECT} more: [all releases](${p.url}/releases)`]
+          : []),
+      ],
+      BUDGET.releases,
+      (left) =>
+        `…and ${plural(left.length, 'more project')} with ${plural(
+          left.reduce((n, p) => n + p.releases.length, 0),
+          'release',
+        )}`,
     );
     out.push({ title: 'Releases', lines });
   }
   if (d.models && d.models.length > 0) {
-    const lines: string[] = [];
-    for (const o of d.models.slice(0, ORGS)) {
-      lines.push(`**${link(o.org, o.url)}**`);
-      for (const m of o.models.slice(0, MODELS_PER_ORG)) lines.push(`• ${link(m.text, m.url)}`);
-      lines.push(...more(o.models.length - MODELS_PER_ORG, 'models'));
-    }
-    lines.push(...more(d.models.length - ORGS, 'organisations'));
+    const lines = fit(
+      d.models,
+      (o) => [
+        `**${link(o.org, o.url)}**`,
+        ...o.models.slice(0, MODELS_PER_ORG).map((m) => `• ${link(m.text, m.url)}`),
+        ...(o.models.length > MODELS_PER_ORG
+          ? [`…and ${o.models.length - MODELS_PER_ORG} more: [all models](${o.url})`]
+          : []),
+      ],
+      BUDGET.models,
+      (left) =>
+        `…and ${plural(left.length, 'more organisation')} with ${plural(
+          left.reduce((n, o) => n + o.models.length, 0),
+          'new model',
+        )}`,
+    );
     out.push({ title: 'New models on Hugging Face', lines });
   }
   if (d.issues && d.issues.length > 0) {
-    const lines = d.issues
-      .slice(0, REPOS)
-      .map(
-        (r) =>
-          `• ${link(r.repo, `${r.url}/issues`)}: ${r.opened} opened${r.closed === null ? '' : `, ${r.closed} closed`}`,
-      );
-    const rest = d.issues.slice(REPOS);
-    if (rest.length > 0) {
-      const opened = rest.reduce((n, r) => n + r.opened, 0);
-      const closed = rest.reduce((n, r) => n + (r.closed ?? 0), 0);
-      const closedText = rest.some((r) => r.closed !== null) ? `, ${closed} closed` : '';
-      lines.push(`…and ${rest.length} more repositories: ${opened} opened${closedText}`);
-    }
+    const counts = (r: { opened: number; closed: number | null }) =>
+      `${r.opened} opened${r.closed === null ? '' : `, ${r.closed} closed`}`;
+    const lines = fit(
+      d.issues,
+      (r) => [`• ${link(r.repo, `${r.url}/issues`)}: ${counts(r)}`],
+      BUDGET.issues,
+      (left) =>
+        `…and ${plural(left.length, 'more repository', 'more repositories')}: ${counts({
+          opened: left.reduce((n, r) => n + r.opened, 0),
+          closed: left.some((r) => r.closed !== null) ? left.reduce((n, r) => n + (r.closed ?? 0), 0) : null,
+        })}`,
+    );
     out.push({ title: 'Issue activity', lines });
   }
   if (d.ideas) {
@@ -90,8 +120,14 @@ function blocks(d: Digest): Block[] {
     const group = (label: string, ideas: IdeaLine[], extra: (i: IdeaLine) => string = () => '') => {
       if (ideas.length === 0) return;
       lines.push(`**${label}**`);
-      for (const i of ideas.slice(0, OUTCOME_IDEAS)) lines.push(ideaLine(i, extra(i)));
-      lines.push(...more(ideas.length - OUTCOME_IDEAS, 'ideas'));
+      lines.push(
+        ...fit(
+          ideas,
+          (i) => [ideaLine(i, extra(i))],
+          BUDGET.ideaGroup,
+          (left) => `…and ${plural(left.length, 'more idea')}`,
+        ),
+      );
     };
     group('Top ideas this week', s.top, (i) => ` — +${i.weekVotes ?? 0} this week (${i.votes} in all)`);
     group('Accepted', s.accepted);
@@ -106,19 +142,23 @@ function blocks(d: Digest): Block[] {
     const top = r.perModel[0]!;
     const lines = [
       `${plural(r.total, 'run')} by ${plural(r.people, 'person', 'people')}. Most tried: **${text(top.model)}** (${plural(top.runs, 'run')}).`,
-      ...r.perModel
-        .slice(0, MODELS_TRIED)
-        .map((m) => `• ${text(m.model)}: ${plural(m.runs, 'run')}, ${plural(m.people, 'person', 'people')}`),
-      ...more(r.perModel.length - MODELS_TRIED, 'models'),
+      ...fit(
+        r.perModel,
+        (m) => [`• ${text(m.model)}: ${plural(m.runs, 'run')}, ${plural(m.people, 'person', 'people')}`],
+        BUDGET.runs,
+        (left) => `…and ${plural(left.length, 'more model')}`,
+      ),
     ];
     out.push({ title: 'Models tried', lines });
   }
   if (d.newContributors && d.newContributors.length > 0) {
-    // Names, not mentions: the digest should greet newcomers without pinging them.
-    const lines = d.newContributors
-      .slice(0, CONTRIBUTORS)
-      .map((c) => `• ${text(c.name ?? 'a member')} (${plural(c.ideas, 'idea')})`);
-    lines.push(...more(d.newContributors.length - CONTRIBUTORS, 'people'));
+    // Names, not mentions: the digest greets newcomers without pinging them.
+    const lines = fit(
+      d.newContributors,
+      (c) => [`• ${text(c.name ?? 'a member')} (${plural(c.ideas, 'idea')})`],
+      BUDGET.people,
+      (left) => `…and ${plural(left.length, 'more person', 'more people')}`,
+    );
     out.push({ title: 'First-time contributors', lines });
   }
   return out;
