@@ -354,7 +354,15 @@ export class DiscordEmulator {
     timeoutMs = DEFAULT_TIMEOUT_MS,
   ): Promise<Message> {
     return this.core.waiters.waitFor(
-      () => this.messagesIn(channelId).find(pred),
+      () => {
+        // Snapshot lazily: this check re-runs on every change, and channels can hold many messages.
+        for (const m of this.core.world.channelHistory(channelId)) {
+          if (m.flags & (MessageFlags.ephemeral | MessageFlags.loading)) continue;
+          const copy = snapshot(m);
+          if (pred(copy)) return copy;
+        }
+        return undefined;
+      },
       timeoutMs,
       () =>
         `waiting for a message in ${channelId}; it has: ${JSON.stringify(this.messagesIn(channelId).map((m) => m.content))}`,
