@@ -30,7 +30,7 @@ const link = (label: string, url: string) => `[${text(label)}](${url})`;
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 /** Whole groups of lines (a project and its releases, say) while they fit; the rest summed up in one line. */
-function fit<T>(
+function fitLines<T>(
   items: T[],
   render: (item: T) => string[],
   budget: number,
@@ -60,7 +60,7 @@ function ideaLine(idea: IdeaLine, extra = ''): string {
 function blocks(d: Digest): Block[] {
   const out: Block[] = [];
   if (d.releases && d.releases.length > 0) {
-    const lines = fit(
+    const lines = fitLines(
       d.releases,
       (p) => [
         `**${link(p.project, p.url)}**`,
@@ -81,7 +81,7 @@ function blocks(d: Digest): Block[] {
     out.push({ title: 'Releases', lines });
   }
   if (d.models && d.models.length > 0) {
-    const lines = fit(
+    const lines = fitLines(
       d.models,
       (o) => [
         `**${link(o.org, o.url)}**`,
@@ -102,7 +102,7 @@ function blocks(d: Digest): Block[] {
   if (d.issues && d.issues.length > 0) {
     const counts = (r: { opened: number; closed: number | null }) =>
       `${r.opened} opened${r.closed === null ? '' : `, ${r.closed} closed`}`;
-    const lines = fit(
+    const lines = fitLines(
       d.issues,
       (r) => [`• ${link(r.repo, `${r.url}/issues`)}: ${counts(r)}`],
       BUDGET.issues,
@@ -121,7 +121,7 @@ function blocks(d: Digest): Block[] {
       if (ideas.length === 0) return;
       lines.push(`**${label}**`);
       lines.push(
-        ...fit(
+        ...fitLines(
           ideas,
           (i) => [ideaLine(i, extra(i))],
           BUDGET.ideaGroup,
@@ -142,7 +142,7 @@ function blocks(d: Digest): Block[] {
     const top = r.perModel[0]!;
     const lines = [
       `${plural(r.total, 'run')} by ${plural(r.people, 'person', 'people')}. Most tried: **${text(top.model)}** (${plural(top.runs, 'run')}).`,
-      ...fit(
+      ...fitLines(
         r.perModel,
         (m) => [`• ${text(m.model)}: ${plural(m.runs, 'run')}, ${plural(m.people, 'person', 'people')}`],
         BUDGET.runs,
@@ -153,7 +153,7 @@ function blocks(d: Digest): Block[] {
   }
   if (d.newContributors && d.newContributors.length > 0) {
     // Names, not mentions: the digest greets newcomers without pinging them.
-    const lines = fit(
+    const lines = fitLines(
       d.newContributors,
       (c) => [`• ${text(c.name ?? 'a member')} (${plural(c.ideas, 'idea')})`],
       BUDGET.people,
