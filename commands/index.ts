@@ -2,5 +2,6 @@
 import type { Command } from '../src/discord/command.ts';
 import * as digest from './digest.ts';
 import * as hub from './hub.ts';
+import * as idea from './idea.ts';
 
-export const commands: readonly Command[] = [hub, digest];
+export const commands: readonly Command[] = [hub, digest, idea];
