@@ -1,0 +1,182 @@
+import { loadImage } from '@napi-rs/canvas';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '../src/clock.ts';
+import { CHART_HEIGHT, CHART_WIDTH } from '../src/digest/chart.ts';
+import { DigestFixtures } from './digest-fixtures.ts';
+import { startTestHub, type TestHub } from './support/harness.ts';
+
+const GRANITE = 'ibm-granite/granite-3.1-language-models';
+let th: TestHub | undefined;
+
+afterEach(async () => {
+  await th?.stop();
+  th = undefined;
+});
+
+/** Runs the digest job now, or waits for the run already going (the start-up catch-up). */
+const tick = (t: TestHub) =>
+  t.hub.scheduler.runNow({ name: 'weekly-digest', run: () => t.hub.digest.service.postDueDigests() });
+
+function digestsIn(t: TestHub, channelId: string) {
+  return t.discord.messagesIn(channelId).filter((m) => m.embeds[0]?.title?.startsWith('Weekly digest'));
+}
+
+async function parisServer(clock: ManualClock) {
+  th = await startTestHub({ clock, schedule: true });
+  const t = th;
+  const channelId = t.discord.addChannel(t.guildId, { name: 'digest' });
+  t.hub.settings.update(t.guildId, { timeZone: 'Europe/Paris', digestChannelId: channelId }, t.curatorId);
+  return { t, channelId, f: new DigestFixtures(t.hub.db, t.guildId) };
+}
+
+describe('the scheduled weekly digest', () => {
+  it('is posted once at Monday 09:00 Paris time after the spring change, covering the local week; a restart posts nothing', async () => {
+    const clock = new ManualClock('2026-03-30T06:59:00Z'); // Monday 08:59 CEST
+    const { t, channelId, f } = await parisServer(clock);
+    f.watch(GRANITE);
+    f.event({ kind: 'releases', target: GRANITE, id: 'v-last-week', at: '2026-03-22T22:30:00.000Z' }); // Sun 23:30 CET
+    f.event({ kind: 'releases', target: GRANITE, id: 'v-sunday-night', at: '2026-03-29T21:30:00.000Z' }); // Sun 23:30 CEST
+    f.event({ kind: 'releases', target: GRANITE, id: 'v-monday', at: '2026-03-29T22:30:00.000Z' }); // Mon 00:30 CEST
+    const botId = t.discord.addMember(t.guildId, { username: 'otherbot', bot: true });
+    f.run({ userId: t.memberId, model: 'granite-3.0-8b-instruct', at: '2026-03-25T10:00:00.000Z' });
+    f.run({ userId: botId, model: 'granite-3.0-8b-instruct', at: '2026-03-25T10:00:00.000Z' });
+
+    await tick(t);
+    expect(digestsIn(t, channelId)).toHaveLength(0);
+
+    clock.set('2026-03-30T07:00:00Z'); // Monday 09:00 CEST
+    await tick(t);
+    await tick(t); // a second tick in the same hour
+    const posted = digestsIn(t, channelId);
+    expect(posted).toHaveLength(1);
+    const first = posted[0]!;
+    expect(first.embeds[0]?.title).toBe('Weekly digest · 2026-W13');
+    expect(first.embeds[0]?.description).toContain('2026-03-23 to 2026-03-29 (Europe/Paris)');
+    const all = JSON.stringify(t.discord.messagesIn(channelId));
+    expect(all).toContain('v\\\\-sunday\\\\-night');
+    expect(all).not.toContain('v\\\\-monday');
+    expect(all).not.toContain('v\\\\-last\\\\-week');
+    // The bot's run is left out once Discord has told us it is a bot.
+    expect(all).toContain('1 run by 1 person');
+    const png = first.attachments[0]!;
+    expect(png.filename).toBe('activity-2026-W13.png');
+    const image = await loadImage(png.data);
+    expect([image.width, image.height]).toEqual([CHART_WIDTH, CHART_HEIGHT]);
+    const messagesBefore = t.discord.messagesIn(channelId).length;
+
+    await t.restart();
+    await tick(t);
+    expect(t.discord.messagesIn(channelId)).toHaveLength(messagesBefore);
+    expect(t.hub.digest.store.record(t.guildId, '2026-W13')?.status).toBe('posted');
+  });
+
+  it('catches up at start-up when less than 24 hours late, and logs and skips when later', async () => {
+    const clock = new ManualClock('2026-03-27T12:00:00Z'); // a Friday
+    const { t, channelId, f } = await parisServer(clock);
+    f.watch(GRANITE);
+    f.event({ kind: 'releases', target: GRANITE, id: 'v1', at: '2026-03-25T10:00:00.000Z' });
+    await tick(t);
+    // Monday's slot of this week passed before the server had a digest: not a missed post.
+    expect(t.hub.digest.store.record(t.guildId, '2026-W12')?.status).toBe('skipped');
+    expect(t.logs.messages()).toContain('Weekly digest scheduled; the first one is posted at its next time');
+
+    // Down over Monday 09:00; back at 14:00 the same day.
+    clock.set('2026-03-30T12:00:00Z');
+    await t.restart();
+    const caughtUp = await t.discord.waitForMessage(
+      channelId,
+      (m) => m.embeds[0]?.title === 'Weekly digest · 2026-W13',
+    );
+    expect(caughtUp.attachments).toHaveLength(1);
+    await tick(t);
+    expect(digestsIn(t, channelId)).toHaveLength(1);
+
+    // Down over the next Monday 09:00; back 25 hours later.
+    clock.set('2026-04-07T08:00:00Z');
+    await t.restart();
+    await tick(t);
+    expect(digestsIn(t, channelId)).toHaveLength(1);
+    expect(t.hub.digest.store.record(t.guildId, '2026-W14')?.status).toBe('skipped');
+    expect(t.logs.messages()).toContain(
+      'Skipped the weekly digest of 2026-W14: it was due more than 24 hours ago (the bot was not running). /digest post-now posts the current week on request.',
+    );
+  });
+
+  it('posts a short note for a quiet week, or nothing when the server chose so', async () => {
+    const clock = new ManualClock('2026-01-12T09:30:00Z');
+    const { t, channelId } = await parisServer(clock);
+    await tick(t);
+    const note = t.discord.messagesIn(channelId);
+    expect(note).toHaveLength(1);
+    expect(note[0]?.embeds).toEqual([]);
+    expect(note[0]?.content).toContain('a quiet week');
+
+    t.hub.digest.store.updateSchedule(t.guildId, { quietWeeks: 'skip' }, t.curatorId);
+    clock.set('2026-01-19T09:30:00Z');
+    await tick(t);
+    expect(t.discord.messagesIn(channelId)).toHaveLength(1);
+    expect(t.hub.digest.store.record(t.guildId, '2026-W03')?.status).toBe('quiet');
+  });
+
+  it('records a channel it may not post in as failed and tells the operator what to do', async () => {
+    const clock = new ManualClock('2026-01-12T09:30:00Z');
+    const { t, channelId } = await parisServer(clock);
+    t.discord.denyBot(channelId, 'send');
+    await tick(t);
+    expect(t.hub.digest.store.record(t.guildId, '2026-W02')?.status).toBe('failed');
+    expect(
+      t.logs.messages().some((m) => m.includes('choose another channel with /digest config channel')),
+    ).toBe(true);
+  });
+});
+
+describe('/digest', () => {
+  it('previews this week so far privately, lets curators post it now and change the schedule', async () => {
+    const clock = new ManualClock('2026-01-07T12:00:00Z');
+    th = await startTestHub({ clock });
+    const t = th;
+    const f = new DigestFixtures(t.hub.db, t.guildId);
+    f.watch(GRANITE);
+    f.event({ kind: 'releases', target: GRANITE, id: 'v2.0', at: '2026-01-06T10:00:00.000Z' });
+    const actor = { guildId: t.guildId, channelId: t.channelId, name: 'digest' };
+
+    const preview = await t.discord.command({ ...actor, userId: t.memberId, subcommand: 'preview' }).reply();
+    expect(preview.flags & 64).toBe(64);
+    expect(preview.embeds[0]?.title).toBe('This week so far · 2026-W02');
+    expect(preview.attachments[0]?.filename).toBe('activity-2026-W02.png');
+
+    const denied = await t.discord
+      .command({ ...actor, userId: t.memberId, subcommand: 'config', options: { hour: 8 } })
+      .reply();
+    expect(denied.content).toContain('Only curators can change the digest schedule');
+
+    const noChannel = await t.discord
+      .command({ ...actor, userId: t.curatorId, subcommand: 'post-now' })
+      .reply();
+    expect(noChannel.content).toContain('no digest channel yet');
+
+    const digestChannel = t.discord.addChannel(t.guildId, { name: 'weekly' });
+    const saved = await t.discord
+      .command({
+        ...actor,
+        userId: t.curatorId,
+        subcommand: 'config',
+        options: { channel: digestChannel, day: 'friday', hour: 17 },
+      })
+      .reply();
+    expect(saved.content).toBe('Saved.');
+    expect(t.hub.digest.store.schedule(t.guildId)).toMatchObject({
+      channelId: digestChannel,
+      weekday: 5,
+      hour: 17,
+    });
+
+    const done = await t.discord.command({ ...actor, userId: t.curatorId, subcommand: 'post-now' }).reply();
+    expect(done.content).toContain(`Posted this week’s digest so far to <#${digestChannel}>`);
+    const posted = t.discord.messagesIn(digestChannel);
+    expect(posted).toHaveLength(1);
+    expect(posted[0]?.embeds[0]?.title).toBe('This week so far · 2026-W02');
+    // A manual post does not take the week's scheduled slot.
+    expect(t.hub.digest.store.record(t.guildId, '2026-W02')).toBeUndefined();
+  });
+});
