@@ -3,5 +3,6 @@ import type { Command } from '../src/discord/command.ts';
 import * as digest from './digest.ts';
 import * as hub from './hub.ts';
 import * as idea from './idea.ts';
+import * as watch from './watch.ts';
 
-export const commands: readonly Command[] = [hub, digest, idea];
+export const commands: readonly Command[] = [hub, digest, watch, idea];

@@ -18,6 +18,7 @@ import { createLogger, type Logger, type LogOptions } from './log.ts';
 import { Metrics } from './metrics.ts';
 import { Scheduler } from './scheduler.ts';
 import { StatusRegistry } from './status.ts';
+import { setupTracking } from './tracking/setup.ts';
 import { VERSION } from './version.ts';
 
 export interface AppOptions {
@@ -87,6 +88,7 @@ export async function startApp(config: Readonly<Config>, options: AppOptions = {
     ...core,
     digest: setupDigest(core, { rest: client.rest, schedule: options.schedule !== false }),
     ideas: setupIdeas(core, { schedule: options.schedule !== false }),
+    tracking: setupTracking(core, { schedule: options.schedule !== false }),
   };
 
   const router = new InteractionRouter(hub, commands);

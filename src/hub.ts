@@ -12,6 +12,7 @@ import type { Logger } from './log.ts';
 import type { Metrics } from './metrics.ts';
 import type { Scheduler } from './scheduler.ts';
 import type { StatusRegistry } from './status.ts';
+import type { Tracking } from './tracking/setup.ts';
 
 /** The part of the hub that exists before any feature is set up. */
 export interface HubCore {
@@ -35,4 +36,5 @@ export interface HubCore {
 export interface Hub extends HubCore {
   digest: DigestFeature;
   ideas: Ideas;
+  tracking: Tracking;
 }

@@ -1,0 +1,145 @@
+// Reads releases and issues of one repository, conditionally: an unchanged list costs a free 304.
+import { type GitHubLike, isNotModified, statusOf } from '../github/client.ts';
+import type { TrackedItem } from './store.ts';
+
+export type FetchResult =
+  | { status: 'not-modified' }
+  | { status: 'ok'; items: TrackedItem[]; etag: string | null; cursor?: string };
+
+interface ApiRelease {
+  tag_name: string;
+  name?: string | null;
+  body?: string | null;
+  draft: boolean;
+  prerelease: boolean;
+  html_url: string;
+  created_at: string;
+  published_at?: string | null;
+  author?: { login: string } | null;
+}
+
+interface ApiIssue {
+  number: number;
+  title: string;
+  body?: string | null;
+  html_url: string;
+  created_at: string;
+  user?: { login: string } | null;
+  labels: Array<string | { name?: string | null }>;
+  pull_request?: unknown;
+}
+
+export function splitRepo(repo: string): { owner: string; repo: string } {
+  const [owner = '', name = ''] = repo.split('/');
+  return { owner, repo: name };
+}
+
+// An ETag is sent only when one is stored: GitHub's guidance, and an empty If-None-Match would
+// never match anyway.
+function conditional(etag: string | null) {
+  return etag ? { headers: { 'if-none-match': etag } } : {};
+}
+
+export function releaseToItem(r: ApiRelease): TrackedItem {
+  return {
+    externalId: r.tag_name,
+    title: r.name?.trim() || r.tag_name,
+    url: r.html_url,
+    author: r.author?.login ?? null,
+    body: r.body ?? null,
+    prerelease: r.prerelease,
+    labels: [],
+    details: { tag: r.tag_name },
+    publishedAt: r.published_at ?? r.created_at,
+  };
+}
+
+export function issueToItem(i: ApiIssue): TrackedItem {
+  return {
+    externalId: String(i.number),
+    title: i.title,
+    url: i.html_url,
+    author: i.user?.login ?? null,
+    body: i.body ?? null,
+    prerelease: false,
+    labels: i.labels.map((l) => (typeof l === 'string' ? l : (l.name ?? ''))).filter(Boolean),
+    details: { number: String(i.number) },
+    publishedAt: i.created_at,
+  };
+}
+
+/** The newest releases (drafts left out: they are not published). */
+export async function fetchReleases(
+  github: GitHubLike,
+  target: string,
+  etag: string | null,
+  perPage = 30,
+): Promise<FetchResult> {
+  try {
+    const response = await github.request('GET /repos/{owner}/{repo}/releases', {
+      ...splitRepo(target),
+      per_page: perPage,
+      ...conditional(etag),
+    });
+    const items = (response.data as ApiRelease[]).filter((r) => !r.draft).map(releaseToItem);
+    return { status: 'ok', items, etag: response.headers.etag ?? null };
+  } catch (error) {
+    if (isNotModified(error)) return { status: 'not-modified' };
+    throw error;
+  }
+}
+
+/**
+ * Newly opened issues (pull requests, which GitHub lists among issues, are left out). The first
+ * page is conditional; after a long pause, older pages are read until the last number seen.
+ */
+export async function fetchIssues(
+  github: GitHubLike,
+  target: string,
+  etag: string | null,
+  lastSeenNumber: number | null,
+  options: { perPage?: number; maxPages?: number } = {},
+): Promise<FetchResult> {
+  const perPage = options.perPage ?? 30;
+  const maxPages = lastSeenNumber === null ? 1 : (options.maxPages ?? 5);
+  const base = {
+    ...splitRepo(target),
+    state: 'all',
+    sort: 'created',
+    direction: 'desc',
+    per_page: perPage,
+  } as const;
+  let first: { data: unknown; headers: { etag?: string; link?: string } };
+  try {
+    first = await github.request('GET /repos/{owner}/{repo}/issues', { ...base, ...conditional(etag) });
+  } catch (error) {
+    if (isNotModified(error)) return { status: 'not-modified' };
+    throw error;
+  }
+  const all = [...(first.data as ApiIssue[])];
+  let link = first.headers.link;
+  for (let page = 2; page <= maxPages && link?.includes('rel="next"'); page++) {
+    const oldest = all.at(-1)?.number ?? 0;
+    if (lastSeenNumber !== null && oldest <= lastSeenNumber) break;
+    const next = await github.request('GET /repos/{owner}/{repo}/issues', { ...base, page });
+    all.push(...(next.data as ApiIssue[]));
+    link = next.headers.link;
+  }
+  const highest = all.reduce((max, i) => Math.max(max, i.number), lastSeenNumber ?? 0);
+  const items = all
+    .filter((i) => !i.pull_request)
+    .filter((i) => lastSeenNumber === null || i.number > lastSeenNumber)
+    .map(issueToItem);
+  return { status: 'ok', items, etag: first.headers.etag ?? null, cursor: String(highest) };
+}
+
+/** The repository's canonical name, or null when GitHub does not know it. */
+export async function findRepository(github: GitHubLike, target: string): Promise<string | null> {
+  try {
+    const { data } = await github.request('GET /repos/{owner}/{repo}', splitRepo(target));
+    return (data as { full_name: string }).full_name;
+  } catch (error) {
+    if (statusOf(error) === 404) return null;
+    throw error;
+  }
+}

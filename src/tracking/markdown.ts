@@ -1,0 +1,83 @@
+// GitHub-flavoured release notes and issue bodies, tidied for a Discord embed and cut cleanly.
+
+const FENCE = /(```[\s\S]*?(?:```|$))/g;
+
+/** Rewrites what Discord does not render (headings, HTML, images, comments) outside code blocks. */
+function tidyProse(text: string): string {
+  return (
+    text
+      .replace(/<!--[\s\S]*?(-->|$)/g, '')
+      // A linked image: keep the link, name the image.
+      .replace(
+        /\[!\[([^\]]*)\]\([^)]*\)\]\(([^)\s]+)[^)]*\)/g,
+        (_m, alt: string, href: string) => `[${alt.trim() || 'image'}](${href})`,
+      )
+      .replace(
+        /!\[([^\]]*)\]\(([^)\s]+)[^)]*\)/g,
+        (_m, alt: string, src: string) => `[🖼 ${alt.trim() || 'image'}](${src})`,
+      )
+      .replace(/<img\b[^>]*>/gi, (tag) => {
+        const src = /\bsrc\s*=\s*["']([^"']+)["']/i.exec(tag)?.[1];
+        const alt = /\balt\s*=\s*["']([^"']*)["']/i.exec(tag)?.[1]?.trim();
+        return src ? `[🖼 ${alt || 'image'}](${src})` : '';
+      })
+      .replace(/<br\s*\/?>/gi, '\n')
+      .replace(/<summary>([\s\S]*?)<\/summary>/gi, (_m, s: string) => `**${s.trim()}**\n`)
+      .replace(
+        /<a\b[^>]*href\s*=\s*["']([^"']+)["'][^>]*>([\s\S]*?)<\/a>/gi,
+        (_m, href: string, t: string) => `[${t.trim()}](${href})`,
+      )
+      .replace(
+        /<\/?(details|p|div|span|sup|sub|picture|source|h[1-6]|ul|ol|li|table|tr|td|th|thead|tbody|em|strong|b|i|code|kbd|hr)\b[^>]*>/gi,
+        '',
+      )
+      .replace(/^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$/gm, (_m, h: string) => `**${h.replace(/\*\*/g, '')}**`)
+      .replace(/^(\s*)[-*] \[ \] /gm, '$1☐ ')
+      .replace(/^(\s*)[-*] \[[xX]\] /gm, '$1☑ ')
+      .replace(/^\s*(-{3,}|\*{3,}|_{3,})\s*$/gm, '')
+      // Discord does not ping from embeds, and messages are sent with no allowed mentions, but a
+      // visible "@everyone" still alarms readers.
+      .replace(/@(everyone|here)\b/g, '@\u200b$1')
+  );
+}
+
+export function tidyMarkdown(markdown: string): string {
+  const text = markdown.replace(/\r\n?/g, '\n');
+  const parts = text.split(FENCE).map((part, i) => (i % 2 === 1 ? part : tidyProse(part)));
+  return parts
+    .join('')
+    .replace(/[ \t]+$/gm, '')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
+}
+
+/**
+ * Cuts at a paragraph, line or word boundary so no link, code block or formatting is left
+ * half-open, and ends with a link to the rest.
+ */
+export function cutMarkdown(text: string, max: number, moreUrl: string, moreLabel = 'Read more'): string {
+  if (text.length <= max) return text;
+  const suffix = `\n\n[… ${moreLabel}](${moreUrl})`;
+  const room = Math.max(0, max - suffix.length - 4);
+  let cut = text.slice(0, room);
+  const paragraph = cut.lastIndexOf('\n\n');
+  const line = cut.lastIndexOf('\n');
+  const space = cut.lastIndexOf(' ');
+  if (paragraph > room * 0.6) cut = cut.slice(0, paragraph);
+  else if (line > room * 0.6) cut = cut.slice(0, line);
+  else if (space > room * 0.6) cut = cut.slice(0, space);
+  // A link whose "[" survived the cut but whose "](url)" did not would show raw brackets.
+  const open = cut.lastIndexOf('[');
+  if (open > cut.lastIndexOf(')') && open > cut.lastIndexOf(']')) cut = cut.slice(0, open);
+  const openLink = /\[[^\]]*\]\([^)]*$/.exec(cut);
+  if (openLink) cut = cut.slice(0, openLink.index);
+  cut = cut.trimEnd();
+  if ((cut.match(/```/g)?.length ?? 0) % 2 === 1) cut += '\n```';
+  else {
+    // Unbalanced bold or inline code on the last line would swallow the link below.
+    const lastLine = cut.slice(cut.lastIndexOf('\n') + 1);
+    if ((lastLine.match(/\*\*/g)?.length ?? 0) % 2 === 1) cut += '**';
+    if ((lastLine.match(/`/g)?.length ?? 0) % 2 === 1) cut += '`';
+  }
+  return `${cut}${suffix}`;
+}

@@ -1,0 +1,89 @@
+// Wires tracking into the hub: the GitHub and Hub clients, the poller job, /hub status lines and
+// the optional webhook route.
+import { discordTime } from '../discord/format.ts';
+import { createGitHub, type GitHubLike } from '../github/client.ts';
+import type { HubCore } from '../hub.ts';
+import { createHubSource, type HubSource } from './hf-source.ts';
+import { loadPresets, type Preset } from './presets.ts';
+import { TrackingStore } from './store.ts';
+import { Tracker } from './tracker.ts';
+import { WatchService } from './watches.ts';
+import { githubWebhookRoute } from './webhook.ts';
+
+export interface Tracking {
+  store: TrackingStore;
+  tracker: Tracker;
+  watches: WatchService;
+  github: GitHubLike;
+}
+
+export const POLL_JOB = 'tracking-poll';
+
+export function setupTracking(
+  core: HubCore,
+  options: { schedule: boolean; github?: GitHubLike; hubSource?: HubSource; concurrency?: number },
+): Tracking {
+  const { config, log, clock } = core;
+  const github =
+    options.github ??
+    createGitHub({
+      token: config.githubToken,
+      baseUrl: config.githubApiUrl,
+      log,
+      userAgent: `open-model-hub/${core.version}`,
+    });
+  const hubSource =
+    options.hubSource ?? createHubSource({ hubUrl: config.hfEndpoint, token: config.hfToken });
+  const store = new TrackingStore(core.db);
+  const tracker = new Tracker({
+    store,
+    github,
+    hubSource,
+    poster: core.poster,
+    clock,
+    log,
+    intervalMinutes: config.tracking.pollIntervalMinutes,
+    hubWebUrl: config.hfEndpoint,
+    ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+  });
+  // Read on each use, so an operator's edit of the presets file needs no restart.
+  let presetsCache: { at: number; presets: Preset[] } | undefined;
+  const presets = () => {
+    if (!presetsCache || Date.now() - presetsCache.at > 60_000)
+      presetsCache = { at: Date.now(), presets: loadPresets(config.tracking.presetsPath) };
+    return presetsCache.presets;
+  };
+  const watches = new WatchService({ store, tracker, github, hubSource, clock, log, presets });
+
+  if (options.schedule) {
+    // Every minute, the sources whose slot has come: each source's slots are one interval apart.
+    core.scheduler.schedule('* * * * *', { name: POLL_JOB, run: () => tracker.pollDueSources() });
+  }
+  if (config.tracking.webhookSecret) {
+    core.http.route(
+      'POST',
+      '/webhooks/github',
+      githubWebhookRoute({ secret: config.tracking.webhookSecret, store, tracker, log }),
+    );
+  }
+
+  core.status.add((guildId) => {
+    const lastPoll = store.lastPollAt(guildId);
+    const limit = tracker.rateLimit();
+    const paused = tracker.pausedUntil();
+    const lines = [
+      { name: 'Watches', value: `${store.countWatches(guildId)} in this server` },
+      { name: 'Last poll', value: lastPoll ? discordTime(new Date(lastPoll)) : 'not yet' },
+      {
+        name: 'GitHub rate limit',
+        value: limit
+          ? `${limit.remaining} of ${limit.limit} left, resets ${discordTime(limit.resetAt)}`
+          : 'no request made yet',
+      },
+    ];
+    if (paused) lines.push({ name: 'GitHub polling', value: `paused until ${discordTime(paused)}` });
+    return lines;
+  });
+
+  return { store, tracker, watches, github };
+}

@@ -1,0 +1,469 @@
+// Polls each due (source, target, kind) once for all the watches that share it, stores what is
+// new as events, and delivers each event once per watch.
+import type { Clock } from '../clock.ts';
+import type { Poster } from '../discord/post.ts';
+import { classifyDiscordError, type PostError } from '../discord/post.ts';
+import { type GitHubLike, headersOf, type RateLimitSnapshot, statusOf } from '../github/client.ts';
+import type { Logger } from '../log.ts';
+import { type FetchResult, fetchIssues, fetchReleases } from './github-source.ts';
+import type { HubSource } from './hf-source.ts';
+import { renderEvent, renderOverflow } from './render.ts';
+import type {
+  Kind,
+  PendingDelivery,
+  Source,
+  SourceState,
+  TrackedEvent,
+  TrackedItem,
+  TrackingStore,
+  Watch,
+} from './store.ts';
+
+export interface TrackerOptions {
+  store: TrackingStore;
+  github: GitHubLike;
+  hubSource: HubSource;
+  poster: Poster;
+  clock: Clock;
+  log: Logger;
+  intervalMinutes: number;
+  /** Base of Hugging Face links (HF_ENDPOINT). */
+  hubWebUrl: string;
+  /** Sources polled at the same time; GitHub asks for mostly serial requests. Default 4. */
+  concurrency?: number;
+  /** After a pause, at most this many posts per watch, then one "and N more" line. Default 10. */
+  maxPostsPerWatch?: number;
+}
+
+export interface PollReport {
+  polled: number;
+  notModified: number;
+  newEvents: number;
+  failed: number;
+  /** Due sources left for a later tick (rate limit low or exhausted). */
+  deferred: number;
+  delivered: number;
+}
+
+export interface DeliveryReport {
+  sent: number;
+  skipped: number;
+  failed: number;
+  edited: number;
+}
+
+const DAY_MS = 24 * 3600_000;
+const MODELS_PER_POLL = 50;
+
+/** Whether an event belongs in a watch's channel (its filters). */
+export function watchWants(
+  watch: Watch,
+  event: Pick<TrackedItem, 'prerelease' | 'labels'>,
+  kind: Kind,
+): boolean {
+  if (kind === 'releases') {
+    if (watch.prereleases === 'exclude') return !event.prerelease;
+    if (watch.prereleases === 'only') return event.prerelease;
+    return true;
+  }
+  if (kind === 'issues' && watch.labels.length > 0) {
+    const labels = event.labels.map((l) => l.toLowerCase());
+    return watch.labels.some((l) => labels.includes(l));
+  }
+  return true;
+}
+
+function phaseOf(key: string, periodMs: number): number {
+  let hash = 2166136261;
+  for (const c of key) hash = Math.imul(hash ^ c.charCodeAt(0), 16777619) >>> 0;
+  return hash % periodMs;
+}
+
+export class Tracker {
+  private readonly store: TrackingStore;
+  private readonly periodMs: number;
+  private readonly maxPosts: number;
+  /** GitHub polling is paused until then (primary limit spent, or a secondary limit's Retry-After). */
+  private pauseUntilMs = 0;
+  private delivering: Promise<DeliveryReport> | undefined;
+  private deliverAgain = false;
+
+  constructor(private readonly o: TrackerOptions) {
+    this.store = o.store;
+    this.periodMs = o.intervalMinutes * 60_000;
+    this.maxPosts = o.maxPostsPerWatch ?? 10;
+  }
+
+  rateLimit(): RateLimitSnapshot | null {
+    return this.o.github.rateLimit.current();
+  }
+
+  /** When GitHub polling resumes, if it is paused. */
+  pausedUntil(): Date | null {
+    return this.pauseUntilMs > this.o.clock.now().getTime() ? new Date(this.pauseUntilMs) : null;
+  }
+
+  /**
+   * The next poll of a source falls on its own slot in the interval (a hash of its key), so a
+   * thousand sources added at once are spread over the interval instead of polled in a burst.
+   */
+  nextSlot(state: Pick<SourceState, 'source' | 'targetKey' | 'kind'>, afterMs: number): string {
+    const phase = phaseOf(`${state.source}:${state.targetKey}:${state.kind}`, this.periodMs);
+    const base = afterMs - ((((afterMs - phase) % this.periodMs) + this.periodMs) % this.periodMs);
+    const next = base + this.periodMs;
+    return new Date(next).toISOString();
+  }
+
+  /** Polls every source whose time has come, then delivers what is pending. */
+  async pollDueSources(): Promise<PollReport> {
+    const now = this.o.clock.now();
+    const due = this.store.dueSources(now.toISOString());
+    const report: PollReport = {
+      polled: 0,
+      notModified: 0,
+      newEvents: 0,
+      failed: 0,
+      deferred: 0,
+      delivered: 0,
+    };
+    let githubAllowance = this.githubAllowance(now);
+    const queue: SourceState[] = [];
+    for (const state of due) {
+      if (state.source === 'github') {
+        if (githubAllowance <= 0) {
+          report.deferred++;
+          continue;
+        }
+        githubAllowance--;
+      }
+      queue.push(state);
+    }
+    const workers = Array.from({ length: Math.min(this.o.concurrency ?? 4, queue.length) }, async () => {
+      for (let state = queue.shift(); state; state = queue.shift()) {
+        if (state.source === 'github' && this.pauseUntilMs > this.o.clock.now().getTime()) {
+          report.deferred++;
+          continue;
+        }
+        const outcome = await this.pollSource(state);
+        if (outcome === 'deferred') report.deferred++;
+        else {
+          report.polled++;
+          if (outcome === 'failed') report.failed++;
+          else if (outcome === 'not-modified') report.notModified++;
+          else report.newEvents += outcome;
+        }
+      }
+    });
+    await Promise.all(workers);
+    if (report.deferred > 0)
+      this.o.log.info(
+        { deferred: report.deferred, pausedUntil: this.pausedUntil()?.toISOString() },
+        'GitHub budget is low or spent: some repositories wait for a later poll',
+      );
+    report.delivered = (await this.deliverPending()).sent;
+    return report;
+  }
+
+  /**
+   * How many GitHub sources this tick may poll. With plenty of budget, all of them; when the
+   * budget runs low, what is left (minus a reserve for filing ideas) is spread over the
+   * minutes until the reset, so polling slows down instead of failing.
+   */
+  private githubAllowance(now: Date): number {
+    if (this.pauseUntilMs > now.getTime()) return 0;
+    const limit = this.rateLimit();
+    if (!limit || limit.resetAt.getTime() <= now.getTime()) return Number.POSITIVE_INFINITY;
+    const lowWater = Math.max(50, Math.floor(limit.limit * 0.1));
+    if (limit.remaining > lowWater) return Number.POSITIVE_INFINITY;
+    const reserve = Math.min(20, Math.floor(limit.limit * 0.01));
+    const minutesLeft = Math.max(1, Math.ceil((limit.resetAt.getTime() - now.getTime()) / 60_000));
+    return Math.max(0, Math.floor((limit.remaining - reserve) / minutesLeft));
+  }
+
+  /** Polls one source now; a new source's first poll is its baseline. */
+  async pollSource(state: SourceState): Promise<'not-modified' | 'failed' | 'deferred' | number> {
+    const started = this.o.clock.now();
+    const at = started.toISOString();
+    try {
+      const result = await this.fetch(state);
+      const next = this.nextSlot(state, this.o.clock.now().getTime());
+      if (result.status === 'not-modified') {
+        this.store.updateSource(state, {
+          lastPollAt: at,
+          lastSuccessAt: at,
+          lastError: null,
+          nextPollAt: next,
+        });
+        return 'not-modified';
+      }
+      const baseline = state.baselineAt === null;
+      const created = await this.ingest(state, result.items, { baseline });
+      this.store.updateSource(state, {
+        lastPollAt: at,
+        lastSuccessAt: at,
+        lastError: null,
+        nextPollAt: next,
+        ...(result.etag ? { etag: result.etag } : {}),
+        ...(result.cursor ? { cursor: result.cursor } : {}),
+        ...(baseline ? { baselineAt: at } : {}),
+      });
+      if (baseline)
+        this.o.log.info(
+          { source: state.source, target: state.target, kind: state.kind, existing: result.items.length },
+          'Baseline taken: what already existed will not be announced',
+        );
+      return created;
+    } catch (error) {
+      return this.pollFailed(state, error, started);
+    }
+  }
+
+  private fetch(state: SourceState): Promise<FetchResult> {
+    if (state.kind === 'releases') return fetchReleases(this.o.github, state.target, state.etag);
+    if (state.kind === 'issues')
+      return fetchIssues(this.o.github, state.target, state.etag, state.cursor ? Number(state.cursor) : null);
+    return this.o.hubSource
+      .latestModels(state.target, MODELS_PER_POLL)
+      .then((items) => ({ status: 'ok' as const, items, etag: null }));
+  }
+
+  private pollFailed(state: SourceState, error: unknown, started: Date): 'failed' | 'deferred' {
+    const at = started.toISOString();
+    const status = statusOf(error);
+    const headers = headersOf(error);
+    if (state.source === 'github' && (status === 403 || status === 429)) {
+      if (headers['x-ratelimit-remaining'] === '0') {
+        const reset = Number(headers['x-ratelimit-reset']) * 1000;
+        this.pauseUntilMs = Math.max(this.pauseUntilMs, reset || started.getTime() + 60_000);
+        this.store.updateSource(state, {
+          lastPollAt: at,
+          lastError: `GitHub rate limit spent; waiting until ${new Date(this.pauseUntilMs).toISOString()}`,
+          lastErrorAt: at,
+        });
+        return 'deferred';
+      }
+      if (headers['retry-after']) {
+        const wait = Number(headers['retry-after']) * 1000 || 60_000;
+        this.pauseUntilMs = Math.max(this.pauseUntilMs, started.getTime() + wait);
+        this.o.log.warn(
+          { target: state.target, retryAfterSeconds: wait / 1000 },
+          'GitHub secondary rate limit: polling pauses for the Retry-After it asked for',
+        );
+        this.store.updateSource(state, {
+          lastPollAt: at,
+          lastError: 'GitHub asked us to slow down',
+          lastErrorAt: at,
+        });
+        return 'deferred';
+      }
+    }
+    const reason =
+      status === 404
+        ? state.source === 'github'
+          ? 'repository not found (renamed, deleted or made private?)'
+          : 'organisation not found'
+        : ((error as Error)?.message ?? String(error)).slice(0, 300);
+    this.store.updateSource(state, {
+      lastPollAt: at,
+      lastError: reason,
+      lastErrorAt: at,
+      nextPollAt: this.nextSlot(state, started.getTime()),
+    });
+    this.o.log.warn(
+      { err: error, source: state.source, target: state.target, kind: state.kind, status },
+      `Polling ${state.target} (${state.kind}) failed: ${reason}; it is tried again next interval`,
+    );
+    return 'failed';
+  }
+
+  /**
+   * Stores new items as events and creates a delivery per watch that wants them; for items
+   * already stored, applies edits (notes added, pre-release promoted). Both the poller and the
+   * webhook come through here, so an item seen by both is posted once. Returns how many
+   * events were new.
+   */
+  async ingest(
+    key: { source: Source; targetKey: string; kind: Kind; target: string },
+    items: TrackedItem[],
+    options: { baseline: boolean },
+  ): Promise<number> {
+    const now = this.o.clock.now();
+    const at = now.toISOString();
+    const toEdit: number[] = [];
+    let created = 0;
+    // Sources list newest first; oldest first is the order people read a channel in.
+    const ordered = items
+      .map((item, index) => ({ item, index }))
+      .sort((a, b) => a.item.publishedAt.localeCompare(b.item.publishedAt) || b.index - a.index)
+      .map(({ item }) => item);
+    this.store.db.transaction(() => {
+      const watches = this.store.watchesOf(key.source, key.targetKey, key.kind);
+      for (const item of ordered) {
+        const existing = this.store.event(key.source, key.targetKey, key.kind, item.externalId);
+        if (!existing) {
+          const id = this.store.insertEvent(key, item, at, options.baseline);
+          if (id === undefined || options.baseline) continue;
+          created++;
+          for (const watch of watches)
+            if (watchWants(watch, item, key.kind)) this.store.createDelivery(id, watch, at);
+          continue;
+        }
+        if (key.kind !== 'releases') continue;
+        const promoted = existing.prerelease && !item.prerelease;
+        const changed = existing.body !== item.body || existing.title !== item.title || promoted;
+        if (!changed) continue;
+        this.store.updateEvent(existing.id, item, at);
+        if (promoted && !existing.baseline) {
+          // Final-only channels never saw the pre-release: for them the release is new.
+          for (const watch of watches)
+            if (watchWants(watch, item, key.kind) && !this.store.hasDelivery(existing.id, watch.id))
+              this.store.createDelivery(existing.id, watch, at);
+        }
+        const recent = now.getTime() - Date.parse(existing.publishedAt) <= DAY_MS;
+        if (recent || promoted) toEdit.push(existing.id);
+      }
+    })();
+    for (const id of toEdit) await this.editPosted(id);
+    return created;
+  }
+
+  /** Brings every posted message of an event up to date (notes added, promoted to final). */
+  private async editPosted(eventId: number): Promise<number> {
+    const event = this.store.eventById(eventId);
+    if (!event) return 0;
+    const message = renderEvent(event);
+    let edited = 0;
+    for (const d of this.store.sentDeliveries(eventId)) {
+      try {
+        await this.o.poster.edit(d.channelId, d.messageId, message);
+        this.store.markEdited(d.id, this.o.clock.now().toISOString());
+        edited++;
+      } catch (error) {
+        const failure = classifyDiscordError(error);
+        this.o.log.warn(
+          { err: failure, channelId: d.channelId, messageId: d.messageId, eventId },
+          `Could not update the announcement of ${event.target} ${event.title} (${failure.failure})`,
+        );
+      }
+    }
+    return edited;
+  }
+
+  /** Posts pending deliveries; one pass at a time, a request made meanwhile runs right after. */
+  deliverPending(): Promise<DeliveryReport> {
+    if (this.delivering) {
+      this.deliverAgain = true;
+      return this.delivering;
+    }
+    this.delivering = (async () => {
+      const total: DeliveryReport = { sent: 0, skipped: 0, failed: 0, edited: 0 };
+      do {
+        this.deliverAgain = false;
+        const r = await this.deliverOnce();
+        total.sent += r.sent;
+        total.skipped += r.skipped;
+        total.failed += r.failed;
+      } while (this.deliverAgain);
+      return total;
+    })().finally(() => {
+      this.delivering = undefined;
+    });
+    return this.delivering;
+  }
+
+  private async deliverOnce(): Promise<DeliveryReport> {
+    const report: DeliveryReport = { sent: 0, skipped: 0, failed: 0, edited: 0 };
+    const byWatch = new Map<number, PendingDelivery[]>();
+    for (const d of this.store.pendingDeliveries()) {
+      const list = byWatch.get(d.watchId) ?? [];
+      list.push(d);
+      byWatch.set(d.watchId, list);
+    }
+    for (const [watchId, pending] of byWatch) {
+      const watch = this.store.watch(watchId);
+      if (!watch) continue;
+      const overflow = new Map<Kind, number>();
+      let batch = pending;
+      if (pending.length > this.maxPosts) {
+        batch = pending.slice(0, this.maxPosts);
+        const rest = pending.slice(this.maxPosts);
+        this.store.markSkipped(rest.map((d) => d.id));
+        for (const d of rest) overflow.set(d.event.kind, (overflow.get(d.event.kind) ?? 0) + 1);
+        report.skipped += rest.length;
+      }
+      const ok = await this.deliverBatch(watch, batch, report);
+      if (!ok) continue;
+      for (const [kind, count] of overflow) {
+        try {
+          await this.o.poster.post(watch.channelId, renderOverflow(watch, kind, count, this.o.hubWebUrl));
+        } catch (error) {
+          this.o.log.warn({ err: error, watchId }, 'Could not post the "and N more" line');
+        }
+      }
+    }
+    return report;
+  }
+
+  /** Posts a watch's deliveries in order; stops at the first failure so order is kept. */
+  private async deliverBatch(
+    watch: Watch,
+    batch: PendingDelivery[],
+    report: DeliveryReport,
+  ): Promise<boolean> {
+    for (const d of batch) {
+      const at = this.o.clock.now().toISOString();
+      try {
+        const sent = await this.o.poster.post(d.channelId, renderEvent(d.event));
+        this.store.markSent(d.id, sent.id, at);
+        if (watch.failingSinceAt) {
+          this.store.clearWatchFailing(watch.id);
+          watch.failingSinceAt = null;
+          this.o.log.info({ watchId: watch.id, channelId: watch.channelId }, 'Watch delivers again');
+        }
+        report.sent++;
+      } catch (error) {
+        const failure = classifyDiscordError(error);
+        this.deliveryFailed(watch, d, failure, at);
+        report.failed++;
+        if (failure.failure !== 'invalid') return false;
+      }
+    }
+    return true;
+  }
+
+  private deliveryFailed(watch: Watch, d: PendingDelivery, failure: PostError, at: string): void {
+    const what = `${d.event.target} ${d.event.kind === 'issues' ? `#${d.event.externalId}` : d.event.title}`;
+    if (failure.failure === 'retryable') {
+      this.store.markAttemptFailed(d.id, failure.message, 'pending');
+      this.o.log.warn(
+        { watchId: watch.id, channelId: watch.channelId, status: failure.status },
+        `Discord did not take the post of ${what}; it is retried at the next poll`,
+      );
+      return;
+    }
+    if (failure.failure === 'invalid') {
+      this.store.markAttemptFailed(d.id, failure.message, 'failed');
+      this.o.log.error(
+        { err: failure, watchId: watch.id, eventId: d.event.id },
+        `Discord rejected the post of ${what}; this is a bug in its rendering`,
+      );
+      return;
+    }
+    const reason =
+      failure.failure === 'gone'
+        ? 'the channel no longer exists'
+        : 'the bot may not post there (it needs View Channel, Send Messages and Embed Links)';
+    this.store.markAttemptFailed(d.id, failure.message, 'pending');
+    this.store.markWatchFailing(watch.id, reason, at);
+    watch.failingSinceAt ??= at;
+    this.o.log.warn(
+      { watchId: watch.id, guildId: watch.guildId, channelId: watch.channelId, code: failure.code },
+      `Watch ${watch.id} of ${watch.target} is failing: ${reason}. Fix it or remove it with /watch remove ${watch.id}`,
+    );
+  }
+
+  /** Events of a source newest first, for backfill after a baseline. */
+  latest(source: Source, targetKey: string, kind: Kind, n: number): TrackedEvent[] {
+    return this.store.latestEvents(source, targetKey, kind, n);
+  }
+}

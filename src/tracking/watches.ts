@@ -1,0 +1,266 @@
+// Adding, listing and removing watches: the rules behind /watch.
+import type { Clock } from '../clock.ts';
+import { UserError } from '../errors.ts';
+import { type GitHubLike, headersOf, statusOf } from '../github/client.ts';
+import type { Logger } from '../log.ts';
+import { validateRepo } from '../settings/validate.ts';
+import { findRepository } from './github-source.ts';
+import type { HubSource } from './hf-source.ts';
+import type { Preset } from './presets.ts';
+import {
+  type Kind,
+  kindsOf,
+  type PrereleaseFilter,
+  type Source,
+  type TrackingStore,
+  type Watch,
+} from './store.ts';
+import { type Tracker, watchWants } from './tracker.ts';
+
+export interface AddWatchInput {
+  guildId: string;
+  channelId: string;
+  userId: string;
+  source: Source;
+  target: string;
+  /** GitHub only; default releases. */
+  kinds?: 'releases' | 'issues' | 'both' | null;
+  /** GitHub releases only; default include. */
+  prereleases?: PrereleaseFilter | null;
+  /** GitHub issues only: comma-separated; an issue with any of them is posted. */
+  labels?: string | null;
+  /** Post the latest N (at most 10) right away instead of starting silently. */
+  backfill?: number | null;
+  preset?: string | null;
+}
+
+export interface WatchListing extends Watch {
+  lastSuccessAt: string | null;
+  sourceError: string | null;
+}
+
+export const MAX_BACKFILL = 10;
+const HF_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9])?$/;
+
+export class WatchService {
+  constructor(
+    private readonly o: {
+      store: TrackingStore;
+      tracker: Tracker;
+      github: GitHubLike;
+      hubSource: HubSource;
+      clock: Clock;
+      log: Logger;
+      presets: () => Preset[];
+    },
+  ) {}
+
+  presets(): Preset[] {
+    return this.o.presets();
+  }
+
+  async add(input: AddWatchInput): Promise<{ watch: Watch; backfilled: number }> {
+    const { store, clock } = this.o;
+    const source = input.source;
+    let target: string;
+    let kinds: Watch['kinds'];
+    let prereleases: PrereleaseFilter = 'include';
+    let labels: string[] = [];
+    if (source === 'github') {
+      target = validateRepo(input.target);
+      kinds = input.kinds ?? 'releases';
+      if (input.prereleases) {
+        if (kinds === 'issues')
+          throw new UserError('prereleases applies to releases; this watch follows issues only.');
+        prereleases = input.prereleases;
+      }
+      if (input.labels?.trim()) {
+        if (kinds === 'releases')
+          throw new UserError('labels applies to issues; add kinds:issues or kinds:both.');
+        labels = [
+          ...new Set(
+            input.labels
+              .split(',')
+              .map((l) => l.trim().toLowerCase())
+              .filter(Boolean),
+          ),
+        ];
+        if (labels.length > 10 || labels.some((l) => l.length > 50))
+          throw new UserError('Give at most 10 labels of at most 50 characters, separated by commas.');
+      }
+    } else {
+      if (input.kinds || input.prereleases || input.labels?.trim())
+        throw new UserError(
+          'kinds, prereleases and labels apply to GitHub watches; a Hugging Face watch posts new models.',
+        );
+      target = input.target
+        .trim()
+        .replace(/^https?:\/\/(www\.)?huggingface\.co\//i, '')
+        .replace(/\/+$/, '');
+      if (!HF_NAME.test(target))
+        throw new UserError(
+          `"${target.slice(0, 60)}" is not a Hugging Face organisation name. Use the name in its URL, e.g. ibm-granite or meta-llama.`,
+        );
+      kinds = 'models';
+    }
+    const backfill = Math.max(0, Math.min(MAX_BACKFILL, input.backfill ?? 0));
+
+    const targetKey = target.toLowerCase();
+    const wanted = kindsOf(kinds);
+    const clash = store
+      .watchesInChannel(input.channelId, source, targetKey)
+      .find((w) => kindsOf(w.kinds).some((k) => wanted.includes(k)));
+    if (clash)
+      throw new UserError(
+        `<#${input.channelId}> already follows ${clash.target} (${clash.kinds}) with watch #${clash.id}. Remove it first with /watch remove ${clash.id} to change its options.`,
+      );
+
+    const canonical = await this.checkTarget(source, target);
+    const now = clock.now().toISOString();
+    const watch = store.insertWatch({
+      guildId: input.guildId,
+      channelId: input.channelId,
+      source,
+      target: canonical,
+      targetKey: canonical.toLowerCase(),
+      kinds,
+      prereleases,
+      labels,
+      preset: input.preset ?? null,
+      createdAt: now,
+      createdBy: input.userId,
+    });
+    for (const kind of wanted) store.ensureSource(source, watch.targetKey, kind, canonical, now);
+    this.o.log.info(
+      {
+        watchId: watch.id,
+        guildId: watch.guildId,
+        channelId: watch.channelId,
+        source,
+        target: canonical,
+        kinds,
+      },
+      'Watch added',
+    );
+    await this.takeBaselines(watch, wanted);
+    const backfilled = backfill > 0 ? await this.backfill(watch, wanted, backfill) : 0;
+    return { watch, backfilled };
+  }
+
+  /** Adds the watches of a preset; targets the channel already follows are reported, not an error. */
+  async addPreset(input: {
+    guildId: string;
+    channelId: string;
+    userId: string;
+    name: string;
+  }): Promise<{ preset: Preset; added: Watch[]; skipped: string[] }> {
+    const preset = this.presets().find((p) => p.name === input.name.trim().toLowerCase());
+    if (!preset)
+      throw new UserError(
+        `There is no preset "${input.name.slice(0, 40)}". Presets: ${
+          this.presets()
+            .map((p) => p.name)
+            .join(', ') || 'none'
+        }.`,
+      );
+    const added: Watch[] = [];
+    const skipped: string[] = [];
+    const targets: Array<{ source: Source; target: string }> = [
+      ...(preset.huggingface ? [{ source: 'huggingface' as const, target: preset.huggingface }] : []),
+      ...preset.github.map((target) => ({ source: 'github' as const, target })),
+    ];
+    for (const t of targets) {
+      try {
+        const { watch } = await this.add({
+          ...input,
+          ...t,
+          kinds: t.source === 'github' ? preset.kinds : null,
+          preset: preset.name,
+        });
+        added.push(watch);
+      } catch (error) {
+        if (!(error instanceof UserError)) throw error;
+        skipped.push(`${t.target}: ${error.message}`);
+      }
+    }
+    return { preset, added, skipped };
+  }
+
+  list(guildId: string): WatchListing[] {
+    return this.o.store.watchesInGuild(guildId).map((w) => {
+      const states = kindsOf(w.kinds)
+        .map((k) => this.o.store.source(w.source, w.targetKey, k))
+        .filter((s) => s !== undefined);
+      const successes = states.map((s) => s.lastSuccessAt).filter((s): s is string => !!s);
+      return {
+        ...w,
+        lastSuccessAt: successes.length === states.length && successes.length ? successes.sort()[0]! : null,
+        sourceError: states.find((s) => s.lastError)?.lastError ?? null,
+      };
+    });
+  }
+
+  remove(guildId: string, id: number, userId: string): Watch {
+    const watch = this.o.store.watch(id);
+    if (!watch || watch.guildId !== guildId)
+      throw new UserError(`There is no watch #${id} in this server. /watch list shows its watches.`);
+    this.o.store.deleteWatch(id);
+    this.o.log.info({ watchId: id, guildId, userId, target: watch.target }, 'Watch removed');
+    return watch;
+  }
+
+  private async checkTarget(source: Source, target: string): Promise<string> {
+    try {
+      if (source === 'github') {
+        const found = await findRepository(this.o.github, target);
+        if (!found)
+          throw new UserError(
+            `GitHub has no repository ${target} (or it is private). Check the spelling, as owner/name, e.g. ibm-granite/granite-guardian.`,
+          );
+        return found;
+      }
+      const found = await this.o.hubSource.findOwner(target);
+      if (!found)
+        throw new UserError(
+          `Hugging Face has no organisation or user named ${target}. Use the name in its URL, e.g. ibm-granite for huggingface.co/ibm-granite.`,
+        );
+      return found;
+    } catch (error) {
+      if (error instanceof UserError) throw error;
+      const status = statusOf(error);
+      const remaining = headersOf(error)['x-ratelimit-remaining'];
+      if ((status === 403 || status === 429) && remaining === '0') {
+        const reset = Number(headersOf(error)['x-ratelimit-reset']);
+        throw new UserError(
+          `GitHub's rate limit for this bot is spent until <t:${reset}:t>; nothing was added. Try again after that.`,
+        );
+      }
+      this.o.log.warn({ err: error, source, target }, 'Could not check a watch target');
+      throw new UserError(
+        `${source === 'github' ? 'GitHub' : 'Hugging Face'} did not answer properly just now, so nothing was added. Try again in a minute.`,
+      );
+    }
+  }
+
+  /** A new source's first poll happens now, so the first scheduled poll already has something to compare with. */
+  private async takeBaselines(watch: Watch, kinds: Kind[]): Promise<void> {
+    for (const kind of kinds) {
+      const state = this.o.store.source(watch.source, watch.targetKey, kind);
+      if (state && !state.baselineAt) await this.o.tracker.pollSource(state);
+    }
+  }
+
+  private async backfill(watch: Watch, kinds: Kind[], n: number): Promise<number> {
+    const at = this.o.clock.now().toISOString();
+    let count = 0;
+    for (const kind of kinds) {
+      const events = this.o.tracker
+        .latest(watch.source, watch.targetKey, kind, 100)
+        .filter((e) => watchWants(watch, e, kind))
+        .slice(0, n);
+      for (const e of events) if (this.o.store.createDelivery(e.id, watch, at)) count++;
+    }
+    if (count > 0) await this.o.tracker.deliverPending();
+    return count;
+  }
+}
