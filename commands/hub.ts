@@ -12,6 +12,12 @@ import { schemaVersion } from '../src/db/migrate.ts';
 import { formatDuration, truncate } from '../src/discord/format.ts';
 import { helpLines } from '../src/discord/help.ts';
 import { isCurator, requireCurator } from '../src/discord/permissions.ts';
+import {
+  addQuotaOptions,
+  quotaEmbed,
+  quotaOptionNames,
+  readQuotaOptions,
+} from '../src/discord/quota-options.ts';
 import { respond } from '../src/discord/reply.ts';
 import { UserError } from '../src/errors.ts';
 import type { Hub } from '../src/hub.ts';
@@ -33,7 +39,7 @@ export const data = new SlashCommandBuilder()
   )
   .addSubcommand((s) => s.setName('help').setDescription('Every command, with what it does'))
   .addSubcommand((s) =>
-    s
+    addQuotaOptions(s)
       .setName('config')
       .setDescription('Show this server’s settings; curators can change them')
       .addRoleOption((o) =>
@@ -133,6 +139,8 @@ async function configure(interaction: ChatInputCommandInteraction, hub: Hub): Pr
   const zone = interaction.options.getString('timezone');
   const repo = interaction.options.getString('default_repo');
   const clear = interaction.options.getString('clear') as keyof typeof CLEARABLE | null;
+  const quotas = readQuotaOptions(interaction);
+  const changed = () => [...Object.keys(patch), ...quotaOptionNames(quotas)];
 
   if (role)
     patch.curatorRoleId = role.id === guildId ? throwUser('@everyone cannot be the curator role.') : role.id;
@@ -146,22 +154,20 @@ async function configure(interaction: ChatInputCommandInteraction, hub: Hub): Pr
     patch[key] = null;
   }
 
-  if (Object.keys(patch).length === 0) {
+  if (changed().length === 0) {
     await respond(interaction, {
-      embeds: [settingsEmbed(current, isCurator(interaction, current))],
+      embeds: [settingsEmbed(current, isCurator(interaction, current)), quotaEmbed(hub, guildId)],
       private: true,
     });
     return;
   }
   requireCurator(interaction, current, 'change server settings');
+  hub.models.service.quotas.update(guildId, quotas, interaction.user.id);
   const updated = hub.settings.update(guildId, patch, interaction.user.id);
-  hub.log.info(
-    { guildId, userId: interaction.user.id, changed: Object.keys(patch) },
-    'Server settings changed',
-  );
+  hub.log.info({ guildId, userId: interaction.user.id, changed: changed() }, 'Server settings changed');
   await respond(interaction, {
-    content: `Saved: ${Object.keys(patch).join(', ')}.`,
-    embeds: [settingsEmbed(updated, true)],
+    content: `Saved: ${changed().join(', ')}.`,
+    embeds: [settingsEmbed(updated, true), quotaEmbed(hub, guildId)],
     private: true,
   });
 }

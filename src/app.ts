@@ -16,6 +16,7 @@ import type { Hub, HubCore } from './hub.ts';
 import { setupIdeas } from './ideas/setup.ts';
 import { createLogger, type Logger, type LogOptions } from './log.ts';
 import { Metrics } from './metrics.ts';
+import { setupModels } from './models/setup.ts';
 import { Scheduler } from './scheduler.ts';
 import { StatusRegistry } from './status.ts';
 import { setupTracking } from './tracking/setup.ts';
@@ -87,6 +88,7 @@ export async function startApp(config: Readonly<Config>, options: AppOptions = {
   const hub: Hub = {
     ...core,
     digest: setupDigest(core, { rest: client.rest, schedule: options.schedule !== false }),
+    models: setupModels(core),
     ideas: setupIdeas(core, { schedule: options.schedule !== false }),
     tracking: setupTracking(core, { schedule: options.schedule !== false }),
   };

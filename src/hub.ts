@@ -10,6 +10,7 @@ import type { HttpServer } from './http/server.ts';
 import type { Ideas } from './ideas/setup.ts';
 import type { Logger } from './log.ts';
 import type { Metrics } from './metrics.ts';
+import type { ModelsFeature } from './models/setup.ts';
 import type { Scheduler } from './scheduler.ts';
 import type { StatusRegistry } from './status.ts';
 import type { Tracking } from './tracking/setup.ts';
@@ -35,6 +36,7 @@ export interface HubCore {
 /** HubCore plus each feature's services (each feature's setup adds its own field here). */
 export interface Hub extends HubCore {
   digest: DigestFeature;
+  models: ModelsFeature;
   ideas: Ideas;
   tracking: Tracking;
 }

@@ -8,7 +8,7 @@ import type { CatalogModel, ModelCatalog } from './catalog.ts';
 import { ModelCatalog as Catalog } from './catalog.ts';
 import type { ModelsConfig } from './config.ts';
 import { type Guard, GuardUnreadable } from './guard.ts';
-import { type ChatMessage, type InferenceGateway, InferenceError } from './inference.ts';
+import { type ChatMessage, InferenceError, type InferenceGateway } from './inference.ts';
 import { QuotaSettingsStore } from './quota-settings.ts';
 import { ThinkFilter } from './reasoning.ts';
 import { ModelRunStore, type RunKind, type RunOutcome } from './runs.ts';
@@ -49,6 +49,16 @@ export interface GenerationResult {
   blockedPolicy: string | undefined;
 }
 
+export interface Exchange {
+  guildId: string;
+  userId: string;
+  model: CatalogModel;
+  messages: ChatMessage[];
+  answer: string;
+  channelId: string;
+  messageId: string;
+}
+
 export interface ModelServiceDeps {
   db: Db;
   clock: Clock;
@@ -66,6 +76,7 @@ export class ModelService {
   readonly quotas: QuotaSettingsStore;
   readonly threads: ThreadStore;
   private readonly active = new Map<string, { controller: AbortController; userId: string }>();
+  private readonly exchanges = new Map<number, Exchange>();
 
   constructor(readonly deps: ModelServiceDeps) {
     this.runs = new ModelRunStore(deps.db, deps.clock);
@@ -132,6 +143,25 @@ export class ModelService {
     return 'stopped';
   }
 
+  /**
+   * Keeps a finished exchange so "Continue in thread" can seed the thread. In memory and
+   * bounded: after a restart the button asks for a new /try.
+   */
+  rememberExchange(runId: number, exchange: Exchange): void {
+    if (this.exchanges.size >= 1000) this.exchanges.delete(this.exchanges.keys().next().value!);
+    this.exchanges.set(runId, exchange);
+  }
+
+  takeExchange(runId: number): Exchange | undefined {
+    const exchange = this.exchanges.get(runId);
+    this.exchanges.delete(runId);
+    return exchange;
+  }
+
+  isRunning(key: string): boolean {
+    return this.active.has(key);
+  }
+
   get running(): number {
     return this.active.size;
   }
@@ -140,6 +170,20 @@ export class ModelService {
     input: GenerationInput,
     runId: number,
     options: { signal?: AbortSignal; onProgress?: (p: GenerationProgress) => void } = {},
+  ): Promise<GenerationResult> {
+    try {
+      return await this.generateOnce(input, runId, options);
+    } catch (error) {
+      // A bug, not a provider failure: the run must not stay "running" and count as in progress.
+      this.runs.finish(runId, { outcome: 'error', durationMs: 0, tokensOut: 0, error: String(error) });
+      throw error;
+    }
+  }
+
+  private async generateOnce(
+    input: GenerationInput,
+    runId: number,
+    options: { signal?: AbortSignal; onProgress?: (p: GenerationProgress) => void },
   ): Promise<GenerationResult> {
     const { guard, inference, log } = this.deps;
     const started = performance.now();

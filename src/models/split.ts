@@ -6,6 +6,8 @@ export interface SplitResult {
   pieces: string[];
   /** A code block longer than one message: it cannot be shown whole in messages. */
   overflow: boolean;
+  /** How many leading pieces were cut cleanly (all of them unless overflow). */
+  clean: number;
 }
 
 /**
@@ -16,9 +18,11 @@ export function splitAnswer(text: string, limit: number): SplitResult {
   const pieces: string[] = [];
   let rest = text;
   let overflow = false;
+  let clean = -1;
   while (rest.length > limit) {
     const cut = findCut(rest, limit);
     if (cut <= 0) {
+      if (!overflow) clean = pieces.length;
       overflow = true;
       // Still deliver everything: a hard cut, flagged so the caller attaches the full text.
       pieces.push(rest.slice(0, limit));
@@ -29,7 +33,7 @@ export function splitAnswer(text: string, limit: number): SplitResult {
     rest = rest.slice(cut);
   }
   if (rest.length > 0 || pieces.length === 0) pieces.push(rest);
-  return { pieces, overflow };
+  return { pieces, overflow, clean: overflow ? clean : pieces.length };
 }
 
 /** The best cut position ≤ limit that lies outside every code block, or 0 when there is none. */

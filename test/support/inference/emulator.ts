@@ -209,6 +209,11 @@ export class InferenceEmulator {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.url);
     if (req.method === 'GET' && url.pathname.startsWith('/api/models')) return this.hubApi(url, res);
+    if (req.method === 'GET' && url.pathname === '/v1/models')
+      return json(res, 200, {
+        object: 'list',
+        data: [...this.models.keys()].map((id) => ({ id, object: 'model' })),
+      });
     const match = /^(?:\/([a-z0-9-]+))?\/v1\/chat\/completions$/.exec(url.pathname);
     if (req.method !== 'POST' || !match) return json(res, 404, { error: 'Not Found' });
     const chunks: Buffer[] = [];

@@ -1,0 +1,82 @@
+// /models — the curated catalog, with whether the configured provider can serve each model.
+import {
+  type AutocompleteInteraction,
+  type ChatInputCommandInteraction,
+  EmbedBuilder,
+  InteractionContextType,
+  SlashCommandBuilder,
+} from 'discord.js';
+import { truncate } from '../src/discord/format.ts';
+import { respond } from '../src/discord/reply.ts';
+import { UserError } from '../src/errors.ts';
+import type { Hub } from '../src/hub.ts';
+import type { CatalogModel } from '../src/models/catalog.ts';
+import type { Availability } from '../src/models/hub-search.ts';
+
+export const data = new SlashCommandBuilder()
+  .setName('models')
+  .setDescription('Open models you can try here, with size, context, licence and provider')
+  .setContexts(InteractionContextType.Guild)
+  .addStringOption((o) =>
+    o
+      .setName('family')
+      .setDescription('Only one family, e.g. granite')
+      .setAutocomplete(true)
+      .setMaxLength(40),
+  );
+
+// Availability comes from the Hub or the endpoint: possibly slower than 3 seconds.
+export const defer = { '*': 'public' } as const;
+
+export async function execute(interaction: ChatInputCommandInteraction, hub: Hub): Promise<void> {
+  const { service, search } = hub.models;
+  const family = interaction.options.getString('family');
+  const models = service.catalog.models.filter(
+    (m) => !family || m.family.toLowerCase() === family.trim().toLowerCase(),
+  );
+  if (models.length === 0)
+    throw new UserError(
+      `No model of the family “${truncate(family ?? '', 40)}” is in the catalog. Families: ${service.catalog.families().join(', ')}.`,
+    );
+  const availability = await Promise.all(models.map((m) => search.servable(m.id)));
+  const embed = new EmbedBuilder()
+    .setTitle(family ? `Open models: ${models[0]!.family}` : 'Open models you can try')
+    .setColor(0x2b6cb0)
+    .setDescription(
+      `Answers come from ${service.inference.providerLabel('auto')}. Run one with /try, or two with /compare.`,
+    )
+    .addFields(
+      models.slice(0, 25).map((m, i) => ({
+        name: truncate(m.role === 'guard' ? `${m.name} (safety model)` : m.name, 256),
+        value: truncate(modelLine(m, availability[i]!, hub.config.hfEndpoint), 1024),
+      })),
+    );
+  await respond(interaction, { embeds: [embed] });
+}
+
+export async function autocomplete(interaction: AutocompleteInteraction, hub: Hub): Promise<void> {
+  const typed = interaction.options.getFocused().toLowerCase();
+  await interaction.respond(
+    hub.models.service.catalog
+      .families()
+      .filter((f) => f.toLowerCase().includes(typed))
+      .slice(0, 25)
+      .map((f) => ({ name: f, value: f })),
+  );
+}
+
+function modelLine(m: CatalogModel, availability: Availability, hubUrl: string): string {
+  const context =
+    m.contextLength >= 1024 ? `${Math.round(m.contextLength / 1024)}k` : String(m.contextLength);
+  const served =
+    availability.servable === true
+      ? `✅ served (${availability.providers.join(', ')})`
+      : availability.servable === false
+        ? '❌ not served by the configured provider'
+        : '❔ availability unknown';
+  return [
+    `${m.sizeB}B parameters · ${context} context · ${m.licence}`,
+    m.goodAt,
+    `[${m.id}](${hubUrl}/${m.id}) · ${served}`,
+  ].join('\n');
+}

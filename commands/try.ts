@@ -1,0 +1,192 @@
+// /try — run an open model on a prompt; the answer streams into the reply. Also owns the Stop
+// and "Continue in thread" buttons and the conversation inside such a thread.
+import {
+  type AutocompleteInteraction,
+  type ChatInputCommandInteraction,
+  InteractionContextType,
+  type Message,
+  type MessageComponentInteraction,
+  MessageFlags,
+  SlashCommandBuilder,
+} from 'discord.js';
+import { modelChoices } from '../src/discord/model-choices.ts';
+import { isCurator } from '../src/discord/permissions.ts';
+import { replyPrivately } from '../src/discord/reply.ts';
+import { describeQuota, reserveRuns, streamGeneration } from '../src/discord/try-flow.ts';
+import { UserError } from '../src/errors.ts';
+import type { Hub } from '../src/hub.ts';
+import type { ChatMessage } from '../src/models/inference.ts';
+import { QuotaExceeded } from '../src/models/runs.ts';
+import { fitToContext } from '../src/models/threads.ts';
+
+/** Answer budget in a thread, where there is no max_tokens option. */
+const THREAD_MAX_TOKENS = 1024;
+
+export const data = new SlashCommandBuilder()
+  .setName('try')
+  .setDescription('Run an open model on a prompt; the answer streams in')
+  .setContexts(InteractionContextType.Guild)
+  .addStringOption((o) =>
+    o
+      .setName('model')
+      .setDescription('A model from /models, or any Hugging Face model id')
+      .setRequired(true)
+      .setAutocomplete(true)
+      .setMaxLength(120),
+  )
+  .addStringOption((o) =>
+    o.setName('prompt').setDescription('What to ask').setRequired(true).setMaxLength(4000),
+  )
+  .addStringOption((o) =>
+    o.setName('system').setDescription('A system prompt that sets the model’s role').setMaxLength(2000),
+  )
+  .addNumberOption((o) =>
+    o
+      .setName('temperature')
+      .setDescription('0 = focused, 2 = wild (default: the provider’s)')
+      .setMinValue(0)
+      .setMaxValue(2),
+  )
+  .addIntegerOption((o) =>
+    o
+      .setName('max_tokens')
+      .setDescription('Longest answer, in tokens (default 1024)')
+      .setMinValue(1)
+      .setMaxValue(4096),
+  )
+  .addBooleanOption((o) => o.setName('private').setDescription('Show the answer only to you'));
+
+export async function execute(interaction: ChatInputCommandInteraction, hub: Hub): Promise<void> {
+  const { service } = hub.models;
+  const model = service.resolveModel(interaction.options.getString('model', true));
+  const prompt = interaction.options.getString('prompt', true);
+  const system = interaction.options.getString('system');
+  const isPrivate = interaction.options.getBoolean('private') ?? false;
+  const messages: ChatMessage[] = [
+    ...(system ? [{ role: 'system' as const, content: system }] : []),
+    { role: 'user', content: prompt },
+  ];
+  const input = {
+    guildId: interaction.guildId!,
+    channelId: interaction.channelId,
+    userId: interaction.user.id,
+    kind: 'try' as const,
+    model,
+    messages,
+    temperature: interaction.options.getNumber('temperature') ?? undefined,
+    maxTokens: interaction.options.getInteger('max_tokens') ?? THREAD_MAX_TOKENS,
+  };
+  // Quota and cooldown answers are private and immediate, so they come before the deferral.
+  const [runId] = reserveRuns(hub, [input]);
+  await interaction.deferReply(isPrivate ? { flags: MessageFlags.Ephemeral } : {});
+  await streamGeneration(hub, input, runId!, { interaction, isPrivate }, interaction.id);
+}
+
+export async function autocomplete(interaction: AutocompleteInteraction, hub: Hub): Promise<void> {
+  await interaction.respond(await modelChoices(hub, interaction.options.getFocused()));
+}
+
+export async function component(
+  interaction: MessageComponentInteraction,
+  hub: Hub,
+  args: string[],
+): Promise<void> {
+  if (!interaction.isButton()) return;
+  const [action, ...rest] = args;
+  if (action === 'stop') {
+    const outcome = hub.models.service.stop(
+      rest.join(':'),
+      interaction.user.id,
+      isCurator(interaction, hub.settings.get(interaction.guildId!)),
+    );
+    if (outcome === 'stopped') return void (await interaction.deferUpdate());
+    return replyPrivately(
+      interaction,
+      outcome === 'not_yours'
+        ? 'Only the person who asked can stop this answer.'
+        : 'That answer has already finished.',
+    );
+  }
+  if (action === 'thread') return openThread(interaction, hub, Number(rest[0]));
+}
+
+async function openThread(interaction: MessageComponentInteraction, hub: Hub, runId: number): Promise<void> {
+  const { service } = hub.models;
+  const exchange = service.takeExchange(runId);
+  if (!exchange)
+    throw new UserError(
+      'This conversation can no longer be continued (the bot restarted since). Run /try again.',
+    );
+  if (exchange.userId !== interaction.user.id) {
+    service.rememberExchange(runId, exchange);
+    throw new UserError(
+      'Only the person who asked can continue this conversation. Run /try to start your own.',
+    );
+  }
+  const prompt = exchange.messages.at(-1)?.content ?? '';
+  const threadId = await hub.poster.startThread(
+    exchange.channelId,
+    exchange.messageId,
+    `${exchange.model.name}: ${prompt}`.slice(0, 100),
+  );
+  const system = exchange.messages.find((m) => m.role === 'system')?.content ?? null;
+  service.threads.create(
+    {
+      threadId,
+      guildId: exchange.guildId,
+      userId: exchange.userId,
+      model: exchange.model.id,
+      systemPrompt: system,
+    },
+    [
+      { role: 'user', content: prompt },
+      { role: 'assistant', content: exchange.answer },
+    ],
+  );
+  await interaction.update({ components: [] });
+  await hub.poster.post(threadId, {
+    content: `Each message <@${exchange.userId}> writes here continues the conversation with ${exchange.model.name}.`,
+  });
+}
+
+/** A message in a conversation thread: the thread's owner continues the conversation. */
+export async function message(msg: Message, hub: Hub): Promise<void> {
+  const { service } = hub.models;
+  const thread = service.threads.get(msg.channelId);
+  if (!thread || msg.author.id !== thread.userId || !msg.content.trim()) return;
+  const stopKey = `thread-${thread.threadId}`;
+  if (service.isRunning(stopKey)) {
+    await hub.poster.post(thread.threadId, {
+      content: 'Still answering your previous message; press Stop or wait.',
+    });
+    return;
+  }
+  const model = service.resolveModel(thread.model);
+  const history = [
+    ...service.threads.history(thread.threadId),
+    { role: 'user' as const, content: msg.content },
+  ];
+  const input = {
+    guildId: thread.guildId,
+    channelId: thread.threadId,
+    userId: thread.userId,
+    kind: 'thread' as const,
+    model,
+    messages: fitToContext(history, model.contextLength, THREAD_MAX_TOKENS),
+    maxTokens: THREAD_MAX_TOKENS,
+  };
+  let runId: number;
+  try {
+    [runId] = service.reserve([input]) as [number];
+  } catch (error) {
+    if (!(error instanceof QuotaExceeded)) throw error;
+    await hub.poster.post(thread.threadId, { content: describeQuota(error) });
+    return;
+  }
+  const { result } = await streamGeneration(hub, input, runId, { channelId: thread.threadId }, stopKey);
+  if (result.outcome === 'ok' || result.outcome === 'length')
+    service.threads.addTurns(thread.threadId, [
+      { role: 'user', content: msg.content },
+      { role: 'assistant', content: result.answer },
+    ]);
+}

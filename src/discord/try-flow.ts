@@ -1,0 +1,127 @@
+// The Discord side shared by /try and thread conversations: quota answers in words, and one
+// streamed generation from reservation to final message.
+import { ButtonStyle, ComponentType, type RepliableInteraction } from 'discord.js';
+import { UserError } from '../errors.ts';
+import type { Hub } from '../hub.ts';
+import { QuotaExceeded } from '../models/runs.ts';
+import type { GenerationInput, GenerationResult } from '../models/service.ts';
+import { customId } from './command.ts';
+import { discordTime } from './format.ts';
+import { ChannelSurface, InteractionSurface, StreamReply, type Surface } from './stream-reply.ts';
+
+/** Over quota or inside the cooldown, in words, with when it resets. */
+export function describeQuota(error: QuotaExceeded): string {
+  const when = discordTime(error.resetsAt);
+  const n = error.limit.toLocaleString('en-US');
+  switch (error.scope) {
+    case 'cooldown':
+      return `One moment: you can run a model again ${when}.`;
+    case 'user_requests':
+      return `You have used your ${n} model runs for today. Your quota resets ${when} (midnight UTC).`;
+    case 'user_tokens':
+      return `You have used your ${n} tokens for today. Your quota resets ${when} (midnight UTC).`;
+    case 'guild_requests':
+      return `This server has used its ${n} model runs for today. The quota resets ${when} (midnight UTC).`;
+    case 'guild_tokens':
+      return `This server has used its ${n} tokens for today. The quota resets ${when} (midnight UTC).`;
+  }
+}
+
+/** Reserves runs for these generations, or throws a UserError that says why not. */
+export function reserveRuns(hub: Hub, inputs: GenerationInput[]): number[] {
+  try {
+    return hub.models.service.reserve(inputs);
+  } catch (error) {
+    if (error instanceof QuotaExceeded) throw new UserError(describeQuota(error));
+    throw error;
+  }
+}
+
+export function threadButton(runId: number) {
+  return {
+    type: ComponentType.ActionRow as const,
+    components: [
+      {
+        type: ComponentType.Button as const,
+        style: ButtonStyle.Secondary as const,
+        label: 'Continue in thread',
+        custom_id: customId('try', 'thread', runId),
+      },
+    ],
+  };
+}
+
+/**
+ * Streams one generation into Discord: into the interaction's reply when given one (falling
+ * back to channel messages after 15 minutes), else into `channelId` as ordinary messages.
+ */
+export async function streamGeneration(
+  hub: Hub,
+  input: GenerationInput,
+  runId: number,
+  target: { interaction: RepliableInteraction; isPrivate: boolean } | { channelId: string },
+  stopKey: string,
+): Promise<{ result: GenerationResult; reply: StreamReply }> {
+  const { service } = hub.models;
+  const settings = hub.config.models;
+  const surface: Surface =
+    'interaction' in target
+      ? new InteractionSurface(target.interaction, target.isPrivate)
+      : new ChannelSurface(hub.poster, target.channelId);
+  const isPrivate = 'interaction' in target && target.isPrivate;
+  const reply = new StreamReply({
+    surface,
+    fallback: isPrivate ? undefined : () => new ChannelSurface(hub.poster, input.channelId),
+    clock: hub.clock,
+    log: hub.log,
+    intervalMs: settings.editIntervalMs,
+    maxMessages: settings.maxMessages,
+    modelName: input.model.name,
+    showReasoning: settings.showReasoning,
+    stopCustomId: customId('try', 'stop', stopKey),
+  });
+  const control = service.control(stopKey, input.userId);
+  reply.start();
+  let result: GenerationResult;
+  try {
+    result = await service.generate(input, runId, {
+      signal: control.signal,
+      onProgress: (progress) => reply.update(progress),
+    });
+  } catch (error) {
+    await reply.finish(failedResult(input, hub)).catch(() => undefined);
+    throw error;
+  } finally {
+    control.release();
+  }
+  const canContinue = !isPrivate && (result.outcome === 'ok' || result.outcome === 'length');
+  await reply.finish(result, canContinue && input.kind === 'try' ? [threadButton(runId)] : []);
+  const first = reply.firstMessageId();
+  if (canContinue && input.kind === 'try' && first)
+    service.rememberExchange(runId, {
+      guildId: input.guildId,
+      userId: input.userId,
+      model: input.model,
+      messages: input.messages,
+      answer: result.answer,
+      channelId: first.channelId,
+      messageId: first.messageId,
+    });
+  return { result, reply };
+}
+
+function failedResult(input: GenerationInput, hub: Hub): GenerationResult {
+  return {
+    outcome: 'error',
+    answer: '',
+    reasoning: '',
+    model: input.model,
+    provider: hub.models.service.inference.providerLabel(input.model.provider),
+    firstTokenMs: undefined,
+    durationMs: 0,
+    tokensOut: 0,
+    tokensPerSecond: undefined,
+    notice: 'Something went wrong while answering.',
+    blockedPolicy: undefined,
+  };
+}

@@ -1,0 +1,69 @@
+// Wires /try, /compare and /models into the hub: catalog, inference, guard, quotas, status line.
+import type { HubCore } from '../hub.ts';
+import { ModelCatalog } from './catalog.ts';
+import { Guard } from './guard.ts';
+import { HubSearch } from './hub-search.ts';
+import { InferenceGateway } from './inference.ts';
+import { ModelService } from './service.ts';
+
+export interface ModelsFeature {
+  service: ModelService;
+  search: HubSearch;
+}
+
+export function setupModels(core: HubCore): ModelsFeature {
+  const { config, log } = core;
+  const settings = config.models;
+  const catalog = ModelCatalog.load(settings.catalogPath);
+  const inference = new InferenceGateway({
+    hfToken: config.hfToken,
+    endpointUrl: config.inferenceEndpointUrl,
+    routerUrl: settings.routerUrl,
+    hubUrl: config.hfEndpoint,
+    timeoutMs: settings.timeoutMs,
+    firstTokenTimeoutMs: settings.firstTokenTimeoutMs,
+    loadingRetries: settings.loadingRetries,
+    backoffMaxMs: settings.backoffMaxMs,
+    log,
+  });
+  const guardModel = settings.guardModel;
+  const guard = guardModel
+    ? new Guard(inference, guardModel, catalog.find(guardModel)?.provider ?? 'auto')
+    : undefined;
+  if (!config.hfToken && !config.inferenceEndpointUrl)
+    log.warn(
+      'Neither HF_TOKEN nor INFERENCE_ENDPOINT_URL is set: /try and /compare will say no provider is configured',
+    );
+  const service = new ModelService({
+    db: core.db,
+    clock: core.clock,
+    log,
+    config: settings,
+    catalog,
+    inference,
+    guard,
+  });
+  const search = new HubSearch({
+    hubUrl: config.hfEndpoint,
+    hfToken: config.hfToken,
+    endpointUrl: config.inferenceEndpointUrl,
+    log,
+  });
+  core.status.add((guildId) => {
+    if (!guildId) return [];
+    const limits = service.quotas.get(guildId);
+    const used = service.runs.usedToday(guildId);
+    return [
+      {
+        name: 'Models',
+        value: `${catalog.chatModels().length} in catalog · ${inference.providerLabel('auto')}`,
+      },
+      {
+        name: 'Model runs today',
+        value: `${used.requests}${limits.guildDailyRequests ? `/${limits.guildDailyRequests}` : ''} requests · ${used.tokens} tokens`,
+      },
+      { name: 'Safety guard', value: guardModel ?? 'off' },
+    ];
+  });
+  return { service, search };
+}
