@@ -114,12 +114,18 @@ export class IdeaLifecycle {
   /** Up to `limit` existing ideas that look like this text, best first. */
   similar(guildId: string, input: Pick<IdeaDraftInput, 'title' | 'problem' | 'proposal'>, limit = 3): Idea[] {
     const words = similarityTerms(input.title, `${input.problem} ${input.proposal}`);
+    const titleWords = terms(input.title);
     const expression = anyOf(words);
     if (!expression) return [];
+    // bm25 ranks; the word overlap decides whether a hit is close enough to interrupt the author.
     return this.deps.store
       .match(guildId, expression, limit * 4)
       .filter((c) => c.status !== 'duplicate')
-      .filter((c) => overlap(words, `${c.title} ${c.problem} ${c.proposal}`) >= SIMILAR_OVERLAP)
+      .filter((c) => {
+        const text = `${c.title} ${c.problem} ${c.proposal}`;
+        const shared = overlap(words, text);
+        return shared >= 2 * SIMILAR_OVERLAP || (shared >= SIMILAR_OVERLAP && overlap(titleWords, text) > 0);
+      })
       .slice(0, limit);
   }
 
