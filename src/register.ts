@@ -16,7 +16,10 @@ try {
   }
   throw error;
 }
-const rest = new REST({ api: config.discordApiUrl }).setToken(config.discordToken);
+// No sweep timers: this script must end once the request is done.
+const rest = new REST({ api: config.discordApiUrl, handlerSweepInterval: 0, hashSweepInterval: 0 }).setToken(
+  config.discordToken,
+);
 const body = commands.map((c) => c.data.toJSON());
 const route = config.discordDevGuildId
   ? Routes.applicationGuildCommands(config.discordApplicationId, config.discordDevGuildId)

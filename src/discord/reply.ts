@@ -1,5 +1,13 @@
 // Answers that work whatever state an interaction is in (fresh, deferred, already answered).
-import { type InteractionReplyOptions, MessageFlags, type RepliableInteraction } from 'discord.js';
+import {
+  type RepliableInteraction as AnyRepliable,
+  type InteractionReplyOptions,
+  type MessageComponentInteraction,
+  MessageFlags,
+} from 'discord.js';
+
+/** Every interaction that can be answered, including the abstract component base class handlers receive. */
+export type RepliableInteraction = AnyRepliable | MessageComponentInteraction;
 
 const NO_PINGS = { parse: [] as [] };
 
@@ -10,10 +18,18 @@ export async function replyPrivately(interaction: RepliableInteraction, content:
     await interaction.reply({ content: text, flags: MessageFlags.Ephemeral, allowedMentions: NO_PINGS });
   } else if (interaction.deferred && !interaction.replied && interaction.ephemeral) {
     await interaction.editReply({ content: text, embeds: [], components: [], allowedMentions: NO_PINGS });
+  } else if (interaction.deferred && !interaction.replied) {
+    // After a public deferral Discord turns the first follow-up into the public placeholder, whatever
+    // its flags. So settle the placeholder first, answer privately, then remove the placeholder.
+    await interaction.editReply({
+      content: 'This did not work; the details were sent to you privately.',
+      embeds: [],
+      components: [],
+    });
+    await interaction.followUp({ content: text, flags: MessageFlags.Ephemeral, allowedMentions: NO_PINGS });
+    await interaction.deleteReply().catch(() => undefined);
   } else {
     await interaction.followUp({ content: text, flags: MessageFlags.Ephemeral, allowedMentions: NO_PINGS });
-    // A public "thinking…" placeholder would otherwise stay forever.
-    if (interaction.deferred && !interaction.replied) await interaction.deleteReply().catch(() => undefined);
   }
 }
 

@@ -1,0 +1,78 @@
+// Acknowledgement latency of a database-backed command (/hub config, which reads the server's
+// settings), 1,000 interactions with 50 in flight, the emulator in another process.
+// Target: p99 under 50 ms on a 2-core machine.
+import { fork } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { commands } from '../commands/index.ts';
+import { startApp } from '../src/app.ts';
+import { loadConfig } from '../src/config.ts';
+import { createLogger } from '../src/log.ts';
+
+const N = Number(process.env.BENCH_INTERACTIONS ?? 1000);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
+
+const child = fork(join(import.meta.dirname, '_discord-emulator-process.ts'), [], {
+  execArgv: ['--import', 'tsx'],
+  stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+});
+const ask = <T>(message: object, key: string) =>
+  new Promise<T>((resolve) => {
+    const on = (m: Record<string, unknown>) => {
+      if (key in m) {
+        child.off('message', on);
+        resolve(m[key] as T);
+      }
+    };
+    child.on('message', on);
+    child.send(message);
+  });
+
+const world = await ask<{
+  apiUrl: string;
+  token: string;
+  applicationId: string;
+  guildId: string;
+  channelId: string;
+  userId: string;
+}>({ setup: commands.map((c) => c.data.toJSON()) }, 'ready');
+const app = await startApp(
+  loadConfig({
+    DISCORD_TOKEN: world.token,
+    DISCORD_APPLICATION_ID: world.applicationId,
+    DISCORD_API_URL: world.apiUrl,
+    DATABASE_PATH: join(mkdtempSync(join(tmpdir(), 'omh-bench-')), 'hub.sqlite'),
+    HTTP_PORT: '0',
+  }),
+  { logger: createLogger({ level: 'warn' }), schedule: false },
+);
+app.hub.settings.update(
+  world.guildId,
+  { timeZone: 'Europe/Paris', defaultRepo: 'ibm-granite/granite-guardian' },
+  world.userId,
+);
+
+// Warm up the JIT and connections, then measure.
+await ask({ run: { n: 100, concurrency: 10, ...world, name: 'hub', subcommand: 'config' } }, 'result');
+const cpuBefore = process.cpuUsage();
+const result = await ask<{ latencies: number[]; failed: number; wallMs: number }>(
+  { run: { n: N, concurrency: CONCURRENCY, ...world, name: 'hub', subcommand: 'config' } },
+  'result',
+);
+const cpu = process.cpuUsage(cpuBefore);
+const sorted = [...result.latencies].sort((a, b) => a - b);
+const pct = (p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+console.log(`interactions: ${N} of /hub config, ${CONCURRENCY} in flight, emulator in a separate process`);
+console.log(
+  `acknowledgement latency: p50 ${pct(50).toFixed(1)} ms, p99 ${pct(99).toFixed(1)} ms, max ${sorted.at(-1)?.toFixed(1)} ms (target p99 < 50 ms)`,
+);
+console.log(
+  `throughput: ${((N / result.wallMs) * 1000).toFixed(0)} interactions/s; failed: ${result.failed}`,
+);
+console.log(`bot CPU: ${((cpu.user + cpu.system) / 1000 / N).toFixed(2)} ms per interaction`);
+await app.shutdown('bench done');
+const childExited = new Promise((resolve) => child.once('exit', resolve));
+child.send({ stop: true });
+await childExited;

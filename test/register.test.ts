@@ -1,0 +1,65 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { commands } from '../commands/index.ts';
+import { DiscordEmulator } from './support/discord/index.ts';
+
+const root = resolve(import.meta.dirname, '..');
+let discord: DiscordEmulator;
+beforeAll(async () => {
+  discord = await DiscordEmulator.start();
+});
+afterAll(async () => {
+  await discord?.stop();
+});
+
+// Asynchronous on purpose: the emulator runs in this process and must keep answering.
+function register(
+  env: Record<string, string>,
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const child = spawn(join(root, 'node_modules', '.bin', 'tsx'), [join(root, 'src', 'register.ts')], {
+    cwd: mkdtempSync(join(tmpdir(), 'omh-register-')),
+    env: {
+      PATH: process.env.PATH ?? '',
+      DISCORD_TOKEN: discord.token,
+      DISCORD_APPLICATION_ID: discord.applicationId,
+      DISCORD_API_URL: discord.apiUrl,
+      ...env,
+    },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  return new Promise((resolvePromise) =>
+    child.once('close', (status) => resolvePromise({ status, stdout, stderr })),
+  );
+}
+
+describe('npm run register', () => {
+  it('registers every command to the development server when one is set', async () => {
+    const guildId = discord.addGuild({ name: 'Dev' });
+    const result = await register({ DISCORD_DEV_GUILD_ID: guildId });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain(`Registered ${commands.length} commands to server ${guildId}`);
+    const names = (discord.registeredCommands(guildId) as Array<{ name: string }>).map((c) => c.name);
+    expect(names).toEqual(commands.map((c) => c.data.name));
+  });
+
+  it('registers globally otherwise', async () => {
+    const result = await register({});
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('all servers (global');
+    expect((discord.registeredCommands() as unknown[]).length).toBe(commands.length);
+  });
+
+  it('says which settings to check when Discord refuses', async () => {
+    const result = await register({ DISCORD_TOKEN: 'wrong-token' });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('Check DISCORD_TOKEN and DISCORD_APPLICATION_ID');
+    expect(result.stderr).not.toContain('wrong-token');
+  });
+});

@@ -1,0 +1,147 @@
+import { SlashCommandBuilder } from 'discord.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as hubCommand from '../commands/hub.ts';
+import type { Command } from '../src/discord/command.ts';
+import { replyPrivately } from '../src/discord/reply.ts';
+import { UserError } from '../src/errors.ts';
+import { startTestHub, type TestHub } from './support/harness.ts';
+
+// Test-only commands that misbehave on purpose; the real ones come from commands/index.ts.
+let releaseSlow: () => void = () => {};
+const broken: Command = {
+  data: new SlashCommandBuilder()
+    .setName('broken')
+    .setDescription('fails')
+    .addSubcommand((s) => s.setName('now').setDescription('throws at once'))
+    .addSubcommand((s) => s.setName('later').setDescription('throws after deferring'))
+    .addSubcommand((s) => s.setName('user').setDescription('a user error'))
+    .addSubcommand((s) => s.setName('silent').setDescription('answers nothing'))
+    .addSubcommand((s) => s.setName('slow').setDescription('waits for the test')),
+  defer: { later: 'public', slow: 'private' },
+  async execute(interaction) {
+    const sub = interaction.options.getSubcommand();
+    if (sub === 'now') throw new Error('database exploded: secret detail');
+    if (sub === 'later') throw new TypeError('cannot read x of undefined');
+    if (sub === 'user') throw new UserError('That idea does not exist.');
+    if (sub === 'slow') {
+      await new Promise<void>((resolve) => (releaseSlow = resolve));
+      await interaction.editReply({ content: 'finished' });
+    }
+  },
+  async component(interaction, _hub, args) {
+    if (args[0] === 'boom') throw new Error('button exploded');
+    await replyPrivately(interaction, `clicked ${args.join(',')}`);
+  },
+};
+
+let t: TestHub;
+beforeAll(async () => {
+  t = await startTestHub({ commands: [hubCommand, broken] });
+});
+afterAll(async () => {
+  await t?.stop();
+});
+
+const run = (subcommand: string) =>
+  t.discord.command({
+    guildId: t.guildId,
+    channelId: t.channelId,
+    userId: t.memberId,
+    name: 'broken',
+    subcommand,
+  });
+
+describe('the interaction router', () => {
+  it('answers a crashing handler privately with a reference, logs the same reference, and keeps serving', async () => {
+    const reply = await run('now').reply();
+    expect(reply.flags & 64).toBe(64);
+    const ref = /Something went wrong \(ref ([0-9a-f]{6})\)/.exec(reply.content)?.[1];
+    expect(ref).toBeDefined();
+    expect(reply.content).not.toContain('secret detail');
+    const line = t.logs.lines.find((l) => l.ref === ref);
+    expect(line?.level).toBe(50);
+    expect(String(line?.msg)).toContain('/broken');
+    const next = await t.discord
+      .command({
+        guildId: t.guildId,
+        channelId: t.channelId,
+        userId: t.memberId,
+        name: 'hub',
+        subcommand: 'help',
+      })
+      .reply();
+    expect(next.embeds[0].title).toBe('Open Model Hub commands');
+  });
+
+  it('after a public deferral, replaces the placeholder with a private error', async () => {
+    const interaction = run('later');
+    expect((await interaction.firstResponse()).type).toBe(5);
+    const followUp = await interaction.waitForFollowUp((m) => m.content.includes('Something went wrong'));
+    expect(followUp.flags & 64).toBe(64);
+    await t.discord.waitForCall((c) => c.method === 'DELETE' && /\/messages\/(@|%40)original$/.test(c.path));
+    expect(interaction.original()).toBeUndefined();
+  });
+
+  it('shows a user error as written, privately, and logs no error', async () => {
+    const errorsBefore = t.logs.lines.filter((l) => l.level === 50).length;
+    const reply = await run('user').reply();
+    expect(reply.content).toBe('That idea does not exist.');
+    expect(reply.flags & 64).toBe(64);
+    expect(t.logs.lines.filter((l) => l.level === 50).length).toBe(errorsBefore);
+  });
+
+  it('never leaves an interaction unanswered', async () => {
+    const reply = await run('silent').reply();
+    expect(reply.content).toBe('Done.');
+    expect(t.logs.messages()).toContain('Handler returned without answering; answered for it');
+  });
+
+  it('routes buttons by custom id prefix, and answers their errors too', async () => {
+    const posted = await t.hub.poster.post(t.channelId, { content: 'a message with buttons' });
+    const click = (customId: string) =>
+      t.discord.click({
+        guildId: t.guildId,
+        channelId: t.channelId,
+        userId: t.memberId,
+        customId,
+        messageId: posted.id,
+      });
+    expect((await click('broken:vote:42').reply()).content).toBe('clicked vote,42');
+    expect((await click('broken:boom').reply()).content).toMatch(/Something went wrong \(ref [0-9a-f]{6}\)/);
+    expect((await click('gone:thing').reply()).content).toContain('no longer available');
+  });
+
+  it('counts interactions by command and outcome in /metrics', async () => {
+    const res = await fetch(`http://127.0.0.1:${t.app.httpPort}/metrics`);
+    const text = await res.text();
+    expect(text).toMatch(/omh_interactions_total\{command="broken",kind="command",outcome="error"\} [1-9]/);
+    expect(text).toMatch(/omh_interactions_total\{command="broken",kind="command",outcome="user_error"\} 1/);
+    expect(text).toContain('omh_interaction_duration_seconds_bucket');
+  });
+
+  it('reports healthy when the database is open and the gateway ready', async () => {
+    const res = await fetch(`http://127.0.0.1:${t.app.httpPort}/healthz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: 'ok', problems: [] });
+  });
+
+  it('on shutdown lets an in-flight interaction finish and refuses new ones politely', async () => {
+    const slow = run('slow');
+    expect((await slow.firstResponse()).type).toBe(5);
+    const stopping = t.app.shutdown('test');
+    const refused = await t.discord
+      .command({
+        guildId: t.guildId,
+        channelId: t.channelId,
+        userId: t.memberId,
+        name: 'hub',
+        subcommand: 'help',
+      })
+      .reply();
+    expect(refused.content).toContain('restarting');
+    releaseSlow();
+    await stopping;
+    expect(slow.original()?.content).toBe('finished');
+    await t.restart();
+  });
+});
