@@ -1,0 +1,35 @@
+import { INFERENCE_PROVIDERS } from '@huggingface/inference';
+import { describe, expect, it } from 'vitest';
+import { ModelCatalog } from '../src/models/catalog.ts';
+import { PINNED_PROVIDERS } from '../src/models/providers.ts';
+
+describe('model catalog', () => {
+  it('ships Granite 3.0 2B and 8B, a Granite Guardian, Llama 3.x 8B and Mistral 7B', () => {
+    const catalog = ModelCatalog.load('data-files/models.json');
+    const ids = catalog.models.map((m) => m.id);
+    expect(ids).toEqual(
+      expect.arrayContaining([
+        'ibm-granite/granite-3.0-2b-instruct',
+        'ibm-granite/granite-3.0-8b-instruct',
+        'meta-llama/Llama-3.1-8B-Instruct',
+        'mistralai/Mistral-7B-Instruct-v0.3',
+      ]),
+    );
+    expect(catalog.models.some((m) => m.role === 'guard' && m.id.includes('granite-guardian'))).toBe(true);
+    expect(catalog.chatModels().every((m) => m.role === 'chat')).toBe(true);
+    expect(catalog.chatModels('GRANITE').map((m) => m.family)).toEqual(['granite', 'granite', 'granite']);
+  });
+
+  it('names the file and the entry when the catalog is invalid', async () => {
+    const { writeFileSync, mkdtempSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const path = join(mkdtempSync(join(tmpdir(), 'omh-cat-')), 'models.json');
+    writeFileSync(path, JSON.stringify({ models: [{ id: 'not an id', name: 'x' }] }));
+    expect(() => ModelCatalog.load(path)).toThrow(/models\.json is invalid:\nmodels\.0\.id: must be a Hugging Face model id/);
+  });
+
+  it('accepts only providers the installed @huggingface/inference still knows', () => {
+    for (const provider of PINNED_PROVIDERS) expect(INFERENCE_PROVIDERS).toContain(provider);
+  });
+});

@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { parseVerdict } from '../src/models/guard.ts';
+import { ThinkFilter } from '../src/models/reasoning.ts';
+import { splitAnswer } from '../src/models/split.ts';
+
+const fencesBalanced = (piece: string) => (piece.match(/^ {0,3}```/gm)?.length ?? 0) % 2 === 0;
+
+describe('splitting an answer into messages', () => {
+  it('keeps short answers whole', () => {
+    expect(splitAnswer('Hello', 100)).toEqual({ pieces: ['Hello'], overflow: false, clean: 1 });
+  });
+
+  it('cuts long prose into pieces that concatenate to the original', () => {
+    const text = Array.from({ length: 120 }, (_, i) => `Sentence number ${i} says something.`).join(' ');
+    const { pieces, overflow } = splitAnswer(text, 500);
+    expect(overflow).toBe(false);
+    expect(pieces.join('')).toBe(text);
+    expect(pieces.length).toBeGreaterThan(1);
+    for (const p of pieces) expect(p.length).toBeLessThanOrEqual(500);
+    // Cut after a space, never inside a word.
+    for (const p of pieces.slice(0, -1)) expect(p.endsWith(' ')).toBe(true);
+  });
+
+  it('never cuts inside a code block', () => {
+    const code = ['```python', ...Array.from({ length: 30 }, (_, i) => `print(${i})  # line ${i}`), '```'].join('\n');
+    const text = `Intro paragraph.\n\n${code}\n\nMiddle text.\n\n${code}\n\nEnd.`;
+    const { pieces, overflow } = splitAnswer(text, 800);
+    expect(overflow).toBe(false);
+    expect(pieces.join('')).toBe(text);
+    for (const p of pieces) {
+      expect(p.length).toBeLessThanOrEqual(800);
+      expect(fencesBalanced(p)).toBe(true);
+    }
+  });
+
+  it('flags a code block longer than a message instead of breaking it silently', () => {
+    const code = ['```', ...Array.from({ length: 100 }, (_, i) => `line ${i}`), '```'].join('\n');
+    const text = `Before.\n\n${code}`;
+    const result = splitAnswer(text, 300);
+    expect(result.overflow).toBe(true);
+    expect(result.clean).toBe(1);
+    expect(result.pieces[0]).toBe('Before.\n\n');
+    expect(result.pieces.join('')).toBe(text);
+  });
+});
+
+describe('reasoning kept apart from the answer', () => {
+  it('separates <think> text even when tags arrive split across tokens', () => {
+    const filter = new ThinkFilter();
+    for (const token of ['<th', 'ink>Let me', ' think.</th', 'ink>\n\n', 'The answer', ' is 4.']) filter.push(token);
+    filter.end();
+    expect(filter.reasoning).toBe('Let me think.');
+    expect(filter.answer).toBe('The answer is 4.');
+  });
+
+  it('holds back a possible tag only until it resolves', () => {
+    const filter = new ThinkFilter();
+    filter.push('a <');
+    expect(filter.answer).toBe('a ');
+    filter.push('b> c');
+    expect(filter.answer).toBe('a <b> c');
+    filter.push(' <thi');
+    filter.end();
+    expect(filter.answer).toBe('a <b> c <thi');
+  });
+
+  it('reports that the model is thinking while inside the block', () => {
+    const filter = new ThinkFilter();
+    filter.push('<think>hmm');
+    expect(filter.thinking).toBe(true);
+    expect(filter.answer).toBe('');
+  });
+});
+
+describe('guard verdicts', () => {
+  it('reads Llama Guard and Granite Guardian answers', () => {
+    expect(parseVerdict('safe')).toEqual({ allowed: true });
+    expect(parseVerdict('No')).toEqual({ allowed: true });
+    expect(parseVerdict('unsafe\nS1,S10')).toEqual({ allowed: false, policy: 'S1 violent crimes, S10 hate' });
+    expect(parseVerdict('Yes')).toEqual({ allowed: false, policy: 'harm (Granite Guardian)' });
+  });
+
+  it('refuses to guess at an unreadable verdict', () => {
+    expect(() => parseVerdict('I am not sure')).toThrow(/neither safe nor unsafe/);
+  });
+});
