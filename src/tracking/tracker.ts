@@ -126,23 +126,19 @@ export class Tracker {
       deferred: 0,
       delivered: 0,
     };
-    let githubAllowance = this.githubAllowance(now);
-    const queue: SourceState[] = [];
-    for (const state of due) {
-      if (state.source === 'github') {
-        if (githubAllowance <= 0) {
-          report.deferred++;
-          continue;
-        }
-        githubAllowance--;
-      }
-      queue.push(state);
-    }
+    await this.refreshLowBudget(now);
+    const queue = [...due];
+    // Polls made while the budget is low, counted against what is left for this tick.
+    let lowBudgetPolls = 0;
     const workers = Array.from({ length: Math.min(this.o.concurrency ?? 4, queue.length) }, async () => {
       for (let state = queue.shift(); state; state = queue.shift()) {
-        if (state.source === 'github' && this.pauseUntilMs > this.o.clock.now().getTime()) {
-          report.deferred++;
-          continue;
+        if (state.source === 'github') {
+          const allowance = this.githubAllowance(this.o.clock.now());
+          if (lowBudgetPolls >= allowance) {
+            report.deferred++;
+            continue;
+          }
+          if (allowance !== Number.POSITIVE_INFINITY) lowBudgetPolls++;
         }
         const outcome = await this.pollSource(state);
         if (outcome === 'deferred') report.deferred++;
@@ -162,6 +158,21 @@ export class Tracker {
       );
     report.delivered = (await this.deliverPending()).sent;
     return report;
+  }
+
+  /**
+   * The budget seen in the last answer may be stale (another feature shares the token, or the
+   * window reset); GET /rate_limit is free, so ask before rationing.
+   */
+  private async refreshLowBudget(now: Date): Promise<void> {
+    const limit = this.rateLimit();
+    if (!limit || this.pauseUntilMs > now.getTime() || this.githubAllowance(now) === Number.POSITIVE_INFINITY)
+      return;
+    try {
+      await this.o.github.request('GET /rate_limit');
+    } catch (error) {
+      this.o.log.debug({ err: error }, 'Could not refresh the GitHub rate limit');
+    }
   }
 
   /**

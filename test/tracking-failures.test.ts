@@ -1,0 +1,169 @@
+// What goes wrong in production: GitHub's budget spent, Discord rate limits and outages, a
+// deleted channel, a restart, a long downtime.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTrackingWorld, type TrackingWorld } from './support/github/tracking-hub.ts';
+
+let w: TrackingWorld;
+beforeAll(async () => {
+  w = await startTrackingWorld();
+});
+afterAll(() => w.close());
+
+const tags = (channelId: string) =>
+  w.discord
+    .messagesIn(channelId)
+    .map((m) => /Release (\S+)/.exec(m.embeds[0]?.title ?? '')?.[1] ?? m.content);
+
+async function watched(repo: string, name: string, options: Record<string, string> = {}) {
+  w.github.addRepo(repo);
+  const channel = w.addChannel(name);
+  const answer = await w.watch({ source: 'github', target: repo, channel, ...options });
+  expect(answer).toMatch(/^Watch #/);
+  return channel;
+}
+
+describe('GitHub rate limits', () => {
+  it('backs off when the budget is spent and later delivers everything once', async () => {
+    const channel = await watched('acme/budget', 'budget');
+    const resetAt = new Date(w.clock.now().getTime() + 12 * 60_000);
+    w.github.setRateLimit({ remaining: 0, resetAt });
+    w.github.publishRelease('acme/budget', { tag: 'v1' });
+    w.github.publishRelease('acme/budget', { tag: 'v2' });
+
+    const spent = await w.nextCycle();
+    expect(spent.deferred).toBeGreaterThan(0);
+    expect(w.discord.messagesIn(channel)).toEqual([]);
+    expect(w.hub.tracking.tracker.pausedUntil()?.getTime()).toBe(Math.ceil(resetAt.getTime() / 1000) * 1000);
+    const requestsWhilePaused = w.github.requests;
+    await w.nextCycle();
+    expect(w.github.requests).toBe(requestsWhilePaused);
+    const status = await w.hub.status.collect(w.guildId);
+    expect(status.find((l) => l.name === 'GitHub polling')?.value).toMatch(/^paused until <t:\d+:R>$/);
+
+    await w.nextCycle(); // 15 minutes in: past the reset, GitHub refilled the budget
+    expect(tags(channel)).toEqual(['v1', 'v2']);
+    await w.nextCycle();
+    expect(tags(channel)).toEqual(['v1', 'v2']);
+    expect(w.hub.tracking.tracker.pausedUntil()).toBeNull();
+  });
+
+  it('slows down when the budget runs low instead of spending the last requests', async () => {
+    await watched('acme/low-1', 'low-1');
+    await watched('acme/low-2', 'low-2');
+    w.github.setRateLimit({ remaining: 60, resetAt: new Date(w.clock.now().getTime() + 60 * 60_000) });
+    await w.nextCycle(); // the answers reveal how little is left
+    const before = w.github.chargedRequests;
+    const low = await w.nextCycle();
+    // 60 left, a reserve of 20, an hour to go: less than one repository a minute.
+    expect(low.deferred).toBeGreaterThan(0);
+    expect(w.github.chargedRequests).toBe(before);
+    expect(w.github.rateLimit().remaining).toBeGreaterThan(20);
+    w.github.setRateLimit({ remaining: 5000 });
+    const refilled = await w.nextCycle();
+    expect(refilled.deferred).toBe(0);
+  });
+
+  it('pauses for the Retry-After of a secondary rate limit', async () => {
+    const channel = await watched('acme/secondary', 'secondary');
+    w.github.publishRelease('acme/secondary', { tag: 'v9' });
+    w.github.failNext('GET', /^\/repos\/acme\/secondary\/releases$/, {
+      status: 403,
+      secondary: true,
+      retryAfter: 420,
+    });
+    await w.nextCycle();
+    expect(w.discord.messagesIn(channel)).toEqual([]);
+    expect(w.logs.messages()).toContain(
+      'GitHub secondary rate limit: polling pauses for the Retry-After it asked for',
+    );
+    await w.nextCycle(); // 5 minutes: still inside the 7 asked for
+    expect(w.discord.messagesIn(channel)).toEqual([]);
+    await w.nextCycle();
+    expect(tags(channel)).toEqual(['v9']);
+  });
+});
+
+describe('Discord failures', () => {
+  it('retries a 429 from Discord and posts once', async () => {
+    const channel = await watched('acme/ratelimited', 'ratelimited');
+    w.github.publishRelease('acme/ratelimited', { tag: 'v1' });
+    w.discord.failNext('POST', new RegExp(`^/channels/${channel}/messages$`), {
+      status: 429,
+      retryAfter: 0.05,
+    });
+    await w.nextCycle();
+    expect(tags(channel)).toEqual(['v1']);
+  });
+
+  it('keeps a delivery through a Discord outage and posts it at the next poll', async () => {
+    const channel = await watched('acme/outage', 'outage');
+    w.github.publishRelease('acme/outage', { tag: 'v1' });
+    w.discord.failNext('POST', new RegExp(`^/channels/${channel}/messages$`), { status: 503 }, 4);
+    const first = await w.nextCycle();
+    expect(first.delivered).toBe(0);
+    expect(w.discord.messagesIn(channel)).toEqual([]);
+    expect(w.logs.messages()).toContain(
+      'Discord did not take the post of acme/outage v1; it is retried at the next poll',
+    );
+    await w.nextCycle();
+    expect(tags(channel)).toEqual(['v1']);
+  });
+
+  it('flags the watch of a deleted channel in /watch list while the others continue', async () => {
+    const gone = await watched('acme/shared', 'doomed');
+    const kept = w.addChannel('kept');
+    await w.watch({ source: 'github', target: 'acme/shared', channel: kept });
+    w.discord.deleteChannel(gone);
+    w.github.publishRelease('acme/shared', { tag: 'v2.0' });
+    await w.nextCycle();
+    expect(tags(kept)).toEqual(['v2.0']);
+    const list = await w.discord
+      .command({
+        guildId: w.guildId,
+        channelId: w.channelId,
+        userId: w.memberId,
+        name: 'watch',
+        subcommand: 'list',
+      })
+      .reply();
+    expect(list.embeds[0].description).toMatch(/⚠️ failing since <t:\d+:R>: the channel no longer exists/);
+    expect(
+      w.logs
+        .messages()
+        .some((m) => /^Watch \d+ of acme\/shared is failing: the channel no longer exists/.test(m)),
+    ).toBe(true);
+  });
+});
+
+describe('restarts and downtime', () => {
+  it('posts nothing twice across a restart', async () => {
+    const channel = await watched('acme/restart', 'restart');
+    w.github.publishRelease('acme/restart', { tag: 'v1' });
+    await w.nextCycle();
+    w.github.publishRelease('acme/restart', { tag: 'v2' });
+    // A cycle found v2 but Discord was down: the delivery waits in the database.
+    w.discord.failNext('POST', new RegExp(`^/channels/${channel}/messages$`), { status: 503 }, 4);
+    await w.nextCycle();
+    await w.restart();
+    await w.nextCycle();
+    await w.nextCycle();
+    expect(tags(channel)).toEqual(['v1', 'v2']);
+  });
+
+  it('after downtime posts at most 10 per watch, oldest first, then one "and N more" line', async () => {
+    const channel = await watched('acme/busy', 'busy');
+    for (let i = 1; i <= 14; i++) {
+      w.clock.advance(60_000);
+      w.github.publishRelease('acme/busy', { tag: `v0.${i}` });
+    }
+    await w.nextCycle();
+    const posted = tags(channel);
+    expect(posted.slice(0, 10)).toEqual(Array.from({ length: 10 }, (_, i) => `v0.${i + 1}`));
+    expect(posted).toHaveLength(11);
+    expect(posted[10]).toBe(
+      '…and 4 more releases of acme/busy while the bot was away: <https://github.com/acme/busy/releases>',
+    );
+    await w.nextCycle();
+    expect(tags(channel)).toHaveLength(11);
+  });
+});
