@@ -171,6 +171,13 @@ describe('/digest', () => {
       hour: 17,
     });
 
+    const status = await t.hub.status.collect(t.guildId);
+    // Friday 17:00 UTC (the server's zone): the 9th, two days after the clock's Wednesday.
+    expect(status).toContainEqual({
+      name: 'Weekly digest',
+      value: `next <t:${Date.parse('2026-01-09T17:00:00Z') / 1000}:f> in <#${digestChannel}>; last none yet`,
+    });
+
     const done = await t.discord.command({ ...actor, userId: t.curatorId, subcommand: 'post-now' }).reply();
     expect(done.content).toContain(`Posted this week’s digest so far to <#${digestChannel}>`);
     const posted = t.discord.messagesIn(digestChannel);
