@@ -1,0 +1,197 @@
+// /watch as a server's members use it, plus Hugging Face models, presets, webhooks and /hub status.
+import { createHmac } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTrackingWorld, type TrackingWorld } from './support/github/tracking-hub.ts';
+
+const SECRET = 'webhook-secret-for-tests';
+let w: TrackingWorld;
+beforeAll(async () => {
+  w = await startTrackingWorld({ GITHUB_WEBHOOK_SECRET: SECRET });
+});
+afterAll(() => w.close());
+
+const run = (
+  subcommand: string,
+  options: Record<string, string | number | boolean> = {},
+  userId = w.curatorId,
+) =>
+  w.discord
+    .command({ guildId: w.guildId, channelId: w.channelId, userId, name: 'watch', subcommand, options })
+    .reply();
+
+describe('/watch add', () => {
+  it('answers an unknown repository or organisation clearly and privately, and stores nothing', async () => {
+    const before = w.hub.tracking.watches.list(w.guildId).length;
+    const repo = await run('add', { source: 'github', target: 'ibm-granite/no-such-repo' });
+    expect(repo.flags & 64).toBe(64);
+    expect(repo.content).toBe(
+      'GitHub has no repository ibm-granite/no-such-repo (or it is private). Check the spelling, as owner/name, e.g. ibm-granite/granite-guardian.',
+    );
+    const org = await run('add', { source: 'huggingface', target: 'no-such-org' });
+    expect(org.content).toMatch(/^Hugging Face has no organisation or user named no-such-org\./);
+    const malformed = await run('add', { source: 'github', target: 'not a repo' });
+    expect(malformed.flags & 64).toBe(64);
+    expect(w.hub.tracking.watches.list(w.guildId)).toHaveLength(before);
+  });
+
+  it('refuses members without Manage Channels or the curator role', async () => {
+    w.github.addRepo('acme/private-club');
+    const reply = await run('add', { source: 'github', target: 'acme/private-club' }, w.memberId);
+    expect(reply.content).toBe('Only members with Manage Channels or the curator role can add watches.');
+  });
+
+  it('refuses a duplicate watch in the same channel', async () => {
+    w.github.addRepo('acme/dupe');
+    const channel = w.addChannel('dupe');
+    expect(
+      (await run('add', { source: 'github', target: 'acme/dupe', channel, kinds: 'both' })).content,
+    ).toMatch(/^Watch #/);
+    const again = await run('add', { source: 'github', target: 'ACME/dupe', channel, kinds: 'issues' });
+    expect(again.content).toMatch(/^<#\d+> already follows acme\/dupe \(both\) with watch #\d+\./);
+  });
+
+  it('posts the latest N right away with backfill', async () => {
+    for (const tag of ['v1', 'v2', 'v3']) w.github.publishRelease('acme/backfill', { tag });
+    const channel = w.addChannel('backfill');
+    const reply = await run('add', { source: 'github', target: 'acme/backfill', channel, backfill: 2 });
+    expect(reply.content).toMatch(/posted the latest 2, and from now on/);
+    expect(w.discord.messagesIn(channel).map((m) => m.embeds[0].title)).toEqual([
+      'Release v2 · acme/backfill',
+      'Release v3 · acme/backfill',
+    ]);
+  });
+});
+
+describe('Hugging Face organisations', () => {
+  it('posts new models with task, library, licence and a link to the model card', async () => {
+    w.hfHub.addModel('ibm-granite', { name: 'granite-3.1-8b-instruct', pipelineTag: 'text-generation' });
+    const channel = w.addChannel('hf');
+    await run('add', { source: 'huggingface', target: 'ibm-granite', channel });
+    await w.nextCycle();
+    expect(w.discord.messagesIn(channel)).toEqual([]);
+    w.hfHub.addModel('ibm-granite', {
+      name: 'granite-4.0-tiny',
+      pipelineTag: 'text-generation',
+      library: 'transformers',
+      license: 'apache-2.0',
+    });
+    await w.nextCycle();
+    const [message] = w.discord.messagesIn(channel);
+    const embed = message!.embeds[0];
+    expect(embed.title).toBe('ibm-granite/granite-4.0-tiny');
+    expect(embed.url).toBe(`${w.hfHub.hubUrl}/ibm-granite/granite-4.0-tiny`);
+    const field = (name: string) => embed.fields.find((f: { name: string }) => f.name === name)?.value;
+    expect([field('Task'), field('Library'), field('Licence')]).toEqual([
+      'text-generation',
+      'transformers',
+      'apache-2.0',
+    ]);
+    await w.nextCycle();
+    expect(w.discord.messagesIn(channel)).toHaveLength(1);
+  });
+});
+
+describe('/watch preset', () => {
+  it('follows a model family in one step', async () => {
+    for (const repo of ['meta-llama/llama-models', 'meta-llama/llama-stack', 'meta-llama/PurpleLlama'])
+      w.github.addRepo(repo);
+    w.hfHub.addOrg('meta-llama');
+    const channel = w.addChannel('llama');
+    const choices = await w.discord
+      .autocomplete({
+        guildId: w.guildId,
+        channelId: w.channelId,
+        userId: w.curatorId,
+        name: 'watch',
+        subcommand: 'preset',
+        options: { name: 'lla' },
+        focused: 'name',
+      })
+      .autocompleteChoices();
+    expect(choices).toEqual([{ name: 'llama — Meta Llama', value: 'llama' }]);
+    const reply = await run('preset', { name: 'llama', channel });
+    expect(reply.content.split('\n')[0]).toBe(`**Meta Llama** in <#${channel}>: 4 watches added.`);
+    const again = await run('preset', { name: 'llama', channel });
+    expect(again.content).toMatch(/0 watches added\.\nNot added:/);
+    w.github.publishRelease('meta-llama/llama-stack', { tag: 'v0.3.0' });
+    await w.nextCycle();
+    expect(w.discord.messagesIn(channel).map((m) => m.embeds[0].title)).toEqual([
+      'Release v0.3.0 · meta-llama/llama-stack',
+    ]);
+  });
+});
+
+describe('/watch list and remove', () => {
+  it('lists the server’s watches with their last poll, and removes one', async () => {
+    w.github.addRepo('acme/listed');
+    const channel = w.addChannel('listed');
+    const added = await run('add', {
+      source: 'github',
+      target: 'acme/listed',
+      channel,
+      kinds: 'issues',
+      labels: 'bug',
+    });
+    const id = Number(/^Watch #(\d+)/.exec(added.content)![1]);
+    const list = await run('list', {}, w.memberId);
+    expect(list.embeds[0].description).toContain(
+      `**#${id}** new issues of acme/listed (labels bug) → <#${channel}>\nlast successful poll <t:`,
+    );
+    expect((await run('remove', { id }, w.memberId)).content).toMatch(/^Only members with Manage Channels/);
+    expect((await run('remove', { id })).content).toBe(
+      `Removed watch #${id}: <#${channel}> no longer gets new issues of acme/listed (labels bug).`,
+    );
+    expect((await run('remove', { id })).content).toBe(
+      `There is no watch #${id} in this server. /watch list shows its watches.`,
+    );
+  });
+
+  it('adds watch counts, last poll and GitHub budget to /hub status', async () => {
+    const lines = await w.hub.status.collect(w.guildId);
+    const value = (name: string) => lines.find((l) => l.name === name)?.value;
+    expect(value('Watches')).toBe(`${w.hub.tracking.watches.list(w.guildId).length} in this server`);
+    expect(value('Last poll')).toMatch(/^<t:\d+:R>$/);
+    expect(value('GitHub rate limit')).toMatch(/^\d+ of 5000 left, resets <t:\d+:R>$/);
+  });
+});
+
+describe('GitHub webhook', () => {
+  const deliver = (event: string, payload: unknown, secret = SECRET) => {
+    const body = JSON.stringify(payload);
+    return fetch(`http://127.0.0.1:${w.app.httpPort}/webhooks/github`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-github-event': event,
+        'x-github-delivery': 'test-delivery',
+        'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`,
+      },
+      body,
+    });
+  };
+
+  it('posts a release pushed by webhook at once, and the poll that sees it too posts nothing more', async () => {
+    const repo = 'acme/hooked';
+    w.github.addRepo(repo);
+    const channel = w.addChannel('hooked');
+    await run('add', { source: 'github', target: repo, channel });
+    const release = w.github.publishRelease(repo, { tag: 'v1.0.0', body: 'instant' });
+    const response = await deliver('release', {
+      action: 'published',
+      release,
+      repository: { full_name: repo },
+    });
+    expect(response.status).toBe(202);
+    expect(w.discord.messagesIn(channel)).toHaveLength(1);
+    await w.nextCycle();
+    expect(w.discord.messagesIn(channel)).toHaveLength(1);
+  });
+
+  it('rejects a delivery with a wrong signature and tells the operator what to check', async () => {
+    const response = await deliver('release', { action: 'published' }, 'wrong-secret');
+    expect(response.status).toBe(401);
+    expect(w.logs.messages()).toContain(
+      'Rejected a GitHub webhook with a missing or wrong signature: verify that the webhook secret in GitHub matches GITHUB_WEBHOOK_SECRET',
+    );
+  });
+});
