@@ -118,6 +118,22 @@ describe('the scheduled weekly digest', () => {
     expect(t.hub.digest.store.record(t.guildId, '2026-W03')?.status).toBe('quiet');
   });
 
+  it('gives the week back when Discord is down, and posts it on the next run', async () => {
+    const clock = new ManualClock('2026-01-12T09:30:00Z');
+    const { t, channelId } = await parisServer(clock);
+    // discord.js retries a 5xx three times itself; the fourth failure reaches the digest.
+    t.discord.failNext('POST', new RegExp(`/channels/${channelId}/messages`), { status: 503 }, 4);
+    await tick(t);
+    expect(t.discord.messagesIn(channelId)).toHaveLength(0);
+    expect(t.hub.digest.store.record(t.guildId, '2026-W02')).toBeUndefined();
+    expect(t.logs.messages()).toContain(
+      'Discord did not take the weekly digest; it is tried again in a minute',
+    );
+    await tick(t);
+    expect(t.discord.messagesIn(channelId)).toHaveLength(1);
+    expect(t.hub.digest.store.record(t.guildId, '2026-W02')?.status).toBe('quiet');
+  });
+
   it('records a channel it may not post in as failed and tells the operator what to do', async () => {
     const clock = new ManualClock('2026-01-12T09:30:00Z');
     const { t, channelId } = await parisServer(clock);
