@@ -134,6 +134,18 @@ describe('the scheduled weekly digest', () => {
     expect(t.hub.digest.store.record(t.guildId, '2026-W02')?.status).toBe('quiet');
   });
 
+  it('still posts when Discord cannot say who is a bot, counting those users as people', async () => {
+    const clock = new ManualClock('2026-01-12T09:30:00Z');
+    const { t, channelId, f } = await parisServer(clock);
+    f.run({ userId: t.memberId, model: 'granite-3.0-8b-instruct', at: '2026-01-07T10:00:00.000Z' });
+    t.discord.failNext('GET', /\/users\/\d+$/, { status: 503 }, 4);
+    await tick(t);
+    expect(JSON.stringify(t.discord.messagesIn(channelId))).toContain('1 run by 1 person');
+    expect(t.logs.messages()).toContain(
+      'Could not ask Discord which users are bots; users not looked up yet count as people in this digest',
+    );
+  });
+
   it('records a channel it may not post in as failed and tells the operator what to do', async () => {
     const clock = new ManualClock('2026-01-12T09:30:00Z');
     const { t, channelId } = await parisServer(clock);

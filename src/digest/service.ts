@@ -38,7 +38,15 @@ export class DigestService {
     const schedule = store.schedule(guildId);
     if (lookupUser) {
       const w = week ?? weekContaining(clock.now(), schedule.timeZone);
-      await resolveUnknownUsers(db, clock, lookupUser, guildId, w.start.toISOString(), w.end.toISOString());
+      try {
+        await resolveUnknownUsers(db, clock, lookupUser, guildId, w.start.toISOString(), w.end.toISOString());
+      } catch (error) {
+        // Not knowing who is a bot must not cost the community its digest.
+        this.deps.log.warn(
+          { err: error, guildId },
+          'Could not ask Discord which users are bots; users not looked up yet count as people in this digest',
+        );
+      }
     }
     return buildWeeklyDigest(db, clock, { guildId, timeZone: schedule.timeZone }, week);
   }
