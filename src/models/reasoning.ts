@@ -8,6 +8,8 @@ export class ThinkFilter {
   reasoning = '';
   private inside = false;
   private pending = '';
+  // Models put a blank line after </think>; it belongs to neither part, even in a later chunk.
+  private trimAnswerStart = false;
 
   /** Feeds streamed content; `answer` and `reasoning` grow accordingly. */
   push(text: string): void {
@@ -20,8 +22,7 @@ export class ThinkFilter {
         this.emit(rest.slice(0, at));
         this.inside = !this.inside;
         rest = rest.slice(at + tag.length);
-        // Models put a blank line after </think>; it belongs to neither part.
-        if (!this.inside) rest = rest.replace(/^\s+/, '');
+        if (!this.inside) this.trimAnswerStart = true;
         continue;
       }
       const keep = partialSuffix(rest, tag);
@@ -47,6 +48,10 @@ export class ThinkFilter {
   }
 
   private emit(text: string): void {
+    if (this.trimAnswerStart && !this.inside) {
+      text = text.replace(/^\s+/, '');
+      if (text) this.trimAnswerStart = false;
+    }
     if (!text) return;
     if (this.inside) this.reasoning += text;
     else this.answer += text;

@@ -1,0 +1,229 @@
+// /try end to end: the real bot, the Discord emulator and the inference emulator.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Interaction } from './support/discord/index.ts';
+import {
+  answerMessages,
+  footerOf,
+  isOf,
+  noticeOf,
+  startTryWorld,
+  type TryWorld,
+  waitForFinal,
+} from './support/inference/try-driver.ts';
+
+const GRANITE = 'ibm-granite/granite-3.0-2b-instruct';
+const LLAMA = 'meta-llama/Llama-3.1-8B-Instruct';
+
+let world: TryWorld;
+beforeAll(async () => {
+  world = await startTryWorld();
+});
+afterAll(() => world.stop());
+
+function runTry(
+  options: Record<string, string | number | boolean>,
+  userId = world.hub.memberId,
+): Interaction {
+  const { guildId, channelId } = world.hub;
+  return world.hub.discord.command({ guildId, channelId, userId, name: 'try', options });
+}
+
+const fencesBalanced = (text: string) => (text.match(/^ {0,3}```/gm)?.length ?? 0) % 2 === 0;
+
+function longAnswer(chars: number): string {
+  const parts: string[] = [];
+  let i = 0;
+  while (parts.join('').length < chars) {
+    parts.push(
+      i % 3 === 2
+        ? `\`\`\`ts\n${Array.from({ length: 12 }, (_, j) => `const value${i}_${j} = ${j} * 2; // step ${j}`).join('\n')}\n\`\`\`\n\n`
+        : `Paragraph ${i} explains a detail of the model in plain words, with enough text to fill a line or two of the answer.\n\n`,
+    );
+    i++;
+  }
+  return parts.join('');
+}
+
+describe('/try', () => {
+  it('acknowledges at once even when the first token is slow, then streams the answer with a footer', async () => {
+    const held = world.inference.holdFirstToken(GRANITE);
+    world.inference.script(GRANITE, 'Granite 3.0 2B here. Small, fast, Apache-2.0.');
+    const interaction = runTry({ model: GRANITE, prompt: 'Who are you?' });
+    const ack = await interaction.firstResponse();
+    expect(ack.type).toBe(5);
+    // The model has not sent a single token, and Discord already has its acknowledgement.
+    const request = await held.arrived;
+    expect(request.tokensSent).toBe(0);
+    held.release();
+    await waitForFinal(world, interaction.token);
+    const [message] = answerMessages(interaction);
+    expect(message!.content).toBe('Granite 3.0 2B here. Small, fast, Apache-2.0.');
+    expect(footerOf(message!)).toMatch(
+      /^Granite 3\.0 2B Instruct · self-hosted \(127\.0\.0\.1:\d+\) · first token \d+\.\d s/,
+    );
+    expect(request.messages).toEqual([{ role: 'user', content: 'Who are you?' }]);
+    expect(message!.components[0].components[0].label).toBe('Continue in thread');
+  });
+
+  it('sends the system prompt, temperature and max_tokens the user chose', async () => {
+    world.inference.script(LLAMA, 'Ahoy.');
+    const interaction = runTry({
+      model: LLAMA,
+      prompt: 'Greet me',
+      system: 'You are a pirate.',
+      temperature: 0.2,
+      max_tokens: 64,
+    });
+    await waitForFinal(world, interaction.token);
+    const request = world.inference.requestsFor(LLAMA).at(-1)!;
+    expect(request.messages[0]).toEqual({ role: 'system', content: 'You are a pirate.' });
+    expect(request.body).toMatchObject({ temperature: 0.2, max_tokens: 64, stream: true });
+  });
+
+  it('delivers a 6,000-character answer whole across messages, code blocks intact, each within limits', async () => {
+    const text = longAnswer(6000);
+    world.inference.script(GRANITE, text);
+    const interaction = runTry({ model: GRANITE, prompt: 'Explain at length', max_tokens: 4096 });
+    await waitForFinal(world, interaction.token);
+    const messages = answerMessages(interaction);
+    expect(messages.length).toBeGreaterThan(3);
+    expect(messages.map((m) => m.content).join('')).toBe(text);
+    for (const m of messages) {
+      expect(m.content.length).toBeLessThanOrEqual(2000);
+      expect(fencesBalanced(m.content)).toBe(true);
+    }
+    expect(messages.every((m) => m.attachments.length === 0)).toBe(true);
+  });
+
+  it('attaches the whole answer as a .md file once it would take more than a few messages', async () => {
+    const text = longAnswer(12_000);
+    world.inference.script(GRANITE, text);
+    const interaction = runTry({ model: GRANITE, prompt: 'Write a book', max_tokens: 4096 });
+    await waitForFinal(world, interaction.token);
+    const messages = answerMessages(interaction);
+    expect(messages).toHaveLength(4);
+    const file = messages.at(-1)!.attachments.find((a) => a.filename === 'answer.md');
+    expect(file?.data.toString('utf8')).toBe(text);
+    expect(text.startsWith(messages.map((m) => m.content).join(''))).toBe(true);
+    expect(noticeOf(messages.at(-1)!)).toMatch(/attached as answer\.md/);
+  });
+
+  it('pings nobody, whatever the model writes', async () => {
+    world.inference.script(GRANITE, `Hey @everyone and @here and <@${world.hub.curatorId}>!`);
+    const interaction = runTry({ model: GRANITE, prompt: 'Ping people' });
+    await waitForFinal(world, interaction.token);
+    expect(answerMessages(interaction)[0]!.content).toContain('@everyone');
+    const writes = world.hub.discord.calls.filter(
+      (c) => isOf(c, interaction.token) && c.path.startsWith('/webhooks/'),
+    );
+    expect(writes.length).toBeGreaterThan(0);
+    for (const call of writes)
+      expect((call.body as { allowed_mentions?: unknown }).allowed_mentions).toEqual({ parse: [] });
+  });
+
+  it('answers only the caller when private', async () => {
+    world.inference.script(GRANITE, 'Just for you.');
+    const interaction = runTry({ model: GRANITE, prompt: 'Secret', private: true });
+    await waitForFinal(world, interaction.token);
+    const [message] = answerMessages(interaction);
+    expect(message!.content).toBe('Just for you.');
+    expect(message!.flags & 64).toBe(64);
+    expect(message!.components).toEqual([]);
+  });
+
+  it('Stop cancels the generation upstream and keeps what was written', async () => {
+    const text = Array.from({ length: 400 }, (_, i) => `word${i}`).join(' ');
+    world.inference.setTokenDelay(15, LLAMA).script(LLAMA, text);
+    const interaction = runTry({ model: LLAMA, prompt: 'Talk forever' });
+    const { guildId, channelId, memberId, discord } = world.hub;
+    const withStop = await discord.waitForCall(
+      (c) =>
+        isOf(c, interaction.token) &&
+        JSON.stringify(c.body).includes('try:stop:') &&
+        JSON.stringify(c.body).includes('word'),
+    );
+    expect(withStop.status).toBe(200);
+    const original = interaction.original()!;
+    const stopId = original.components[0].components[0].custom_id as string;
+    // Someone else (not a curator) cannot stop it.
+    const bystander = discord.addMember(guildId, { username: 'bystander' });
+    const other = discord.click({
+      guildId,
+      channelId,
+      userId: bystander,
+      customId: stopId,
+      messageId: original.id,
+    });
+    expect((await other.reply()).content).toMatch(/Only the person who asked/);
+    discord.click({ guildId, channelId, userId: memberId, customId: stopId, messageId: original.id });
+    const aborted = await world.inference.waitForAbort(LLAMA);
+    expect(aborted.tokensSent).toBeLessThan(400);
+    await waitForFinal(world, interaction.token);
+    const shown = answerMessages(interaction)
+      .map((m) => m.content)
+      .join('');
+    expect(shown.length).toBeGreaterThan(0);
+    expect(text.startsWith(shown)).toBe(true);
+    expect(noticeOf(answerMessages(interaction).at(-1)!)).toMatch(/Stopped; the answer so far is kept/);
+    world.inference.setTokenDelay(0, LLAMA);
+  });
+
+  it.each([
+    [{ kind: 'loading', estimatedTimeS: 30 } as const, /still loading at the provider \(about 30 s more\)/],
+    [{ kind: 'rate-limited' } as const, /provider is busy right now/],
+    [{ kind: 'unknown-model' } as const, /is not available from the configured provider/],
+    [{ kind: 'server-error' } as const, /provider failed to answer/],
+  ])('explains %o in words and leaves nothing hanging', async (fault, sentence) => {
+    const model = `acme/fault-${fault.kind}`;
+    world.inference.fail(model, fault, 5);
+    const interaction = runTry({ model, prompt: 'hi' });
+    await waitForFinal(world, interaction.token);
+    expect(noticeOf(answerMessages(interaction)[0]!)).toMatch(sentence);
+  });
+
+  it('keeps a cut answer and says it was cut', async () => {
+    world.inference.fail(GRANITE, { kind: 'cut', afterTokens: 3 }).script(GRANITE, 'one two three four five');
+    const interaction = runTry({ model: GRANITE, prompt: 'count' });
+    await waitForFinal(world, interaction.token);
+    const [message] = answerMessages(interaction);
+    expect(message!.content).toBe('one two three');
+    expect(noticeOf(message!)).toMatch(/cut off/);
+    expect(message!.components).toEqual([]);
+  });
+
+  it('keeps <think> reasoning out of the answer', async () => {
+    world.inference.script(GRANITE, '<think>The user wants a number.</think>\n\n42.');
+    world.inference.script(LLAMA, { reasoning: 'Separate field reasoning.', text: 'Forty-two.' });
+    const a = runTry({ model: GRANITE, prompt: 'answer?' });
+    await waitForFinal(world, a.token);
+    expect(answerMessages(a)[0]!.content).toBe('42.');
+    const b = runTry({ model: LLAMA, prompt: 'answer?' });
+    await waitForFinal(world, b.token);
+    expect(answerMessages(b)[0]!.content).toBe('Forty-two.');
+    expect(JSON.stringify(answerMessages(b))).not.toContain('Separate field reasoning');
+  });
+
+  it('refuses a model id that is not one, privately', async () => {
+    const interaction = runTry({ model: 'not a model', prompt: 'hi' });
+    const reply = await interaction.reply();
+    expect(reply.flags & 64).toBe(64);
+    expect(reply.content).toMatch(/is not a model id/);
+  });
+
+  it('records every run in model_runs with its outcome and timings', () => {
+    const rows = world.hub.hub.db
+      .prepare(
+        "SELECT outcome, first_token_ms, tokens_out FROM model_runs WHERE model = ? AND outcome = 'ok'",
+      )
+      .all(GRANITE) as Array<{ outcome: string; first_token_ms: number; tokens_out: number }>;
+    expect(rows.length).toBeGreaterThan(3);
+    for (const row of rows) expect(row.tokens_out).toBeGreaterThan(0);
+    const outcomes = (
+      world.hub.hub.db.prepare('SELECT DISTINCT outcome FROM model_runs').all() as Array<{ outcome: string }>
+    ).map((r) => r.outcome);
+    expect(outcomes).toEqual(
+      expect.arrayContaining(['ok', 'stopped', 'cut', 'loading', 'busy', 'unknown_model', 'error']),
+    );
+    expect(outcomes).not.toContain('running');
+  });
+});
