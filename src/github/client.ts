@@ -58,6 +58,8 @@ function rateLimitWatch(octokit: CoreOctokit) {
   return { rateLimit: { current: (): RateLimitSnapshot | null => last } };
 }
 
+const REQUEST_LOG_LINE = /^[A-Z]+ \S+ - \d{3} with id /;
+
 const GitHubClient = Octokit.plugin(throttling, retry, rateLimitWatch);
 export type GitHub = InstanceType<typeof GitHubClient>;
 
@@ -83,7 +85,12 @@ export function createGitHub(options: GitHubOptions): GitHub {
       debug: () => undefined,
       info: () => undefined,
       warn: (message: string) => log.warn({ source: 'octokit' }, message),
-      error: (message: string) => log.error({ source: 'octokit' }, message),
+      // The request-log plugin reports every failed request, 304s included; the callers log
+      // failures that matter with a sentence of their own.
+      error: (message: string) =>
+        REQUEST_LOG_LINE.test(message)
+          ? log.debug({ source: 'octokit' }, message)
+          : log.error({ source: 'octokit' }, message),
     },
     retry: {
       retryAfterBaseValue: unit,

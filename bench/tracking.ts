@@ -1,0 +1,258 @@
+// Tracking at scale: 1,000 watched repositories (releases and issues), a 5-minute interval, 2% of
+// repositories changing per interval, against the GitHub emulator in a child process.
+// Prints charged GitHub requests per hour, Discord posts per cycle, cycle wall time, memory and
+// the p95 delay from publication to post. Time is simulated (a ManualClock moved a minute per
+// scheduler tick); wall time is real.
+import { fork } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { ManualClock } from '../src/clock.ts';
+import { migrate } from '../src/db/migrate.ts';
+import { openDatabase } from '../src/db/open.ts';
+import type { OutgoingMessage, Poster } from '../src/discord/post.ts';
+import { createGitHub } from '../src/github/client.ts';
+import { createLogger } from '../src/log.ts';
+import { TrackingStore } from '../src/tracking/store.ts';
+import { Tracker } from '../src/tracking/tracker.ts';
+import { WatchService } from '../src/tracking/watches.ts';
+
+const REPOS = Number(process.env.BENCH_REPOS ?? 1000);
+const CYCLES = Number(process.env.BENCH_CYCLES ?? 6);
+const INTERVAL_MINUTES = 5;
+const CHANGE_SHARE = 0.02;
+const CHANNELS = 50;
+
+type Command =
+  | { op: 'setup'; repos: number; now: number }
+  | { op: 'now'; now: number }
+  | { op: 'publish'; repo: string; kind: 'release' | 'issue' | 'pull'; tag: string }
+  | { op: 'stats' }
+  | { op: 'stop' };
+
+// --- the emulator's side ------------------------------------------------------------------
+
+async function emulatorProcess(): Promise<void> {
+  const { GitHubEmulator } = await import('../test/support/github/emulator.ts');
+  let now = Date.now();
+  const github = await GitHubEmulator.start({ now: () => new Date(now), limit: 5000 });
+  process.on('message', (message: { id: number; command: Command }) => {
+    const { id, command } = message;
+    let result: unknown = null;
+    if (command.op === 'setup') {
+      now = command.now;
+      for (let i = 0; i < command.repos; i++) {
+        github.publishRelease(repoName(i), { tag: 'v0.0.1', body: 'initial' });
+        github.openIssue(repoName(i), { title: 'Existing issue' });
+      }
+      result = { baseUrl: github.baseUrl };
+    } else if (command.op === 'now') {
+      now = command.now;
+      // The hourly window refills as on GitHub; the bench reads the charged count, not the budget.
+      github.setRateLimit({ remaining: 1_000_000, limit: 1_000_000 });
+    } else if (command.op === 'publish') {
+      if (command.kind === 'release')
+        github.publishRelease(command.repo, { tag: command.tag, body: `Notes of ${command.tag}` });
+      else if (command.kind === 'issue')
+        github.openIssue(command.repo, { title: `Issue ${command.tag}`, labels: ['bug'] });
+      else github.openPullRequest(command.repo, { title: `PR ${command.tag}` });
+    } else if (command.op === 'stats') {
+      result = {
+        requests: github.requests,
+        charged: github.chargedRequests,
+        notModified: github.notModified,
+      };
+    } else if (command.op === 'stop') {
+      void github.stop().then(() => process.exit(0));
+    }
+    process.send?.({ id, result });
+  });
+  process.send?.({ id: 0, result: 'ready' });
+}
+
+function repoName(i: number): string {
+  return `org${i % 97}/model-${i}`;
+}
+
+// --- the bot's side -----------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const child = fork(import.meta.filename, ['--emulator'], { stdio: 'inherit' });
+  const pending = new Map<number, (value: unknown) => void>();
+  let nextId = 1;
+  const ready = new Promise<void>((resolve) => pending.set(0, () => resolve()));
+  child.on('message', (m: { id: number; result: unknown }) => {
+    pending.get(m.id)?.(m.result);
+    pending.delete(m.id);
+  });
+  const call = <T>(command: Command) =>
+    new Promise<T>((resolve) => {
+      const id = nextId++;
+      pending.set(id, resolve as (v: unknown) => void);
+      child.send({ id, command });
+    });
+  await ready;
+
+  const clock = new ManualClock('2026-11-23T09:00:30Z');
+  const { baseUrl } = await call<{ baseUrl: string }>({
+    op: 'setup',
+    repos: REPOS,
+    now: clock.now().getTime(),
+  });
+  const db = openDatabase(join(mkdtempSync(join(tmpdir(), 'omh-bench-')), 'bench.sqlite'));
+  migrate(db);
+  const log = createLogger({ level: 'warn' });
+  const github = createGitHub({ baseUrl, log, token: 'bench-token', throttleId: 'bench' });
+
+  const published = new Map<string, number>();
+  const delays: number[] = [];
+  let posts = 0;
+  let tickStartedWall = 0;
+  let tickSimulatedMs = 0;
+  // Discord is a counter here: the bench measures tracking, and posts are what it produces.
+  const notUsed = async (): Promise<never> => {
+    throw new Error('not used by tracking');
+  };
+  const poster: Poster = {
+    async post(channelId: string, message: OutgoingMessage) {
+      posts++;
+      const url = message.embeds?.[0]?.url;
+      const at = url ? published.get(url) : undefined;
+      if (at !== undefined) delays.push(tickSimulatedMs - at + (performance.now() - tickStartedWall));
+      return { id: String(posts), channelId };
+    },
+    async edit() {},
+    dm: notUsed,
+    startThread: notUsed,
+    createForumPost: notUsed,
+    channel: notUsed,
+    editThread: notUsed,
+  };
+  const store = new TrackingStore(db);
+  const hubSource = {
+    latestModels: async () => [],
+    findOwner: async () => null,
+  };
+  const tracker = new Tracker({
+    store,
+    github,
+    hubSource,
+    poster,
+    clock,
+    log,
+    intervalMinutes: INTERVAL_MINUTES,
+    hubWebUrl: 'https://huggingface.co',
+  });
+  const watches = new WatchService({ store, tracker, github, hubSource, clock, log, presets: () => [] });
+
+  const setupStarted = performance.now();
+  // Eight /watch add at a time, as several servers would.
+  let nextRepo = 0;
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      for (let i = nextRepo++; i < REPOS; i = nextRepo++) {
+        await watches.add({
+          guildId: '100000000000000001',
+          channelId: String(200000000000000000n + BigInt(i % CHANNELS)),
+          userId: '300000000000000001',
+          source: 'github',
+          target: repoName(i),
+          kinds: 'both',
+        });
+      }
+    }),
+  );
+  const setupMs = performance.now() - setupStarted;
+  const afterSetup = await call<{ requests: number; charged: number; notModified: number }>({ op: 'stats' });
+
+  // Steady state: a scheduler tick every simulated minute; each minute a fifth of the interval's
+  // changes are published at a random second before the tick.
+  const changesPerMinute = (REPOS * CHANGE_SHARE) / INTERVAL_MINUTES;
+  let carry = 0;
+  let seq = 0;
+  let random = 42;
+  const rand = () => {
+    random = (random * 1103515245 + 12345) % 2 ** 31;
+    return random / 2 ** 31;
+  };
+  const cycleWall: number[] = [];
+  const postsPerCycle: number[] = [];
+  let cycleWallMs = 0;
+  let cyclePosts = 0;
+  let maxTickMs = 0;
+  const minutes = CYCLES * INTERVAL_MINUTES;
+  for (let minute = 1; minute <= minutes; minute++) {
+    const tickAt = clock.now().getTime() + 60_000;
+    carry += changesPerMinute;
+    for (; carry >= 1; carry--) {
+      const at = tickAt - Math.floor(rand() * 60_000);
+      await call({ op: 'now', now: at });
+      const repo = repoName(Math.floor(rand() * REPOS));
+      const kind = rand() < 0.5 ? 'release' : rand() < 0.8 ? 'issue' : 'pull';
+      const tag = `v1.${++seq}`;
+      await call({ op: 'publish', repo, kind, tag });
+      if (kind === 'release') published.set(`https://github.com/${repo}/releases/tag/${tag}`, at);
+      else {
+        // Issues and pull requests share numbers, in order of creation; each repository starts with one issue.
+        const number = (issueCounts.get(repo) ?? 1) + 1;
+        issueCounts.set(repo, number);
+        if (kind === 'issue') published.set(`https://github.com/${repo}/issues/${number}`, at);
+      }
+    }
+    clock.set(new Date(tickAt));
+    await call({ op: 'now', now: tickAt });
+    tickSimulatedMs = tickAt;
+    tickStartedWall = performance.now();
+    await tracker.pollDueSources();
+    const tickMs = performance.now() - tickStartedWall;
+    maxTickMs = Math.max(maxTickMs, tickMs);
+    cycleWallMs += tickMs;
+    if (minute % INTERVAL_MINUTES === 0) {
+      cycleWall.push(cycleWallMs);
+      postsPerCycle.push(posts - cyclePosts);
+      cyclePosts = posts;
+      cycleWallMs = 0;
+    }
+  }
+  const end = await call<{ requests: number; charged: number; notModified: number }>({ op: 'stats' });
+  const charged = end.charged - afterSetup.charged;
+  const requests = end.requests - afterSetup.requests;
+  const perHour = (charged / minutes) * 60;
+  delays.sort((a, b) => a - b);
+  const p = (q: number) => delays[Math.min(delays.length - 1, Math.floor(q * delays.length))] ?? 0;
+  const memory = process.memoryUsage();
+  const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
+  const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+
+  console.log(
+    `tracking: ${REPOS} repositories × (releases + issues) = ${REPOS * 2} sources, ${INTERVAL_MINUTES}-minute interval, ${CHANGE_SHARE * 100}% of repositories changing per interval, ${CYCLES} intervals simulated`,
+  );
+  console.log(
+    `  setup (1,000 /watch add with baselines): ${(setupMs / 1000).toFixed(1)} s, ${afterSetup.charged} charged requests`,
+  );
+  console.log(
+    `  GitHub requests in steady state: ${requests} (${end.notModified - afterSetup.notModified} answered 304, free)`,
+  );
+  console.log(
+    `  charged GitHub requests per hour: ${perHour.toFixed(0)} (${((perHour / 5000) * 100).toFixed(1)}% of the 5,000/hour budget; target ≤ 10%)`,
+  );
+  console.log(
+    `  Discord posts per cycle: ${postsPerCycle.join(', ')} (mean ${avg(postsPerCycle).toFixed(1)})`,
+  );
+  console.log(
+    `  cycle wall time (sum of its ${INTERVAL_MINUTES} ticks): mean ${avg(cycleWall).toFixed(0)} ms, max ${Math.max(...cycleWall).toFixed(0)} ms; slowest tick ${maxTickMs.toFixed(0)} ms`,
+  );
+  console.log(
+    `  delay from publication to post: p50 ${(p(0.5) / 1000).toFixed(1)} s, p95 ${(p(0.95) / 1000).toFixed(1)} s, max ${(p(1) / 1000).toFixed(1)} s over ${delays.length} posts (target p95 ≤ ${INTERVAL_MINUTES * 60 + 30} s)`,
+  );
+  console.log(`  memory: rss ${mb(memory.rss)}, heap used ${mb(memory.heapUsed)}`);
+
+  await call({ op: 'stop' });
+  db.close();
+}
+
+const issueCounts = new Map<string, number>();
+
+if (process.argv.includes('--emulator')) await emulatorProcess();
+else await main();
