@@ -1,5 +1,9 @@
 // The settings of tracking; config.ts spreads these into the one schema.
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+
+// The shipped file, wherever the bot is started from.
+const SHIPPED_PRESETS = fileURLToPath(new URL('../../data-files/presets.json', import.meta.url));
 
 const optionalText = z
   .string()
@@ -23,7 +27,7 @@ export const trackingEnvShape = {
     )
     .transform((v) => (v === undefined ? 5 : Number(v))),
   GITHUB_WEBHOOK_SECRET: optionalText,
-  PRESETS_PATH: optionalText.transform((v) => v ?? './data-files/presets.json'),
+  PRESETS_PATH: optionalText.transform((v) => v ?? SHIPPED_PRESETS),
 };
 
 type Parsed = z.output<z.ZodObject<typeof trackingEnvShape>>;
