@@ -25,9 +25,6 @@ export const data = new SlashCommandBuilder()
       .setMaxLength(40),
   );
 
-// Availability comes from the Hub or the endpoint: possibly slower than 3 seconds.
-export const defer = { '*': 'public' } as const;
-
 export async function execute(interaction: ChatInputCommandInteraction, hub: Hub): Promise<void> {
   const { service, search } = hub.models;
   const family = interaction.options.getString('family');
@@ -38,6 +35,9 @@ export async function execute(interaction: ChatInputCommandInteraction, hub: Hub
     throw new UserError(
       `No model of the family “${truncate(family ?? '', 40)}” is in the catalog. Families: ${service.catalog.families().join(', ')}.`,
     );
+  // Availability comes from the Hub or the endpoint: possibly slower than Discord's 3 seconds.
+  // Deferred only now, so that a wrong family gets a private answer and no public placeholder.
+  await interaction.deferReply();
   const availability = await Promise.all(models.map((m) => search.servable(m.id)));
   const embed = new EmbedBuilder()
     .setTitle(family ? `Open models: ${models[0]!.family}` : 'Open models you can try')

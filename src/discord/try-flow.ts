@@ -94,10 +94,14 @@ export async function streamGeneration(
   } finally {
     control.release();
   }
-  const canContinue = !isPrivate && (result.outcome === 'ok' || result.outcome === 'length');
-  await reply.finish(result, canContinue && input.kind === 'try' ? [threadButton(runId)] : []);
   const first = reply.firstMessageId();
-  if (canContinue && input.kind === 'try' && first)
+  const canContinue =
+    !isPrivate &&
+    input.kind === 'try' &&
+    first !== undefined &&
+    (result.outcome === 'ok' || result.outcome === 'length');
+  // Remembered before the button appears, so a quick click finds it.
+  if (canContinue)
     service.rememberExchange(runId, {
       guildId: input.guildId,
       userId: input.userId,
@@ -107,6 +111,7 @@ export async function streamGeneration(
       channelId: first.channelId,
       messageId: first.messageId,
     });
+  await reply.finish(result, canContinue ? [threadButton(runId)] : []);
   return { result, reply };
 }
 
