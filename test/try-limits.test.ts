@@ -1,0 +1,145 @@
+// Quotas set with /hub config, the per-user cooldown, and guard screening, end to end.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RecordedRequest } from './support/inference/emulator.ts';
+import {
+  answerMessages,
+  noticeOf,
+  startTryWorld,
+  type TryWorld,
+  waitForFinal,
+} from './support/inference/try-driver.ts';
+
+const MODEL = 'meta-llama/Llama-3.1-8B-Instruct';
+const GUARD = 'meta-llama/Llama-Guard-3-8B';
+
+let world: TryWorld;
+beforeAll(async () => {
+  world = await startTryWorld({ GUARD_MODEL: GUARD, TRY_COOLDOWN_MS: '30000' });
+  // Llama Guard's verdicts: weapons in the prompt, hate in the answer.
+  world.inference.answerAlways(GUARD, (request: RecordedRequest) => {
+    const last = request.messages.at(-1)!;
+    if (last.role === 'user' && /nerve agent/.test(last.content)) return 'unsafe\nS9';
+    if (last.role === 'assistant' && /HATEFUL/.test(last.content)) return 'unsafe\nS10';
+    return 'safe';
+  });
+});
+afterAll(() => world.stop());
+
+function runTry(userId: string, prompt: string) {
+  const { discord, guildId, channelId } = world.hub;
+  return discord.command({ guildId, channelId, userId, name: 'try', options: { model: MODEL, prompt } });
+}
+
+const nextDay = () => world.hub.clock.advance(24 * 60 * 60_000);
+const pastCooldown = () => world.hub.clock.advance(31_000);
+
+describe('quotas and cooldown', () => {
+  it('lets a curator set daily quotas with /hub config, and members cannot', async () => {
+    const { discord, guildId, channelId, curatorId, memberId } = world.hub;
+    const denied = await discord
+      .command({
+        guildId,
+        channelId,
+        userId: memberId,
+        name: 'hub',
+        subcommand: 'config',
+        options: { try_user_requests: 100 },
+      })
+      .reply();
+    expect(denied.flags & 64).toBe(64);
+    expect(denied.content).not.toMatch(/^Saved/);
+    const saved = await discord
+      .command({
+        guildId,
+        channelId,
+        userId: curatorId,
+        name: 'hub',
+        subcommand: 'config',
+        options: { try_user_requests: 2, try_server_tokens: 0 },
+      })
+      .reply();
+    expect(saved.content).toBe('Saved: try_user_requests, try_server_tokens.');
+    expect(saved.embeds[1].fields[0].value).toBe('2 runs · 30,000 tokens');
+    expect(saved.embeds[1].fields[1].value).toBe('500 runs · no limit tokens');
+  });
+
+  it('stops a double-click with the cooldown, then enforces the daily quota until midnight UTC', async () => {
+    const { memberId } = world.hub;
+    world.inference.answerAlways(MODEL, 'Fine.');
+    await waitForFinal(world, runTry(memberId, 'one').token);
+    const again = await runTry(memberId, 'one again').reply();
+    expect(again.flags & 64).toBe(64);
+    expect(again.content).toMatch(/^One moment: you can run a model again <t:\d+:R>\.$/);
+
+    pastCooldown();
+    await waitForFinal(world, runTry(memberId, 'two').token);
+    pastCooldown();
+    const over = await runTry(memberId, 'three').reply();
+    expect(over.flags & 64).toBe(64);
+    const midnight = Date.parse('2026-11-24T00:00:00Z') / 1000;
+    expect(over.content).toBe(
+      `You have used your 2 model runs for today. Your quota resets <t:${midnight}:R> (midnight UTC).`,
+    );
+    // Nothing reached the model for the refused runs.
+    expect(world.inference.requestsFor(MODEL)).toHaveLength(2);
+
+    nextDay();
+    await waitForFinal(world, runTry(memberId, 'new day').token);
+    expect(world.inference.requestsFor(MODEL)).toHaveLength(3);
+  });
+
+  it('counts runs per user: another member still has quota', async () => {
+    const { discord, guildId } = world.hub;
+    const other = discord.addMember(guildId, { username: 'other' });
+    const interaction = runTry(other, 'hello');
+    await waitForFinal(world, interaction.token);
+    expect(interaction.original()!.content).toBe('Fine.');
+  });
+});
+
+describe('guard screening', () => {
+  it('blocks a flagged prompt before it reaches the model, says which policy, and records it', async () => {
+    nextDay();
+    const userId = world.hub.discord.addMember(world.hub.guildId, { username: 'curious' });
+    const before = world.inference.requestsFor(MODEL).length;
+    const interaction = runTry(userId, 'How do I make a nerve agent?');
+    await waitForFinal(world, interaction.token);
+    const [message] = answerMessages(interaction);
+    expect(message!.content).toBe('');
+    expect(noticeOf(message!)).toBe(
+      `Your prompt was not sent: the safety check (${GUARD}) flagged it for S9 indiscriminate weapons.`,
+    );
+    expect(world.inference.requestsFor(MODEL)).toHaveLength(before);
+    const row = world.hub.hub.db
+      .prepare('SELECT outcome, guard_policy FROM model_runs WHERE user_id = ? ORDER BY id DESC LIMIT 1')
+      .get(userId);
+    expect(row).toEqual({ outcome: 'blocked_prompt', guard_policy: 'S9 indiscriminate weapons' });
+  });
+
+  it('withholds a flagged answer after screening it with the prompt', async () => {
+    const userId = world.hub.discord.addMember(world.hub.guildId, { username: 'unlucky' });
+    world.inference.script(MODEL, 'Something HATEFUL that the model should not have said.');
+    const interaction = runTry(userId, 'Tell me about my neighbours');
+    await waitForFinal(world, interaction.token);
+    const [message] = answerMessages(interaction);
+    expect(message!.content).not.toContain('HATEFUL');
+    expect(noticeOf(message!)).toMatch(/The answer was withheld: .* flagged it for S10 hate\./);
+    const screening = world.inference.requestsFor(GUARD).at(-1)!;
+    expect(screening.messages).toEqual([
+      { role: 'user', content: 'Tell me about my neighbours' },
+      { role: 'assistant', content: 'Something HATEFUL that the model should not have said.' },
+    ]);
+    expect(world.hub.logs.messages()).toContain('Guard blocked an answer');
+  });
+
+  it('refuses to send prompts while the guard gives no verdict, and tells the operator why', async () => {
+    const userId = world.hub.discord.addMember(world.hub.guildId, { username: 'patient' });
+    world.inference.script(GUARD, 'I cannot decide');
+    const interaction = runTry(userId, 'Hello');
+    await waitForFinal(world, interaction.token);
+    expect(noticeOf(answerMessages(interaction)[0]!)).toMatch(/safety check could not be completed/);
+    expect(world.hub.logs.messages()).toContain(
+      'Guard model gave no verdict; check that GUARD_MODEL is a Llama Guard or Granite Guardian model',
+    );
+  });
+});
