@@ -31,10 +31,13 @@ function tidyProse(text: string): string {
         /<\/?(details|p|div|span|sup|sub|picture|source|h[1-6]|ul|ol|li|table|tr|td|th|thead|tbody|em|strong|b|i|code|kbd|hr)\b[^>]*>/gi,
         '',
       )
-      .replace(/^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$/gm, (_m, h: string) => `**${h.replace(/\*\*/g, '')}**`)
-      .replace(/^(\s*)[-*] \[ \] /gm, '$1☐ ')
-      .replace(/^(\s*)[-*] \[[xX]\] /gm, '$1☑ ')
-      .replace(/^\s*(-{3,}|\*{3,}|_{3,})\s*$/gm, '')
+      .replace(
+        /^[ \t]{0,3}#{1,6}[ \t]+(.+?)[ \t]*#*[ \t]*$/gm,
+        (_m, h: string) => `**${h.replace(/\*\*/g, '')}**`,
+      )
+      .replace(/^([ \t]*)[-*] \[ \] /gm, '$1☐ ')
+      .replace(/^([ \t]*)[-*] \[[xX]\] /gm, '$1☑ ')
+      .replace(/^[ \t]*(-{3,}|\*{3,}|_{3,})[ \t]*$/gm, '')
       // Discord does not ping from embeds, and messages are sent with no allowed mentions, but a
       // visible "@everyone" still alarms readers.
       .replace(/@(everyone|here)\b/g, '@\u200b$1')
