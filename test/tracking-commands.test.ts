@@ -153,6 +153,13 @@ describe('/watch list and remove', () => {
     expect(value('Last poll')).toMatch(/^<t:\d+:R>$/);
     expect(value('GitHub rate limit')).toMatch(/^\d+ of 5000 left, resets <t:\d+:R>$/);
   });
+
+  it('counts polls and posts in /metrics', async () => {
+    const metrics = await (await fetch(`http://127.0.0.1:${w.app.httpPort}/metrics`)).text();
+    const count = (line: string) => Number(new RegExp(`^${line} (\\d+)$`, 'm').exec(metrics)?.[1] ?? 0);
+    expect(count('omh_tracking_polls_total\\{source="github",outcome="not_modified"\\}')).toBeGreaterThan(0);
+    expect(count('omh_tracking_posts_total\\{outcome="sent"\\}')).toBeGreaterThan(0);
+  });
 });
 
 describe('GitHub webhook', () => {

@@ -1,5 +1,6 @@
 // Wires tracking into the hub: the GitHub and Hub clients, the poller job, /hub status lines and
 // the optional webhook route.
+import { Counter } from 'prom-client';
 import { discordTime } from '../discord/format.ts';
 import { createGitHub, type GitHubLike } from '../github/client.ts';
 import type { HubCore } from '../hub.ts';
@@ -35,6 +36,18 @@ export function setupTracking(
   const hubSource =
     options.hubSource ?? createHubSource({ hubUrl: config.hfEndpoint, token: config.hfToken });
   const store = new TrackingStore(core.db);
+  const polls = new Counter({
+    name: 'omh_tracking_polls_total',
+    help: 'Polls of a (source, target, kind), by source and outcome (changed, not_modified, failed, deferred)',
+    labelNames: ['source', 'outcome'] as const,
+    registers: [core.metrics.registry],
+  });
+  const posts = new Counter({
+    name: 'omh_tracking_posts_total',
+    help: 'Announcements, by outcome (sent, edited, retry, failing, rejected)',
+    labelNames: ['outcome'] as const,
+    registers: [core.metrics.registry],
+  });
   const tracker = new Tracker({
     store,
     github,
@@ -44,6 +57,10 @@ export function setupTracking(
     log,
     intervalMinutes: config.tracking.pollIntervalMinutes,
     hubWebUrl: config.hfEndpoint,
+    observe: {
+      poll: (source, outcome) => polls.inc({ source, outcome }),
+      post: (outcome) => posts.inc({ outcome }),
+    },
     ...(options.concurrency ? { concurrency: options.concurrency } : {}),
   });
   // Read on each use, so an operator's edit of the presets file needs no restart.

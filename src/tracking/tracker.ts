@@ -33,6 +33,11 @@ export interface TrackerOptions {
   concurrency?: number;
   /** After a pause, at most this many posts per watch, then one "and N more" line. Default 10. */
   maxPostsPerWatch?: number;
+  /** Counts for /metrics. */
+  observe?: {
+    poll(source: Source, outcome: 'changed' | 'not_modified' | 'failed' | 'deferred'): void;
+    post(outcome: 'sent' | 'retry' | 'failing' | 'rejected' | 'edited'): void;
+  };
 }
 
 export interface PollReport {
@@ -141,6 +146,10 @@ export class Tracker {
           if (allowance !== Number.POSITIVE_INFINITY) lowBudgetPolls++;
         }
         const outcome = await this.pollSource(state);
+        this.o.observe?.poll(
+          state.source,
+          typeof outcome === 'number' ? 'changed' : outcome === 'not-modified' ? 'not_modified' : outcome,
+        );
         if (outcome === 'deferred') report.deferred++;
         else {
           report.polled++;
@@ -348,6 +357,7 @@ export class Tracker {
       try {
         await this.o.poster.edit(d.channelId, d.messageId, message);
         this.store.markEdited(d.id, this.o.clock.now().toISOString());
+        this.o.observe?.post('edited');
         edited++;
       } catch (error) {
         const failure = classifyDiscordError(error);
@@ -426,6 +436,7 @@ export class Tracker {
       try {
         const sent = await this.o.poster.post(d.channelId, renderEvent(d.event));
         this.store.markSent(d.id, sent.id, at);
+        this.o.observe?.post('sent');
         if (watch.failingSinceAt) {
           this.store.clearWatchFailing(watch.id);
           watch.failingSinceAt = null;
@@ -444,6 +455,9 @@ export class Tracker {
 
   private deliveryFailed(watch: Watch, d: PendingDelivery, failure: PostError, at: string): void {
     const what = `${d.event.target} ${d.event.kind === 'issues' ? `#${d.event.externalId}` : d.event.title}`;
+    this.o.observe?.post(
+      failure.failure === 'retryable' ? 'retry' : failure.failure === 'invalid' ? 'rejected' : 'failing',
+    );
     if (failure.failure === 'retryable') {
       this.store.markAttemptFailed(d.id, failure.message, 'pending');
       this.o.log.warn(
