@@ -135,6 +135,22 @@ describe('Discord failures', () => {
   });
 });
 
+describe('missing permissions', () => {
+  it('flags a watch whose channel the bot may not post in, and keeps its delivery for later', async () => {
+    const channel = await watched('acme/locked', 'locked');
+    w.discord.denyBot(channel, 'send');
+    w.github.publishRelease('acme/locked', { tag: 'v1' });
+    await w.nextCycle();
+    expect(w.discord.messagesIn(channel)).toEqual([]);
+    const watch = w.hub.tracking.watches.list(w.guildId).find((x) => x.target === 'acme/locked')!;
+    expect(watch.lastError).toBe(
+      'the bot may not post there (it needs View Channel, Send Messages and Embed Links)',
+    );
+    const pending = w.hub.tracking.store.pendingDeliveries().filter((d) => d.watchId === watch.id);
+    expect(pending.map((d) => d.event.externalId)).toEqual(['v1']);
+  });
+});
+
 describe('restarts and downtime', () => {
   it('posts nothing twice across a restart', async () => {
     const channel = await watched('acme/restart', 'restart');
