@@ -40,6 +40,8 @@ export interface WatchListing extends Watch {
 }
 
 export const MAX_BACKFILL = 10;
+/** Keeps one server from spending the bot's whole GitHub budget. */
+export const MAX_WATCHES_PER_SERVER = 200;
 const HF_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9])?$/;
 
 export class WatchService {
@@ -105,6 +107,10 @@ export class WatchService {
     }
     const backfill = Math.max(0, Math.min(MAX_BACKFILL, input.backfill ?? 0));
 
+    if (store.countWatches(input.guildId) >= MAX_WATCHES_PER_SERVER)
+      throw new UserError(
+        `This server already has ${MAX_WATCHES_PER_SERVER} watches, the most one server may have. Remove some with /watch remove first.`,
+      );
     const targetKey = target.toLowerCase();
     const wanted = kindsOf(kinds);
     const clash = store
