@@ -103,6 +103,18 @@ describe('GitHub releases', () => {
     expect(titles(previews)).toHaveLength(1);
   });
 
+  it('announces the promotion of a pre-release that existed before the watch', async () => {
+    const repo = 'acme/early-preview';
+    w.github.publishRelease(repo, { tag: 'v2.0.0-beta', prerelease: true });
+    const channel = w.addChannel('early-finals');
+    await w.watch({ source: 'github', target: repo, channel, prereleases: 'exclude' });
+    await w.nextCycle();
+    expect(titles(channel)).toEqual([]);
+    w.github.editRelease(repo, 'v2.0.0-beta', { prerelease: false });
+    await w.nextCycle();
+    expect(titles(channel)).toEqual(['Release v2.0.0-beta · acme/early-preview']);
+  });
+
   it('updates the posted message when notes are added after publication, without a second post', async () => {
     const repo = 'meta-llama/llama-stack';
     w.github.addRepo(repo);

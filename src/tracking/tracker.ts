@@ -333,8 +333,9 @@ export class Tracker {
         const changed = existing.body !== item.body || existing.title !== item.title || promoted;
         if (!changed) continue;
         this.store.updateEvent(existing.id, item, at);
-        if (promoted && !existing.baseline) {
-          // Final-only channels never saw the pre-release: for them the release is new.
+        if (promoted) {
+          // A final release is news wherever it was not posted: final-only channels never saw the
+          // pre-release, and a pre-release older than a watch was never posted to it.
           for (const watch of watches)
             if (watchWants(watch, item, key.kind) && !this.store.hasDelivery(existing.id, watch.id))
               this.store.createDelivery(existing.id, watch, at);
