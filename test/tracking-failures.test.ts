@@ -166,6 +166,27 @@ describe('restarts and downtime', () => {
     expect(tags(channel)).toEqual(['v1', 'v2']);
   });
 
+  it('posts once when the process died after Discord took the post but before the database said so', async () => {
+    const channel = await watched('acme/crash', 'crash');
+    w.github.publishRelease('acme/crash', { tag: 'v1' });
+    await w.nextCycle();
+    expect(tags(channel)).toEqual(['v1']);
+    // What a crash between Discord's 200 and the UPDATE leaves behind: a delivery still pending.
+    const lost = w.hub.db
+      .prepare(
+        "UPDATE deliveries SET status = 'pending', message_id = NULL, sent_at = NULL WHERE status = 'sent' AND message_id = ?",
+      )
+      .run(w.discord.messagesIn(channel)[0]!.id);
+    expect(lost.changes).toBe(1);
+    await w.restart();
+    await w.nextCycle();
+    expect(tags(channel)).toEqual(['v1']);
+    const row = w.hub.db
+      .prepare('SELECT status, message_id FROM deliveries WHERE message_id = ?')
+      .get(w.discord.messagesIn(channel)[0]!.id);
+    expect(row).toEqual({ status: 'sent', message_id: w.discord.messagesIn(channel)[0]!.id });
+  });
+
   it('after downtime posts at most 10 per watch, oldest first, then one "and N more" line', async () => {
     const channel = await watched('acme/busy', 'busy');
     for (let i = 1; i <= 14; i++) {

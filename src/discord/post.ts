@@ -24,6 +24,12 @@ export interface OutgoingMessage {
   files?: OutgoingFile[];
   /** Only for messages the bot itself means to mention someone in; the default pings nobody. */
   allowedUserMentions?: string[];
+  /**
+   * An idempotency key (at most 25 characters) for posts that may be retried after a crash: Discord
+   * returns the earlier message instead of creating a second one when the same nonce comes again
+   * within a few minutes (enforce_nonce).
+   */
+  nonce?: string;
 }
 
 /**
@@ -77,6 +83,7 @@ function toBody(message: OutgoingMessage) {
       components: message.components,
       allowed_mentions: { parse: [], users: message.allowedUserMentions ?? [] },
       attachments: message.files?.map((f, i) => ({ id: i, filename: f.name, description: f.description })),
+      ...(message.nonce ? { nonce: message.nonce.slice(0, 25), enforce_nonce: true } : {}),
     },
     files: message.files?.map((f, i) => ({ key: `files[${i}]`, name: f.name, data: f.data })),
   };

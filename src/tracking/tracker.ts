@@ -435,7 +435,12 @@ export class Tracker {
     for (const d of batch) {
       const at = this.o.clock.now().toISOString();
       try {
-        const sent = await this.o.poster.post(d.channelId, renderEvent(d.event));
+        // The delivery id as nonce: if we die after Discord accepted the post but before the row
+        // says so, the retry after restart gets the same message back instead of a second one.
+        const sent = await this.o.poster.post(d.channelId, {
+          ...renderEvent(d.event),
+          nonce: `omh-delivery-${d.id}`,
+        });
         this.store.markSent(d.id, sent.id, at);
         this.o.observe?.post('sent');
         if (watch.failingSinceAt) {

@@ -37,6 +37,8 @@ export class Core {
   readonly waiters = new Waiters();
   readonly world: World;
   readonly interactions = new Map<string, InteractionState>();
+  /** `channel:author:nonce` → the message it created, for enforce_nonce. */
+  readonly nonces = new Map<string, { messageId: string; at: number }>();
   readonly commands = {
     declared: [] as unknown[],
     global: [] as StoredCommand[],

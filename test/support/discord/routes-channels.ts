@@ -16,6 +16,9 @@ import type { Route } from './rest-server.ts';
 import { apiChannel, apiMessage } from './serialize.ts';
 import { ChannelKind, type ChannelRec, isThread, MessageFlags } from './world.ts';
 
+/** How long Discord remembers a nonce ("a few minutes"). */
+const NONCE_WINDOW_MS = 5 * 60_000;
+
 export function channelRoutes(core: Core): Route[] {
   const w = core.world;
   const bot = core.options.botUserId;
@@ -130,7 +133,15 @@ export function channelRoutes(core: Core): Route[] {
       pattern: '/channels/:channelId/messages',
       handle: ({ params, body, files }) => {
         const channel = canSend(params.channelId!);
+        // Discord: with enforce_nonce, a message with the same nonce sent by the same author in the
+        // last few minutes is returned instead of creating another.
+        const nonce =
+          body?.enforce_nonce && body?.nonce != null ? `${channel.id}:${bot}:${body.nonce}` : undefined;
+        const earlier = nonce ? core.nonces.get(nonce) : undefined;
+        if (earlier && Date.now() - earlier.at < NONCE_WINDOW_MS)
+          return { body: renderMessage(earlier.messageId) };
         const message = createMessage(core, { channelId: channel.id, authorId: bot, body, files });
+        if (nonce) core.nonces.set(nonce, { messageId: message.id, at: Date.now() });
         return { body: renderMessage(message.id) };
       },
     },
