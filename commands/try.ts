@@ -124,9 +124,10 @@ async function openThread(interaction: MessageComponentInteraction, hub: Hub, ru
     );
   }
   const prompt = exchange.messages.at(-1)?.content ?? '';
+  // On the message that carries the button: the end of the answer the conversation continues from.
   const threadId = await hub.poster.startThread(
-    exchange.channelId,
-    exchange.messageId,
+    interaction.channelId,
+    interaction.message.id,
     `${exchange.model.name}: ${prompt}`.slice(0, 100),
   );
   const system = exchange.messages.find((m) => m.role === 'system')?.content ?? null;

@@ -168,6 +168,24 @@ describe('/try', () => {
     world.inference.setTokenDelay(0, LLAMA);
   });
 
+  it('offers Stop while the first token is slow, and Stop then cancels the waiting request', async () => {
+    const held = world.inference.holdFirstToken(GRANITE);
+    const interaction = runTry({ model: GRANITE, prompt: 'Take your time' });
+    const { discord, guildId, channelId, memberId } = world.hub;
+    await held.arrived;
+    await discord.waitForCall(
+      (c) => isOf(c, interaction.token) && JSON.stringify(c.body).includes('waiting for the first token'),
+    );
+    const original = interaction.original()!;
+    const stopId = original.components[0].components[0].custom_id as string;
+    discord.click({ guildId, channelId, userId: memberId, customId: stopId, messageId: original.id });
+    const aborted = await world.inference.waitForAbort(GRANITE);
+    expect(aborted.tokensSent).toBe(0);
+    await waitForFinal(world, interaction.token);
+    expect(noticeOf(interaction.original()!)).toMatch(/^Stopped/);
+    held.release();
+  });
+
   it.each([
     [{ kind: 'loading', estimatedTimeS: 30 } as const, /still loading at the provider \(about 30 s more\)/],
     [{ kind: 'rate-limited' } as const, /provider is busy right now/],

@@ -128,6 +128,7 @@ export class StreamReply {
   private segment: Segment;
   private readonly throttle: Throttle;
   private readonly expiresAt: number;
+  private waitingTimer: NodeJS.Timeout | undefined;
   /** Flushes made, for the benchmark. */
   flushes = 0;
   firstVisibleAt: number | undefined;
@@ -138,27 +139,26 @@ export class StreamReply {
     this.throttle = new Throttle(options.intervalMs, () => this.flush());
   }
 
-  /** Shows the waiting state (Stop button) before the first token. */
+  /**
+   * Shows the waiting state (Stop button) if no token came within one interval. Not at once:
+   * an early edit would hold the first real text back by a whole interval.
+   */
   start(): void {
-    this.throttle.poke();
+    this.waitingTimer = setTimeout(() => this.throttle.poke(), this.options.intervalMs);
   }
 
   update(progress: GenerationProgress): void {
+    clearTimeout(this.waitingTimer);
     this.progress = progress;
     this.throttle.poke();
   }
 
   /** The final state: answer, footer, notice, and buttons such as "Continue in thread". */
   async finish(result: GenerationResult, components: Components = []): Promise<void> {
+    clearTimeout(this.waitingTimer);
     this.result = result;
     this.finalComponents = components;
     await this.throttle.close();
-  }
-
-  /** The id of the first message of the answer (for starting a thread on it). */
-  firstMessageId(): { channelId: string; messageId: string } | undefined {
-    const id = this.segment.surface.messageId(0);
-    return id ? { channelId: this.segment.surface.channelId, messageId: id } : undefined;
   }
 
   private async flush(): Promise<void> {

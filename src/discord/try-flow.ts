@@ -94,12 +94,8 @@ export async function streamGeneration(
   } finally {
     control.release();
   }
-  const first = reply.firstMessageId();
   const canContinue =
-    !isPrivate &&
-    input.kind === 'try' &&
-    first !== undefined &&
-    (result.outcome === 'ok' || result.outcome === 'length');
+    !isPrivate && input.kind === 'try' && (result.outcome === 'ok' || result.outcome === 'length');
   // Remembered before the button appears, so a quick click finds it.
   if (canContinue)
     service.rememberExchange(runId, {
@@ -108,8 +104,6 @@ export async function streamGeneration(
       model: input.model,
       messages: input.messages,
       answer: result.answer,
-      channelId: first.channelId,
-      messageId: first.messageId,
     });
   await reply.finish(result, canContinue ? [threadButton(runId)] : []);
   return { result, reply };

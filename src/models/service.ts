@@ -55,8 +55,6 @@ export interface Exchange {
   model: CatalogModel;
   messages: ChatMessage[];
   answer: string;
-  channelId: string;
-  messageId: string;
 }
 
 export interface ModelServiceDeps {

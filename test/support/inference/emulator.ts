@@ -48,6 +48,8 @@ export interface RecordedRequest {
   completed: boolean;
   /** Tokens of content sent so far. */
   tokensSent: number;
+  /** performance.now() when the first content token was written. */
+  firstTokenAt: number | undefined;
 }
 
 interface ModelState {
@@ -236,6 +238,7 @@ export class InferenceEmulator {
       aborted: false,
       completed: false,
       tokensSent: 0,
+      firstTokenAt: undefined,
     };
     this.requests.push(record);
     res.on('close', () => {
@@ -338,6 +341,7 @@ export class InferenceEmulator {
         ),
       );
       record.tokensSent++;
+      record.firstTokenAt ??= performance.now();
       if (delay > 0 && i < tokens.length - 1) await sleep(delay);
     }
     if (!alive()) return;

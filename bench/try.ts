@@ -1,0 +1,174 @@
+// /try streaming: with the inference emulator at 50 tokens/s, the delay from the first token to
+// the first visible Discord edit (target ≤ 1.1 s), edits per answer, and the bot's CPU time per
+// 1,000 tokens — for one /try at a time and for 20 concurrent ones. The Discord and inference
+// emulators run in a child process (this same file with --emulators), so CPU is the bot's own.
+import { fork } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const MODEL = 'ibm-granite/granite-3.0-8b-instruct';
+const TOKENS = Number(process.env.BENCH_TRY_TOKENS ?? 150);
+const TOKEN_DELAY_MS = 20; // 50 tokens per second
+
+interface AnswerStats {
+  firstTokenToVisibleMs: number | undefined;
+  edits: number;
+  tokens: number;
+}
+
+if (process.argv.includes('--emulators')) await runEmulators();
+else await runBench();
+
+async function runBench(): Promise<void> {
+  const { commands } = await import('../commands/index.ts');
+  const { startApp } = await import('../src/app.ts');
+  const { loadConfig } = await import('../src/config.ts');
+  const { createLogger } = await import('../src/log.ts');
+  const child = fork(import.meta.filename, ['--emulators'], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const ask = <T>(message: object, key: string) =>
+    new Promise<T>((resolve) => {
+      const on = (m: Record<string, unknown>) => {
+        if (key in m) {
+          child.off('message', on);
+          resolve(m[key] as T);
+        }
+      };
+      child.on('message', on);
+      child.send(message);
+    });
+  const world = await ask<Record<string, string>>({ setup: commands.map((c) => c.data.toJSON()) }, 'ready');
+  const app = await startApp(
+    loadConfig({
+      DISCORD_TOKEN: world.token!,
+      DISCORD_APPLICATION_ID: world.applicationId!,
+      DISCORD_API_URL: world.apiUrl!,
+      DATABASE_PATH: join(mkdtempSync(join(tmpdir(), 'omh-bench-try-')), 'hub.sqlite'),
+      HTTP_PORT: '0',
+      INFERENCE_ENDPOINT_URL: world.endpointUrl!,
+      TRY_COOLDOWN_MS: '0',
+      TRY_USER_DAILY_REQUESTS: '0',
+      TRY_USER_DAILY_TOKENS: '0',
+      TRY_GUILD_DAILY_REQUESTS: '0',
+      TRY_GUILD_DAILY_TOKENS: '0',
+    }),
+    { logger: createLogger({ level: 'warn' }), schedule: false },
+  );
+
+  const measure = async (label: string, n: number, concurrency: number) => {
+    const cpu = process.cpuUsage();
+    const started = performance.now();
+    const answers = await ask<AnswerStats[]>({ run: { n, concurrency } }, 'result');
+    const wallMs = performance.now() - started;
+    const used = process.cpuUsage(cpu);
+    const tokens = answers.reduce((s, a) => s + a.tokens, 0);
+    const delays = answers.map((a) => a.firstTokenToVisibleMs).filter((d): d is number => d !== undefined);
+    const cpuMs = (used.user + used.system) / 1000;
+    console.log(`\n${label} (${n} answers of ${TOKENS} tokens at 50 tokens/s, ${concurrency} at a time)`);
+    console.log(
+      `  first token → first visible edit: median ${pct(delays, 0.5)} ms, max ${Math.round(Math.max(...delays))} ms (target ≤ 1100 ms)`,
+    );
+    console.log(
+      `  Discord writes per answer: ${(answers.reduce((s, a) => s + a.edits, 0) / answers.length).toFixed(1)}`,
+    );
+    console.log(
+      `  bot CPU time per 1,000 tokens: ${((cpuMs / tokens) * 1000).toFixed(0)} ms (${tokens} tokens, ${(wallMs / 1000).toFixed(1)} s wall)`,
+    );
+  };
+
+  console.log('bench/try.ts — /try streaming into Discord');
+  await measure('warm-up', 1, 1);
+  await measure('one /try at a time', 3, 1);
+  await measure('20 concurrent /try', 20, 20);
+  await app.shutdown('bench end');
+  await ask({ stop: true }, 'stopped');
+  child.kill();
+}
+
+function pct(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return Math.round(sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? Number.NaN);
+}
+
+async function runEmulators(): Promise<void> {
+  const { DiscordEmulator } = await import('../test/support/discord/index.ts');
+  const { InferenceEmulator } = await import('../test/support/inference/emulator.ts');
+  const discord = await DiscordEmulator.start();
+  const inference = await InferenceEmulator.start({ tokenDelayMs: TOKEN_DELAY_MS });
+  const text = Array.from({ length: TOKENS }, (_, i) => `token${i}`).join(' ');
+  inference.answerAlways(MODEL, text);
+  let world = { guildId: '', channelId: '', userId: '' };
+
+  process.on(
+    'message',
+    async (message: { setup?: unknown[]; run?: { n: number; concurrency: number }; stop?: true }) => {
+      if (message.setup) {
+        discord.setCommands(message.setup);
+        const guildId = discord.addGuild({ name: 'Bench' });
+        world = {
+          guildId,
+          channelId: discord.addChannel(guildId, { name: 'general' }),
+          userId: discord.addMember(guildId, { username: 'bench' }),
+        };
+        process.send?.({
+          ready: {
+            apiUrl: discord.apiUrl,
+            token: discord.token,
+            applicationId: discord.applicationId,
+            endpointUrl: inference.endpointUrl,
+          },
+        });
+      }
+      if (message.run) {
+        const { n, concurrency } = message.run;
+        const results: AnswerStats[] = [];
+        let next = 0;
+        const worker = async () => {
+          while (next < n) {
+            next++;
+            results.push(await oneTry());
+          }
+        };
+        await Promise.all(Array.from({ length: concurrency }, worker));
+        process.send?.({ result: results });
+      }
+      if (message.stop) {
+        await discord.stop();
+        await inference.stop();
+        process.send?.({ stopped: true });
+      }
+    },
+  );
+
+  async function oneTry(): Promise<AnswerStats> {
+    const prompt = `bench ${Math.random()}`;
+    const interaction = discord.command({ ...world, name: 'try', options: { model: MODEL, prompt } });
+    const token = encodeURIComponent(interaction.token);
+    const mine = (c: { path: string }) => c.path.includes(token) && c.path.startsWith('/webhooks/');
+    await discord.waitForCall(
+      (c) =>
+        mine(c) &&
+        c.status === 200 &&
+        // biome-ignore lint/suspicious/noExplicitAny: raw Discord API JSON
+        ((c.body as any)?.embeds ?? []).some((e: any) => e?.footer?.text && !e.footer.text.endsWith('…')),
+      120_000,
+    );
+    const request = inference.requests.find((r) => r.messages.at(-1)?.content === prompt)!;
+    const writes = discord.calls.filter(mine);
+    // biome-ignore lint/suspicious/noExplicitAny: raw Discord API JSON
+    const firstVisible = writes.find(
+      (c) => typeof (c.body as any)?.content === 'string' && (c.body as any).content.length > 0,
+    );
+    return {
+      firstTokenToVisibleMs:
+        firstVisible && request.firstTokenAt !== undefined
+          ? firstVisible.at - request.firstTokenAt
+          : undefined,
+      edits: writes.length,
+      tokens: request.tokensSent,
+    };
+  }
+}
