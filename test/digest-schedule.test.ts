@@ -2,6 +2,8 @@ import { loadImage } from '@napi-rs/canvas';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../src/clock.ts';
 import { CHART_HEIGHT, CHART_WIDTH } from '../src/digest/chart.ts';
+import { digestNonce } from '../src/digest/service.ts';
+import { latestSlot, previousWeek } from '../src/digest/week.ts';
 import { DigestFixtures } from './digest-fixtures.ts';
 import { startTestHub, type TestHub } from './support/harness.ts';
 
@@ -68,6 +70,28 @@ describe('the scheduled weekly digest', () => {
     await tick(t);
     expect(t.discord.messagesIn(channelId)).toHaveLength(messagesBefore);
     expect(t.hub.digest.store.record(t.guildId, '2026-W13')?.status).toBe('posted');
+  });
+
+  it('finishes a digest whose posting was cut by a crash, without posting any message twice', async () => {
+    const clock = new ManualClock('2026-03-30T07:00:00Z'); // Monday 09:00 CEST
+    const { t, channelId, f } = await parisServer(clock);
+    f.watch(GRANITE);
+    for (let i = 0; i < 40; i++)
+      f.event({ kind: 'releases', target: GRANITE, id: `v0.${i}`, at: '2026-03-25T10:00:00.000Z' });
+    // What a crash after Discord took the first message leaves: a claimed week and one message out.
+    const slot = latestSlot(clock.now(), 'Europe/Paris', 1, 9);
+    const week = previousWeek(slot, 'Europe/Paris');
+    const messages = t.hub.digest.service.render(await t.hub.digest.service.build(t.guildId, week));
+    expect(
+      t.hub.digest.store.claim({ guildId: t.guildId, isoWeek: week.key, channelId, scheduledFor: slot }),
+    ).toBe(true);
+    await t.hub.poster.post(channelId, { ...messages[0]!, nonce: digestNonce(t.guildId, week.key, 0) });
+
+    await t.restart();
+    await tick(t);
+    expect(t.discord.messagesIn(channelId)).toHaveLength(messages.length);
+    expect(digestsIn(t, channelId)).toHaveLength(1);
+    expect(t.hub.digest.store.record(t.guildId, week.key)?.status).toBe('posted');
   });
 
   it('catches up at start-up when less than 24 hours late, and logs and skips when later', async () => {

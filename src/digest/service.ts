@@ -1,5 +1,6 @@
 // The weekly digest service: preview, post now, and the scheduled post that happens exactly
 // once per server and local ISO week (with catch-up when the bot was down at its time).
+import { createHash } from 'node:crypto';
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/open.ts';
 import { type OutgoingMessage, PostError, type Poster } from '../discord/post.ts';
@@ -120,7 +121,16 @@ export class DigestService {
     const slot = latestSlot(now, timeZone, schedule.weekday, schedule.hour);
     const week = previousWeek(slot, timeZone);
     const base = { guildId, week: week.key };
-    if (store.record(guildId, week.key)) return { ...base, result: 'already-done' };
+    const existing = store.record(guildId, week.key);
+    // A row still 'posting' here was left by a run that died mid-post (runs never overlap):
+    // post again with the same nonces, and Discord hands back what it already took.
+    const resuming = existing?.status === 'posting';
+    if (existing && !resuming) return { ...base, result: 'already-done' };
+    if (resuming)
+      log.warn(
+        { guildId, week: week.key, claimedAt: existing.claimedAt },
+        'Resuming a weekly digest whose posting was interrupted; Discord deduplicates messages it already took within a few minutes',
+      );
 
     const late = now.getTime() - slot.getTime();
     if (late >= CATCH_UP_MS) {
@@ -143,7 +153,7 @@ export class DigestService {
       }
       return { ...base, result: 'skipped' };
     }
-    if (!store.claim({ guildId, isoWeek: week.key, channelId, scheduledFor: slot }))
+    if (!resuming && !store.claim({ guildId, isoWeek: week.key, channelId, scheduledFor: slot }))
       return { ...base, result: 'already-done' };
 
     let messages: OutgoingMessage[];
@@ -162,7 +172,10 @@ export class DigestService {
 
     const posted: string[] = [];
     try {
-      for (const message of messages) posted.push((await poster.post(channelId!, message)).id);
+      for (const [i, message] of messages.entries()) {
+        const nonce = digestNonce(guildId, week.key, i);
+        posted.push((await poster.post(channelId!, { ...message, nonce })).id);
+      }
     } catch (error) {
       const failure = error instanceof PostError ? error.failure : 'invalid';
       if (failure === 'retryable' && posted.length === 0) {
@@ -190,4 +203,10 @@ export class DigestService {
     log.info({ guildId, week: week.key, channelId, messages: posted.length }, 'Weekly digest posted');
     return { ...base, result: digest.quiet ? 'quiet' : 'posted' };
   }
+}
+
+/** A stable nonce (at most 25 characters) for message `index` of a server's weekly digest. */
+export function digestNonce(guildId: string, isoWeek: string, index: number): string {
+  const guild = createHash('sha256').update(guildId).digest('hex').slice(0, 8);
+  return `dg${guild}${isoWeek.replace('-', '')}${index}`.slice(0, 25);
 }
