@@ -10,8 +10,9 @@ export interface TryWorld {
   stop(): Promise<void>;
 }
 
+/** `env` may depend on the emulator (its URL is known only once it runs). */
 export async function startTryWorld(
-  env: Record<string, string> = {},
+  env: Record<string, string> | ((inference: InferenceEmulator) => Record<string, string>) = {},
   options: TestHubOptions = {},
 ): Promise<TryWorld> {
   const inference = await InferenceEmulator.start();
@@ -23,7 +24,7 @@ export async function startTryWorld(
       TRY_EDIT_INTERVAL_MS: '40',
       TRY_COOLDOWN_MS: '0',
       INFERENCE_BACKOFF_MAX_MS: '10',
-      ...env,
+      ...(typeof env === 'function' ? env(inference) : env),
     },
   });
   return {

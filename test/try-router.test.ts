@@ -1,0 +1,53 @@
+// Hugging Face Inference Providers mode (no self-hosted endpoint): the router and the Hub's
+// provider mapping, both played by the inference emulator behind INFERENCE_ROUTER_URL / HF_ENDPOINT.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { InferenceEmulator } from './support/inference/emulator.ts';
+import { footerOf, startTryWorld, type TryWorld, waitForFinal } from './support/inference/try-driver.ts';
+
+const GRANITE = 'ibm-granite/granite-3.0-8b-instruct';
+const MISTRAL = 'mistralai/Mistral-7B-Instruct-v0.3';
+
+let world: TryWorld;
+beforeAll(async () => {
+  world = await startTryWorld((inference) => ({
+    INFERENCE_ENDPOINT_URL: '',
+    HF_TOKEN: 'hf_router_test_token',
+    INFERENCE_ROUTER_URL: inference.url,
+    SHOW_REASONING: 'spoiler',
+  }));
+});
+afterAll(() => world.stop());
+
+describe('/try through Hugging Face Inference Providers', () => {
+  it('sends the operator token to the auto router and names the provider in the footer', async () => {
+    const { discord, guildId, channelId, memberId } = world.hub;
+    world.inference.script(GRANITE, { reasoning: 'Short and friendly.', text: 'Hello from the router.' });
+    const interaction = discord.command({
+      guildId,
+      channelId,
+      userId: memberId,
+      name: 'try',
+      options: { model: GRANITE, prompt: 'hi' },
+    });
+    await waitForFinal(world, interaction.token);
+    const message = interaction.original()!;
+    expect(message.content).toBe('Hello from the router.');
+    expect(footerOf(message)).toMatch(/^Granite 3\.0 8B Instruct · HF Inference Providers \(auto\) · /);
+    // SHOW_REASONING=spoiler: the reasoning is shown collapsed, apart from the answer.
+    expect(message.embeds[0]).toMatchObject({ title: 'Reasoning', description: '||Short and friendly.||' });
+    const request = world.inference.requestsFor(GRANITE).at(-1)!;
+    expect(request.path).toBe('/v1/chat/completions');
+    expect(request.authorization).toBe('Bearer hf_router_test_token');
+    expect(world.hub.logs.text()).not.toContain('hf_router_test_token');
+  });
+
+  it('/models shows which providers serve each model, from the Hub mapping', async () => {
+    world.inference.serveWith(MISTRAL, ['together', 'novita']);
+    const { discord, guildId, channelId, memberId } = world.hub;
+    const reply = await discord
+      .command({ guildId, channelId, userId: memberId, name: 'models', options: { family: 'mistral' } })
+      .reply();
+    expect(reply.embeds[0].fields[0].value).toContain('✅ served (together, novita)');
+    expect(reply.embeds[0].description).toMatch(/HF Inference Providers \(auto\)/);
+  });
+});
