@@ -158,9 +158,8 @@ async function runEmulators(): Promise<void> {
     );
     const request = inference.requests.find((r) => r.messages.at(-1)?.content === prompt)!;
     const writes = discord.calls.filter(mine);
-    // biome-ignore lint/suspicious/noExplicitAny: raw Discord API JSON
     const firstVisible = writes.find(
-      (c) => typeof (c.body as any)?.content === 'string' && (c.body as any).content.length > 0,
+      (c) => ((c.body as { content?: string } | undefined)?.content ?? '').length > 0,
     );
     return {
       firstTokenToVisibleMs:

@@ -26,7 +26,9 @@ describe('model catalog', () => {
     const { tmpdir } = await import('node:os');
     const path = join(mkdtempSync(join(tmpdir(), 'omh-cat-')), 'models.json');
     writeFileSync(path, JSON.stringify({ models: [{ id: 'not an id', name: 'x' }] }));
-    expect(() => ModelCatalog.load(path)).toThrow(/models\.json is invalid:\nmodels\.0\.id: must be a Hugging Face model id/);
+    expect(() => ModelCatalog.load(path)).toThrow(
+      /models\.json is invalid:\nmodels\.0\.id: must be a Hugging Face model id/,
+    );
   });
 
   it('accepts only providers the installed @huggingface/inference still knows', () => {

@@ -22,7 +22,11 @@ describe('splitting an answer into messages', () => {
   });
 
   it('never cuts inside a code block', () => {
-    const code = ['```python', ...Array.from({ length: 30 }, (_, i) => `print(${i})  # line ${i}`), '```'].join('\n');
+    const code = [
+      '```python',
+      ...Array.from({ length: 30 }, (_, i) => `print(${i})  # line ${i}`),
+      '```',
+    ].join('\n');
     const text = `Intro paragraph.\n\n${code}\n\nMiddle text.\n\n${code}\n\nEnd.`;
     const { pieces, overflow } = splitAnswer(text, 800);
     expect(overflow).toBe(false);
@@ -47,7 +51,8 @@ describe('splitting an answer into messages', () => {
 describe('reasoning kept apart from the answer', () => {
   it('separates <think> text even when tags arrive split across tokens', () => {
     const filter = new ThinkFilter();
-    for (const token of ['<th', 'ink>Let me', ' think.</th', 'ink>\n\n', 'The answer', ' is 4.']) filter.push(token);
+    for (const token of ['<th', 'ink>Let me', ' think.</th', 'ink>\n\n', 'The answer', ' is 4.'])
+      filter.push(token);
     filter.end();
     expect(filter.reasoning).toBe('Let me think.');
     expect(filter.answer).toBe('The answer is 4.');
