@@ -1,7 +1,6 @@
 // Hugging Face Inference Providers mode (no self-hosted endpoint): the router and the Hub's
 // provider mapping, both played by the inference emulator behind INFERENCE_ROUTER_URL / HF_ENDPOINT.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { InferenceEmulator } from './support/inference/emulator.ts';
 import { footerOf, startTryWorld, type TryWorld, waitForFinal } from './support/inference/try-driver.ts';
 
 const GRANITE = 'ibm-granite/granite-3.0-8b-instruct';
