@@ -1,5 +1,9 @@
 // The settings of /try, /compare and /models; config.ts spreads these into the one schema.
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+
+// The shipped catalog is found next to the code, whatever the working directory.
+const SHIPPED_CATALOG = fileURLToPath(new URL('../../data-files/models.json', import.meta.url));
 
 const optionalText = z
   .string()
@@ -26,7 +30,7 @@ export const MODELS_HELP: Record<string, string> = {
 };
 
 export const modelsEnvShape = {
-  MODEL_CATALOG_PATH: optionalText.transform((v) => v ?? './data-files/models.json'),
+  MODEL_CATALOG_PATH: optionalText.transform((v) => v ?? SHIPPED_CATALOG),
   INFERENCE_ROUTER_URL: optionalText
     .refine((v) => v === undefined || /^https?:\/\/[^\s]+$/.test(v), 'is not a valid http(s) URL')
     .transform((v) => (v ?? 'https://router.huggingface.co').replace(/\/+$/, '')),
