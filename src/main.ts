@@ -3,6 +3,7 @@ import { startApp } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { MigrationError } from './db/migrate.ts';
 import { loadEnvFile } from './env-file.ts';
+import { CatalogError } from './models/catalog.ts';
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n`);
@@ -22,7 +23,8 @@ async function main(): Promise<void> {
   try {
     app = await startApp(config);
   } catch (error) {
-    if (error instanceof MigrationError) fail(`Open Model Hub cannot start: ${error.message}`);
+    if (error instanceof MigrationError || error instanceof CatalogError)
+      fail(`Open Model Hub cannot start: ${error.message}`);
     const code = (error as { code?: string }).code;
     if (code === 'TokenInvalid' || /401|4004|Authentication failed/i.test(String((error as Error).message))) {
       fail(
