@@ -69,7 +69,10 @@ export async function execute(interaction: ChatInputCommandInteraction, hub: Hub
     maxTokens: interaction.options.getInteger('max_tokens') ?? 512,
   }));
   const runIds = reserveRuns(hub, inputs);
-  await interaction.deferReply();
+  await interaction.deferReply().catch((error) => {
+    service.abandon(runIds, `could not acknowledge: ${String(error)}`);
+    throw error;
+  });
 
   const stopId = customId('try', 'stop', interaction.id);
   const sides: Array<{ progress: GenerationProgress; result?: GenerationResult }> = inputs.map(() => ({

@@ -78,7 +78,10 @@ export async function execute(interaction: ChatInputCommandInteraction, hub: Hub
   };
   // Quota and cooldown answers are private and immediate, so they come before the deferral.
   const [runId] = reserveRuns(hub, [input]);
-  await interaction.deferReply(isPrivate ? { flags: MessageFlags.Ephemeral } : {});
+  await interaction.deferReply(isPrivate ? { flags: MessageFlags.Ephemeral } : {}).catch((error) => {
+    service.abandon([runId!], `could not acknowledge: ${String(error)}`);
+    throw error;
+  });
   await streamGeneration(hub, input, runId!, { interaction, isPrivate }, interaction.id);
 }
 

@@ -1,7 +1,13 @@
 // Hugging Face Inference Providers mode (no self-hosted endpoint): the router and the Hub's
 // provider mapping, both played by the inference emulator behind INFERENCE_ROUTER_URL / HF_ENDPOINT.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { footerOf, startTryWorld, type TryWorld, waitForFinal } from './support/inference/try-driver.ts';
+import {
+  footerOf,
+  noticeOf,
+  startTryWorld,
+  type TryWorld,
+  waitForFinal,
+} from './support/inference/try-driver.ts';
 
 const GRANITE = 'ibm-granite/granite-3.0-8b-instruct';
 const MISTRAL = 'mistralai/Mistral-7B-Instruct-v0.3';
@@ -13,6 +19,7 @@ beforeAll(async () => {
     HF_TOKEN: 'hf_router_test_token',
     INFERENCE_ROUTER_URL: inference.url,
     SHOW_REASONING: 'spoiler',
+    INFERENCE_FIRST_TOKEN_TIMEOUT_MS: '1000',
   }));
 });
 afterAll(() => world.stop());
@@ -38,6 +45,24 @@ describe('/try through Hugging Face Inference Providers', () => {
     expect(request.path).toBe('/v1/chat/completions');
     expect(request.authorization).toBe('Bearer hf_router_test_token');
     expect(world.hub.logs.text()).not.toContain('hf_router_test_token');
+  });
+
+  it('gives up on a first token that does not come, cancels upstream and says so', async () => {
+    const held = world.inference.holdFirstToken(MISTRAL);
+    const { discord, guildId, channelId, memberId } = world.hub;
+    const interaction = discord.command({
+      guildId,
+      channelId,
+      userId: memberId,
+      name: 'try',
+      options: { model: MISTRAL, prompt: 'hi' },
+    });
+    await world.inference.waitForAbort(MISTRAL);
+    await waitForFinal(world, interaction.token);
+    expect(noticeOf(interaction.original()!)).toBe(
+      'The model did not start answering within 1 s. Try again later, or try another model.',
+    );
+    held.release();
   });
 
   it('/models shows which providers serve each model, from the Hub mapping', async () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseVerdict } from '../src/models/guard.ts';
 import { ThinkFilter } from '../src/models/reasoning.ts';
 import { splitAnswer } from '../src/models/split.ts';
+import { fitToContext } from '../src/models/threads.ts';
 
 const fencesBalanced = (piece: string) => (piece.match(/^ {0,3}```/gm)?.length ?? 0) % 2 === 0;
 
@@ -87,5 +88,39 @@ describe('guard verdicts', () => {
 
   it('refuses to guess at an unreadable verdict', () => {
     expect(() => parseVerdict('I am not sure')).toThrow(/neither safe nor unsafe/);
+  });
+});
+
+describe('conversation history bounded by the context', () => {
+  const turn = (role: 'user' | 'assistant', n: number) => ({
+    role,
+    content: `${role} ${n} `.padEnd(400, 'x'),
+  });
+
+  it('keeps everything that fits', () => {
+    const messages = [
+      { role: 'system' as const, content: 'Be brief.' },
+      turn('user', 1),
+      turn('assistant', 1),
+      turn('user', 2),
+    ];
+    expect(fitToContext(messages, 4096, 512)).toEqual(messages);
+  });
+
+  it('drops the oldest exchanges first, never the system prompt or the newest message', () => {
+    const system = { role: 'system' as const, content: 'Be brief.' };
+    const [u1, a1, u2, a2, u3] = [
+      turn('user', 1),
+      turn('assistant', 1),
+      turn('user', 2),
+      turn('assistant', 2),
+      turn('user', 3),
+    ];
+    const history = [system, u1!, a1!, u2!, a2!, u3!];
+    // A turn is ~104 tokens with its overhead; the answer keeps 100 tokens for itself.
+    expect(fitToContext(history, 600, 100)).toEqual([system, u2, a2, u3]);
+    expect(fitToContext(history, 400, 100)).toEqual([system, u3]);
+    // The newest message stays even when it alone is too long.
+    expect(fitToContext(history, 50, 100)).toEqual([system, u3]);
   });
 });

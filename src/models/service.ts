@@ -125,6 +125,12 @@ export class ModelService {
     );
   }
 
+  /** Runs reserved but never started (the interaction could not be acknowledged). */
+  abandon(runIds: number[], reason: string): void {
+    for (const runId of runIds)
+      this.runs.finish(runId, { outcome: 'error', durationMs: 0, tokensOut: 0, error: reason });
+  }
+
   /** Registers a generation that a Stop button may cancel; call release() when it ends. */
   control(key: string, userId: string): { signal: AbortSignal; release(): void } {
     const controller = new AbortController();
@@ -342,7 +348,7 @@ export class ModelService {
         return {
           outcome: 'timeout',
           notice: /start/.test(error.message)
-            ? `The model did not start answering within ${Math.round(config.firstTokenTimeoutMs / 1000)} s; here is what arrived.`
+            ? `The model did not start answering within ${Math.round(config.firstTokenTimeoutMs / 1000)} s. Try again later, or try another model.`
             : `The model took longer than ${Math.round(config.timeoutMs / 1000)} s; the answer so far is kept.`,
         };
       case 'aborted':
