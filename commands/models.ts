@@ -45,12 +45,7 @@ export async function execute(interaction: ChatInputCommandInteraction, hub: Hub
     .setDescription(
       `Answers come from ${service.inference.providerLabel('auto')}. Run one with /try, or two with /compare.`,
     )
-    .addFields(
-      models.slice(0, 25).map((m, i) => ({
-        name: truncate(m.role === 'guard' ? `${m.name} (safety model)` : m.name, 256),
-        value: truncate(modelLine(m, availability[i]!, hub.config.hfEndpoint), 1024),
-      })),
-    );
+    .addFields(fitFields(models, availability, hub.config.hfEndpoint));
   await respond(interaction, { embeds: [embed] });
 }
 
@@ -63,6 +58,26 @@ export async function autocomplete(interaction: AutocompleteInteraction, hub: Hu
       .slice(0, 25)
       .map((f) => ({ name: f, value: f })),
   );
+}
+
+/** One field per model, within Discord's 25 fields and 6,000 characters an embed; the rest is counted. */
+function fitFields(models: CatalogModel[], availability: Availability[], hubUrl: string) {
+  const fields: Array<{ name: string; value: string }> = [];
+  let budget = 5000;
+  for (const [i, m] of models.entries()) {
+    const field = {
+      name: truncate(m.role === 'guard' ? `${m.name} (safety model)` : m.name, 256),
+      value: truncate(modelLine(m, availability[i]!, hubUrl), 1024),
+    };
+    budget -= field.name.length + field.value.length;
+    if (fields.length === 24 || budget < 0) {
+      const left = models.length - i;
+      fields.push({ name: `…and ${left} more`, value: 'Narrow the list with the family option.' });
+      break;
+    }
+    fields.push(field);
+  }
+  return fields;
 }
 
 function modelLine(m: CatalogModel, availability: Availability, hubUrl: string): string {

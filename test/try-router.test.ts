@@ -1,5 +1,8 @@
 // Hugging Face Inference Providers mode (no self-hosted endpoint): the router and the Hub's
 // provider mapping, both played by the inference emulator behind INFERENCE_ROUTER_URL / HF_ENDPOINT.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   footerOf,
@@ -14,7 +17,20 @@ const MISTRAL = 'mistralai/Mistral-7B-Instruct-v0.3';
 
 let world: TryWorld;
 beforeAll(async () => {
+  // The shipped catalog plus 40 more models: more than one embed can list.
+  const shipped = JSON.parse(readFileSync('data-files/models.json', 'utf8')) as {
+    models: Array<Record<string, unknown>>;
+  };
+  const extra = Array.from({ length: 40 }, (_, i) => ({
+    ...shipped.models[0],
+    id: `acme/model-${i}`,
+    name: `Acme ${i}`,
+    family: 'acme',
+  }));
+  const catalogPath = join(mkdtempSync(join(tmpdir(), 'omh-catalog-')), 'models.json');
+  writeFileSync(catalogPath, JSON.stringify({ models: [...shipped.models, ...extra] }));
   world = await startTryWorld((inference) => ({
+    MODEL_CATALOG_PATH: catalogPath,
     INFERENCE_ENDPOINT_URL: '',
     HF_TOKEN: 'hf_router_test_token',
     INFERENCE_ROUTER_URL: inference.url,
@@ -73,5 +89,17 @@ describe('/try through Hugging Face Inference Providers', () => {
       .reply();
     expect(reply.embeds[0].fields[0].value).toContain('✅ served (together, novita)');
     expect(reply.embeds[0].description).toMatch(/HF Inference Providers \(auto\)/);
+  });
+
+  it('/models stays within one embed for a long catalog and says how many are left out', async () => {
+    const { discord, guildId, channelId, memberId } = world.hub;
+    const reply = await discord
+      .command({ guildId, channelId, userId: memberId, name: 'models', options: {} })
+      .reply();
+    const fields = reply.embeds[0].fields as Array<{ name: string; value: string }>;
+    expect(fields.length).toBeLessThanOrEqual(25);
+    expect(fields.at(-1)!.name).toMatch(/^…and \d+ more$/);
+    const shown = fields.length - 1;
+    expect(fields.at(-1)!.name).toBe(`…and ${47 - shown} more`);
   });
 });
