@@ -244,4 +244,15 @@ describe('/try', () => {
     );
     expect(outcomes).not.toContain('running');
   });
+
+  it('exports runs and time to first token as Prometheus metrics, Hub models under "other"', async () => {
+    const text = await fetch(`http://127.0.0.1:${world.hub.app.httpPort}/metrics`).then((r) => r.text());
+    expect(text).toMatch(
+      /omh_model_runs_total\{model="ibm-granite\/granite-3\.0-2b-instruct",outcome="ok"\} [1-9]/,
+    );
+    expect(text).toMatch(/omh_model_runs_total\{model="other",outcome="busy"\} 1/);
+    expect(text).toMatch(
+      /omh_model_first_token_seconds_count\{model="ibm-granite\/granite-3\.0-2b-instruct"\} [1-9]/,
+    );
+  });
 });

@@ -65,6 +65,8 @@ export interface ModelServiceDeps {
   catalog: ModelCatalog;
   inference: InferenceGateway;
   guard: Guard | undefined;
+  /** Told about every finished generation (metrics). */
+  observe?: (result: GenerationResult) => void;
 }
 
 const MODEL_ID = /^[\w.-]+\/[\w.-]+$/;
@@ -176,7 +178,9 @@ export class ModelService {
     options: { signal?: AbortSignal; onProgress?: (p: GenerationProgress) => void } = {},
   ): Promise<GenerationResult> {
     try {
-      return await this.generateOnce(input, runId, options);
+      const result = await this.generateOnce(input, runId, options);
+      this.deps.observe?.(result);
+      return result;
     } catch (error) {
       // A bug, not a provider failure: the run must not stay "running" and count as in progress.
       this.runs.finish(runId, { outcome: 'error', durationMs: 0, tokensOut: 0, error: String(error) });

@@ -1,4 +1,5 @@
 // Wires /try, /compare and /models into the hub: catalog, inference, guard, quotas, status line.
+import { Counter, Histogram } from 'prom-client';
 import type { HubCore } from '../hub.ts';
 import { ModelCatalog } from './catalog.ts';
 import { Guard } from './guard.ts';
@@ -34,6 +35,19 @@ export function setupModels(core: HubCore): ModelsFeature {
     log.warn(
       'Neither HF_TOKEN nor INFERENCE_ENDPOINT_URL is set: /try and /compare will say no provider is configured',
     );
+  const runs = new Counter({
+    name: 'omh_model_runs_total',
+    help: 'Model generations by model (catalog models; others count as "other") and outcome',
+    labelNames: ['model', 'outcome'] as const,
+    registers: [core.metrics.registry],
+  });
+  const firstToken = new Histogram({
+    name: 'omh_model_first_token_seconds',
+    help: 'Time from the request to the first streamed token',
+    labelNames: ['model'] as const,
+    buckets: [0.25, 0.5, 1, 2, 5, 10, 30, 60],
+    registers: [core.metrics.registry],
+  });
   const service = new ModelService({
     db: core.db,
     clock: core.clock,
@@ -42,6 +56,12 @@ export function setupModels(core: HubCore): ModelsFeature {
     catalog,
     inference,
     guard,
+    observe: (result) => {
+      // Hub models typed by members would make one time series each.
+      const model = catalog.find(result.model.id) ? result.model.id : 'other';
+      runs.inc({ model, outcome: result.outcome });
+      if (result.firstTokenMs !== undefined) firstToken.observe({ model }, result.firstTokenMs / 1000);
+    },
   });
   const search = new HubSearch({
     hubUrl: config.hfEndpoint,
