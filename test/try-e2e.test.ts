@@ -215,6 +215,9 @@ describe('/try', () => {
     const a = runTry({ model: GRANITE, prompt: 'answer?' });
     await waitForFinal(world, a.token);
     expect(answerMessages(a)[0]!.content).toBe('42.');
+    // Not even while it streamed.
+    const writes = world.hub.discord.calls.filter((c) => isOf(c, a.token));
+    expect(writes.some((c) => JSON.stringify(c.body).includes('The user wants'))).toBe(false);
     const b = runTry({ model: LLAMA, prompt: 'answer?' });
     await waitForFinal(world, b.token);
     expect(answerMessages(b)[0]!.content).toBe('Forty-two.');
