@@ -210,7 +210,8 @@ describe('/try', () => {
   });
 
   it('keeps <think> reasoning out of the answer', async () => {
-    world.inference.script(GRANITE, '<think>The user wants a number.</think>\n\n42.');
+    // Slow enough for several edits while it thinks.
+    world.inference.setTokenDelay(15, GRANITE).script(GRANITE, '<think>The user wants a number. Let me count carefully.</think>\n\n42.');
     world.inference.script(LLAMA, { reasoning: 'Separate field reasoning.', text: 'Forty-two.' });
     const a = runTry({ model: GRANITE, prompt: 'answer?' });
     await waitForFinal(world, a.token);
@@ -218,6 +219,8 @@ describe('/try', () => {
     // Not even while it streamed.
     const writes = world.hub.discord.calls.filter((c) => isOf(c, a.token));
     expect(writes.some((c) => JSON.stringify(c.body).includes('The user wants'))).toBe(false);
+    expect(writes.some((c) => JSON.stringify(c.body).includes('thinking…'))).toBe(true);
+    world.inference.setTokenDelay(0, GRANITE);
     const b = runTry({ model: LLAMA, prompt: 'answer?' });
     await waitForFinal(world, b.token);
     expect(answerMessages(b)[0]!.content).toBe('Forty-two.');
