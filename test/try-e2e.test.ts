@@ -211,7 +211,9 @@ describe('/try', () => {
 
   it('keeps <think> reasoning out of the answer', async () => {
     // Slow enough for several edits while it thinks.
-    world.inference.setTokenDelay(15, GRANITE).script(GRANITE, '<think>The user wants a number. Let me count carefully.</think>\n\n42.');
+    world.inference
+      .setTokenDelay(15, GRANITE)
+      .script(GRANITE, '<think>The user wants a number. Let me count carefully.</think>\n\n42.');
     world.inference.script(LLAMA, { reasoning: 'Separate field reasoning.', text: 'Forty-two.' });
     const a = runTry({ model: GRANITE, prompt: 'answer?' });
     await waitForFinal(world, a.token);
