@@ -141,6 +141,15 @@ export class ModelRunStore {
     );
   }
 
+  /** Runs left "running" by a process that stopped mid-answer; returns how many were closed. */
+  closeInterrupted(): number {
+    return this.db
+      .prepare(
+        "UPDATE model_runs SET outcome = 'error', finished_at = ?, error = 'interrupted: the bot stopped during the answer' WHERE outcome = 'running'",
+      )
+      .run(this.clock.now().toISOString()).changes;
+  }
+
   /** Today's (UTC) use by one user, or by the whole server without userId. */
   usedToday(guildId: string, userId?: string): Usage {
     const now = this.clock.now();

@@ -63,6 +63,8 @@ export function setupModels(core: HubCore): ModelsFeature {
       if (result.firstTokenMs !== undefined) firstToken.observe({ model }, result.firstTokenMs / 1000);
     },
   });
+  const interrupted = service.runs.closeInterrupted();
+  if (interrupted > 0) log.warn({ interrupted }, 'Closed model runs left unfinished by the previous process');
   const search = new HubSearch({
     hubUrl: config.hfEndpoint,
     hfToken: config.hfToken,
