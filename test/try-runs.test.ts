@@ -1,0 +1,86 @@
+// model_runs: quotas, cooldown and crash recovery against a real SQLite file.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '../src/clock.ts';
+import { migrate } from '../src/db/migrate.ts';
+import { type Db, openDatabase } from '../src/db/open.ts';
+import { ModelRunStore, QuotaExceeded, type RunStart } from '../src/models/runs.ts';
+
+const NO_LIMITS = { userDailyRequests: 0, userDailyTokens: 0, guildDailyRequests: 0, guildDailyTokens: 0 };
+const start = (userId: string, tokensIn = 3): RunStart => ({
+  guildId: 'g',
+  channelId: 'c',
+  userId,
+  model: 'm/x',
+  provider: 'auto',
+  kind: 'try',
+  tokensIn,
+});
+
+let db: Db;
+let clock: ManualClock;
+let store: ModelRunStore;
+beforeEach(() => {
+  db = openDatabase(join(mkdtempSync(join(tmpdir(), 'omh-runs-')), 'hub.sqlite'));
+  migrate(db);
+  clock = new ManualClock('2026-11-23T09:00:00Z');
+  store = new ModelRunStore(db, clock);
+});
+
+function refusal(fn: () => unknown): QuotaExceeded {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof QuotaExceeded) return error;
+    throw error;
+  }
+  throw new Error('expected a QuotaExceeded');
+}
+
+describe('quotas in model_runs', () => {
+  it('caps the whole server, across members, until midnight UTC', () => {
+    const limits = { ...NO_LIMITS, guildDailyRequests: 3 };
+    store.begin([start('a')], limits, 0);
+    store.begin([start('b'), start('b')], limits, 0);
+    const over = refusal(() => store.begin([start('c')], limits, 0));
+    expect(over.scope).toBe('guild_requests');
+    expect(over.resetsAt.toISOString()).toBe('2026-11-24T00:00:00.000Z');
+    clock.set('2026-11-24T00:00:01Z');
+    expect(store.begin([start('c')], limits, 0)).toHaveLength(1);
+  });
+
+  it('stops a member once their tokens for the day are spent', () => {
+    const limits = { ...NO_LIMITS, userDailyTokens: 100 };
+    const [run] = store.begin([start('a', 20)], limits, 0);
+    store.finish(run!, { outcome: 'ok', durationMs: 5, tokensIn: 20, tokensOut: 90 });
+    expect(refusal(() => store.begin([start('a')], limits, 0)).scope).toBe('user_tokens');
+    expect(store.begin([start('b')], limits, 0)).toHaveLength(1);
+    expect(store.usedToday('g', 'a')).toEqual({ requests: 1, tokens: 110 });
+  });
+
+  it('refuses a second run inside the cooldown and says when it ends', () => {
+    store.begin([start('a')], NO_LIMITS, 10_000);
+    clock.advance(4_000);
+    const over = refusal(() => store.begin([start('a')], NO_LIMITS, 10_000));
+    expect(over.scope).toBe('cooldown');
+    expect(over.resetsAt.toISOString()).toBe('2026-11-23T09:00:10.000Z');
+    clock.advance(6_000);
+    expect(store.begin([start('a')], NO_LIMITS, 10_000)).toHaveLength(1);
+  });
+});
+
+describe('model_runs after a crash', () => {
+  it('closes runs a stopped process left running, so they stop looking in progress', () => {
+    const [running] = store.begin([start('u')], NO_LIMITS, 0);
+    const [done] = store.begin([start('u')], NO_LIMITS, 0);
+    store.finish(done!, { outcome: 'ok', durationMs: 10, tokensOut: 5 });
+    expect(store.closeInterrupted()).toBe(1);
+    expect(store.get(running!)).toMatchObject({
+      outcome: 'error',
+      error: 'interrupted: the bot stopped during the answer',
+    });
+    expect(store.get(done!)).toMatchObject({ outcome: 'ok' });
+  });
+});
