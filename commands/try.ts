@@ -118,7 +118,7 @@ async function openThread(interaction: MessageComponentInteraction, hub: Hub, ru
   const exchange = service.takeExchange(runId);
   if (!exchange)
     throw new UserError(
-      'This conversation can no longer be continued (the bot restarted since). Run /try again.',
+      'This conversation already has its thread, or the bot restarted since it was answered. Run /try to start a new one.',
     );
   if (exchange.userId !== interaction.user.id) {
     service.rememberExchange(runId, exchange);

@@ -51,6 +51,15 @@ describe('conversation in a thread', () => {
       .waitForCall((c) => c.method === 'POST' && c.path.endsWith('/threads'))
       .then(() => discord.threads(channelId)[0]!.id);
     await discord.waitForMessage(threadId, (m) => m.content.includes('continues the conversation'));
+    expect(discord.message(answer.id)!.components).toEqual([]);
+    const twice = discord.click({
+      guildId,
+      channelId,
+      userId: memberId,
+      customId: button.custom_id,
+      messageId: answer.id,
+    });
+    expect((await twice.reply()).content).toMatch(/already has its thread/);
 
     await discord.say({ guildId, channelId: threadId, userId: curatorId, content: 'Not my thread' });
     await discord.say({ guildId, channelId: threadId, userId: memberId, content: 'And its population?' });
