@@ -84,3 +84,20 @@ describe('model_runs after a crash', () => {
     expect(store.get(done!)).toMatchObject({ outcome: 'ok' });
   });
 });
+
+describe("the quota day follows the server's time zone", () => {
+  it('counts from local midnight and resets at the next one', () => {
+    const limits = { ...NO_LIMITS, userDailyRequests: 1 };
+    // 23:30 in Paris on the 23rd is 22:30 UTC.
+    clock.set('2026-11-23T22:30:00Z');
+    store.begin([start('a')], limits, 0, 'Europe/Paris');
+    const over = refusal(() => store.begin([start('a')], limits, 0, 'Europe/Paris'));
+    expect(over.resetsAt.toISOString()).toBe('2026-11-23T23:00:00.000Z');
+    expect(over.timeZone).toBe('Europe/Paris');
+    // Past Paris midnight, though still the 23rd in UTC: a new day.
+    clock.set('2026-11-23T23:00:01Z');
+    expect(store.begin([start('a')], limits, 0, 'Europe/Paris')).toHaveLength(1);
+    expect(store.usedToday('g', 'a', 'Europe/Paris').requests).toBe(1);
+    expect(store.usedToday('g', 'a', 'UTC').requests).toBe(2);
+  });
+});

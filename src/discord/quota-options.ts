@@ -52,7 +52,7 @@ export function quotaEmbed(hub: Hub, guildId: string): APIEmbed {
   const limits = hub.models.service.quotas.get(guildId);
   const show = (n: number) => (n === 0 ? 'no limit' : n.toLocaleString('en-US'));
   return {
-    title: '/try quotas (per day, reset at midnight UTC)',
+    title: `/try quotas (per day, reset at midnight ${hub.settings.get(guildId).timeZone})`,
     color: 0x2b6cb0,
     fields: [
       {

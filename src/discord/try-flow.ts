@@ -13,17 +13,18 @@ import { ChannelSurface, InteractionSurface, StreamReply, type Surface } from '.
 export function describeQuota(error: QuotaExceeded): string {
   const when = discordTime(error.resetsAt);
   const n = error.limit.toLocaleString('en-US');
+  const zone = error.timeZone;
   switch (error.scope) {
     case 'cooldown':
       return `One moment: you can run a model again ${when}.`;
     case 'user_requests':
-      return `You have used your ${n} model runs for today. Your quota resets ${when} (midnight UTC).`;
+      return `You have used your ${n} model runs for today. Your quota resets ${when} (midnight ${zone}).`;
     case 'user_tokens':
-      return `You have used your ${n} tokens for today. Your quota resets ${when} (midnight UTC).`;
+      return `You have used your ${n} tokens for today. Your quota resets ${when} (midnight ${zone}).`;
     case 'guild_requests':
-      return `This server has used its ${n} model runs for today. The quota resets ${when} (midnight UTC).`;
+      return `This server has used its ${n} model runs for today. The quota resets ${when} (midnight ${zone}).`;
     case 'guild_tokens':
-      return `This server has used its ${n} tokens for today. The quota resets ${when} (midnight UTC).`;
+      return `This server has used its ${n} tokens for today. The quota resets ${when} (midnight ${zone}).`;
   }
 }
 

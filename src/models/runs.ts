@@ -1,6 +1,7 @@
 // model_runs: every generation, recorded as it starts so quotas and the cooldown see it at once.
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/open.ts';
+import { addDays, localParts, zonedTime } from '../digest/week.ts';
 import type { QuotaLimits } from './config.ts';
 
 export type RunKind = 'try' | 'compare' | 'thread';
@@ -47,6 +48,8 @@ export class QuotaExceeded extends Error {
     readonly scope: 'cooldown' | 'user_requests' | 'user_tokens' | 'guild_requests' | 'guild_tokens',
     readonly resetsAt: Date,
     readonly limit: number,
+    /** The server's time zone, whose midnight resets the daily quotas. */
+    readonly timeZone = 'UTC',
   ) {
     super(`quota ${scope} reached`);
   }
@@ -83,12 +86,11 @@ export class ModelRunStore {
    * Checks cooldown and daily quotas, then records the run as running, in one transaction so a
    * double-click cannot slip two runs past the checks. Returns the run ids (one per model).
    */
-  begin(starts: RunStart[], limits: QuotaLimits, cooldownMs: number): number[] {
+  begin(starts: RunStart[], limits: QuotaLimits, cooldownMs: number, timeZone = 'UTC'): number[] {
     return this.db.transaction(() => {
       const now = this.clock.now();
       const first = starts[0]!;
-      const dayStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
-      const tomorrow = new Date(dayStart.getTime() + 86_400_000);
+      const { dayStart, tomorrow } = serverDay(now, timeZone);
       // A thread conversation is a run per message; only slash commands have the double-click problem.
       if (first.kind !== 'thread' && cooldownMs > 0) {
         const last = (this.lastStart.get(first.guildId, first.userId, 'thread') as { at: string | null }).at;
@@ -100,13 +102,13 @@ export class ModelRunStore {
       const guild = this.usage.get(first.guildId, null, null, since) as Usage;
       const n = starts.length;
       const check = (scope: QuotaExceeded['scope'], used: number, adding: number, limit: number) => {
-        if (limit > 0 && used + adding > limit) throw new QuotaExceeded(scope, tomorrow, limit);
+        if (limit > 0 && used + adding > limit) throw new QuotaExceeded(scope, tomorrow, limit, timeZone);
       };
       check('user_requests', user.requests, n, limits.userDailyRequests);
       check('guild_requests', guild.requests, n, limits.guildDailyRequests);
       // Tokens are known only afterwards, so a run may start while any budget is left.
       const spent = (scope: QuotaExceeded['scope'], used: number, limit: number) => {
-        if (limit > 0 && used >= limit) throw new QuotaExceeded(scope, tomorrow, limit);
+        if (limit > 0 && used >= limit) throw new QuotaExceeded(scope, tomorrow, limit, timeZone);
       };
       spent('user_tokens', user.tokens, limits.userDailyTokens);
       spent('guild_tokens', guild.tokens, limits.guildDailyTokens);
@@ -150,10 +152,9 @@ export class ModelRunStore {
       .run(this.clock.now().toISOString()).changes;
   }
 
-  /** Today's (UTC) use by one user, or by the whole server without userId. */
-  usedToday(guildId: string, userId?: string): Usage {
-    const now = this.clock.now();
-    const since = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate())).toISOString();
+  /** Today's use (in the server's time zone) by one user, or by the whole server without userId. */
+  usedToday(guildId: string, userId?: string, timeZone = 'UTC'): Usage {
+    const since = serverDay(this.clock.now(), timeZone).dayStart.toISOString();
     return this.usage.get(guildId, userId ?? null, userId ?? null, since) as Usage;
   }
 
@@ -162,6 +163,15 @@ export class ModelRunStore {
       | Record<string, unknown>
       | undefined;
   }
+}
+
+/** The server's day (midnight to midnight in its time zone) that contains `now`. */
+export function serverDay(now: Date, timeZone: string): { dayStart: Date; tomorrow: Date } {
+  const today = localParts(now, timeZone);
+  return {
+    dayStart: zonedTime(today, 0, 0, timeZone),
+    tomorrow: zonedTime(addDays(today, 1), 0, 0, timeZone),
+  };
 }
 
 export interface Usage {

@@ -65,6 +65,8 @@ export interface ModelServiceDeps {
   catalog: ModelCatalog;
   inference: InferenceGateway;
   guard: Guard | undefined;
+  /** The server's time zone, whose midnight resets the daily quotas (UTC when absent). */
+  timeZoneOf?: (guildId: string) => string;
   /** Told about every finished generation (metrics). */
   observe?: (result: GenerationResult) => void;
 }
@@ -124,6 +126,7 @@ export class ModelService {
       })),
       this.quotas.get(first.guildId),
       this.deps.config.cooldownMs,
+      this.deps.timeZoneOf?.(first.guildId) ?? 'UTC',
     );
   }
 

@@ -56,6 +56,7 @@ export function setupModels(core: HubCore): ModelsFeature {
     catalog,
     inference,
     guard,
+    timeZoneOf: (guildId) => core.settings.get(guildId).timeZone,
     observe: (result) => {
       // Hub models typed by members would make one time series each.
       const model = catalog.find(result.model.id) ? result.model.id : 'other';
@@ -74,7 +75,7 @@ export function setupModels(core: HubCore): ModelsFeature {
   core.status.add((guildId) => {
     if (!guildId) return [];
     const limits = service.quotas.get(guildId);
-    const used = service.runs.usedToday(guildId);
+    const used = service.runs.usedToday(guildId, undefined, core.settings.get(guildId).timeZone);
     return [
       {
         name: 'Models',
