@@ -126,6 +126,7 @@ export async function startApp(config: Readonly<Config>, options: AppOptions = {
     closing ??= (async () => {
       log.info({ reason, inFlight: router.pending }, 'Shutting down: finishing in-flight interactions');
       router.stopAccepting();
+      hub.models.service.stopAll();
       await scheduler.stop();
       const left = await router.drain(options.drainTimeoutMs ?? 10_000);
       if (left > 0) log.warn({ left }, 'Gave up waiting for in-flight interactions');

@@ -5,6 +5,7 @@ import {
   footerOf,
   isFinalWrite,
   isOf,
+  noticeOf,
   startTryWorld,
   type TryWorld,
   waitForFinal,
@@ -199,5 +200,30 @@ describe('model autocomplete', () => {
     await waitForFinal(world, interaction.token);
     expect(interaction.original()!.content).toBe('From the Hub.');
     expect(footerOf(interaction.original()!)).toMatch(/^ibm-granite\/granite-3\.1-8b-instruct · /);
+  });
+});
+
+describe('restarting the bot mid-answer', () => {
+  it('ends running answers at once, keeping their text, instead of leaving them "writing…"', async () => {
+    const { discord, guildId, channelId, memberId } = world.hub;
+    const text = Array.from({ length: 400 }, (_, i) => `slow${i}`).join(' ');
+    world.inference.setTokenDelay(30, MISTRAL).script(MISTRAL, text);
+    const interaction = discord.command({
+      guildId,
+      channelId,
+      userId: memberId,
+      name: 'try',
+      options: { model: MISTRAL, prompt: 'long' },
+    });
+    await discord.waitForCall((c) => isOf(c, interaction.token) && JSON.stringify(c.body).includes('slow1'));
+    await world.hub.restart();
+    await world.inference.waitForAbort(MISTRAL);
+    const message = interaction.original()!;
+    expect(noticeOf(message)).toBe(
+      'The bot is restarting; the answer so far is kept. Run /try again in a minute.',
+    );
+    expect(text.startsWith(message.content)).toBe(true);
+    expect(world.hub.logs.messages()).not.toContain('Gave up waiting for in-flight interactions');
+    world.inference.setTokenDelay(0, MISTRAL);
   });
 });

@@ -72,6 +72,7 @@ export interface ModelServiceDeps {
 }
 
 const MODEL_ID = /^[\w.-]+\/[\w.-]+$/;
+const SHUTDOWN = 'shutdown';
 
 export class ModelService {
   readonly runs: ModelRunStore;
@@ -165,6 +166,11 @@ export class ModelService {
     const exchange = this.exchanges.get(runId);
     this.exchanges.delete(runId);
     return exchange;
+  }
+
+  /** Shutting down: every generation ends now, keeping what it wrote, so the drain is quick. */
+  stopAll(): void {
+    for (const { controller } of this.active.values()) controller.abort(SHUTDOWN);
   }
 
   isRunning(key: string): boolean {
@@ -286,6 +292,8 @@ export class ModelService {
       if (!(error instanceof InferenceError)) throw error;
       ({ outcome, notice } = this.describeFailure(error, input.model));
       errorText = error.message;
+      if (options.signal?.reason === SHUTDOWN)
+        notice = 'The bot is restarting; the answer so far is kept. Run /try again in a minute.';
     }
     filter.end();
     if (outcome === 'length')
