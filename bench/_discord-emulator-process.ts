@@ -48,6 +48,7 @@ async function run(r: RunRequest) {
   let next = 0;
   let failed = 0;
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   const worker = async () => {
     while (next < r.n) {
       next++;
@@ -66,5 +67,11 @@ async function run(r: RunRequest) {
     }
   };
   await Promise.all(Array.from({ length: r.concurrency }, worker));
-  return { latencies, failed, wallMs: performance.now() - started };
+  const cpu = process.cpuUsage(cpuBefore);
+  return {
+    latencies,
+    failed,
+    wallMs: performance.now() - started,
+    emulatorCpuMs: (cpu.user + cpu.system) / 1000,
+  };
 }

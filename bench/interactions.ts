@@ -56,7 +56,7 @@ app.hub.settings.update(
 // Warm up the JIT and connections, then measure.
 await ask({ run: { n: 100, concurrency: 10, ...world, name: 'hub', subcommand: 'config' } }, 'result');
 const cpuBefore = process.cpuUsage();
-const result = await ask<{ latencies: number[]; failed: number; wallMs: number }>(
+const result = await ask<{ latencies: number[]; failed: number; wallMs: number; emulatorCpuMs: number }>(
   { run: { n: N, concurrency: CONCURRENCY, ...world, name: 'hub', subcommand: 'config' } },
   'result',
 );
@@ -71,7 +71,9 @@ console.log(
 console.log(
   `throughput: ${((N / result.wallMs) * 1000).toFixed(0)} interactions/s; failed: ${result.failed}`,
 );
-console.log(`bot CPU: ${((cpu.user + cpu.system) / 1000 / N).toFixed(2)} ms per interaction`);
+console.log(
+  `CPU per interaction: bot ${((cpu.user + cpu.system) / 1000 / N).toFixed(2)} ms, emulator ${(result.emulatorCpuMs / N).toFixed(2)} ms`,
+);
 await app.shutdown('bench done');
 const childExited = new Promise((resolve) => child.once('exit', resolve));
 child.send({ stop: true });

@@ -1,5 +1,5 @@
 // Composition root: config → database → services → Discord client, scheduler, HTTP server.
-import { Events } from 'discord.js';
+import { disableValidators, Events } from 'discord.js';
 import { commands as allCommands } from '../commands/index.ts';
 import { type Clock, systemClock } from './clock.ts';
 import type { Config } from './config.ts';
@@ -43,6 +43,11 @@ export interface App {
 }
 
 export async function startApp(config: Readonly<Config>, options: AppOptions = {}): Promise<App> {
+  // The builders' runtime validation (shapeshift) was half of a simple command's CPU in
+  // bench/interactions.ts. Command definitions are still validated when commands/ is imported,
+  // the formatters keep within Discord's limits, and tests run against an emulator that rejects
+  // what Discord would.
+  disableValidators();
   const clock = options.clock ?? systemClock;
   const log =
     options.logger ??

@@ -11,16 +11,20 @@ const COLUMNS: Record<keyof QuotaLimits, string> = {
 };
 
 export class QuotaSettingsStore {
+  private readonly selectLimits;
+
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
     private readonly defaults: QuotaLimits,
-  ) {}
+  ) {
+    this.selectLimits = db.prepare(
+      `SELECT ${Object.values(COLUMNS).join(', ')} FROM guild_settings WHERE guild_id = ?`,
+    );
+  }
 
   get(guildId: string): QuotaLimits {
-    const row = this.db
-      .prepare(`SELECT ${Object.values(COLUMNS).join(', ')} FROM guild_settings WHERE guild_id = ?`)
-      .get(guildId) as Record<string, number | null> | undefined;
+    const row = this.selectLimits.get(guildId) as Record<string, number | null> | undefined;
     const limits = { ...this.defaults };
     for (const [key, column] of Object.entries(COLUMNS) as Array<[keyof QuotaLimits, string]>) {
       const value = row?.[column];
