@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../src/clock.ts';
+import type { Db } from '../src/db/open.ts';
 import { buildWeeklyDigest } from '../src/digest/build.ts';
 import { previousWeek, weekContaining } from '../src/digest/week.ts';
 import { DigestFixtures, openDigestDb } from './digest-fixtures.ts';
@@ -10,8 +11,17 @@ const LLAMA = 'meta-llama/llama-models';
 const clock = new ManualClock('2026-01-12T09:00:00Z');
 const week = previousWeek(clock.now(), 'UTC'); // 2026-W02: Monday 5 to Sunday 11 January
 
-function seed() {
-  const db = openDigestDb();
+/** A close as the tracker records it (migrations/0006_issue_activity.sql). */
+function close(db: Db, target: string, id: string, at: string) {
+  const changed = db
+    .prepare(
+      "UPDATE events SET state = 'closed', closed_at = ? WHERE target_key = ? AND kind = 'issues' AND external_id = ?",
+    )
+    .run(at, target.toLowerCase(), id).changes;
+  if (changed !== 1) throw new Error(`no issue ${target}#${id} to close`);
+}
+
+function seed(db = openDigestDb()) {
   const f = new DigestFixtures(db, G);
   f.watch(GRANITE);
   f.watch(LLAMA, { kinds: 'releases', prereleases: 'exclude' });
@@ -58,6 +68,15 @@ function seed() {
     at: '2026-01-06T08:00:00.000Z',
   });
   f.event({ kind: 'issues', target: GRANITE, id: '12', author: 'bob', at: '2026-01-10T08:00:00.000Z' });
+  f.event({ kind: 'issues', target: GRANITE, id: '3', author: 'carol', at: '2025-12-20T08:00:00.000Z' });
+  f.event({ kind: 'issues', target: LLAMA, id: '7', author: 'dan', at: '2026-01-05T08:00:00.000Z' });
+  if (db.prepare("SELECT 1 FROM pragma_table_info('events') WHERE name = 'closed_at'").get()) {
+    close(db, GRANITE, '10', '2026-01-07T08:00:00.000Z');
+    close(db, GRANITE, '3', '2026-01-11T23:59:00.000Z'); // opened before the week, closed in it
+    close(db, GRANITE, '11', '2026-01-07T08:00:00.000Z'); // a bot's issue
+    close(db, GRANITE, '12', '2026-01-12T00:00:00.000Z'); // closed the next week
+    close(db, LLAMA, '7', '2026-01-07T08:00:00.000Z'); // this server watches llama's releases only
+  }
   f.event({
     kind: 'models',
     target: 'ibm-granite',
@@ -156,8 +175,16 @@ describe('buildWeeklyDigest on fixed data', () => {
     ]);
   });
 
-  it('counts issues opened per repository without bot accounts (closes unknown without tracker support)', () => {
+  it('counts issues opened and closed per watched repository, without bot accounts', () => {
     expect(digest.issues).toEqual([
+      { repo: GRANITE, url: `https://github.com/${GRANITE}`, opened: 2, closed: 2 },
+    ]);
+  });
+
+  it('shows closes as unknown, not 0, on a database without the tracker’s closing times', () => {
+    const db = seed(openDigestDb(['0001_', '0002_', '0003_', '0004_', '0005_']));
+    const d = buildWeeklyDigest(db, clock, { guildId: G, timeZone: 'UTC' }, week);
+    expect(d.issues).toEqual([
       { repo: GRANITE, url: `https://github.com/${GRANITE}`, opened: 2, closed: null },
     ]);
   });

@@ -94,6 +94,8 @@ describe('renderEvent', () => {
     firstSeenAt: '2026-11-23T09:00:00.000Z',
     updatedAt: '2026-11-23T09:00:00.000Z',
     baseline: false,
+    state: null,
+    closedAt: null,
   };
 
   it('keeps every part of the embed inside Discord’s limits', () => {

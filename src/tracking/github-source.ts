@@ -1,10 +1,20 @@
-// Reads releases and issues of one repository, conditionally: an unchanged list costs a free 304.
+// Reads releases of one repository, conditionally (an unchanged list costs a free 304), and turns
+// GitHub's release and issue JSON into tracked items.
 import { type GitHubLike, isNotModified, statusOf } from '../github/client.ts';
 import type { TrackedItem } from './store.ts';
 
 export type FetchResult =
   | { status: 'not-modified' }
-  | { status: 'ok'; items: TrackedItem[]; etag: string | null; cursor?: string };
+  | {
+      status: 'ok';
+      items: TrackedItem[];
+      etag: string | null;
+      cursor?: string;
+      /** Issues: GitHub's time of the source's baseline (see IssueCursor.from). */
+      from?: string;
+      /** Issues: more updates were waiting than the pages read. */
+      truncated?: boolean;
+    };
 
 interface ApiRelease {
   tag_name: string;
@@ -18,12 +28,15 @@ interface ApiRelease {
   author?: { login: string } | null;
 }
 
-interface ApiIssue {
+export interface ApiIssue {
   number: number;
   title: string;
   body?: string | null;
   html_url: string;
+  state?: string;
   created_at: string;
+  updated_at?: string;
+  closed_at?: string | null;
   user?: { login: string } | null;
   labels: Array<string | { name?: string | null }>;
   pull_request?: unknown;
@@ -36,7 +49,7 @@ export function splitRepo(repo: string): { owner: string; repo: string } {
 
 // An ETag is sent only when one is stored: GitHub's guidance, and an empty If-None-Match would
 // never match anyway.
-function conditional(etag: string | null) {
+export function conditional(etag: string | null) {
   return etag ? { headers: { 'if-none-match': etag } } : {};
 }
 
@@ -65,6 +78,9 @@ export function issueToItem(i: ApiIssue): TrackedItem {
     labels: i.labels.map((l) => (typeof l === 'string' ? l : (l.name ?? ''))).filter(Boolean),
     details: { number: String(i.number) },
     publishedAt: i.created_at,
+    ...(i.state === 'open' || i.state === 'closed' ? { state: i.state } : {}),
+    // Stored as Date.toISOString() like every other timestamp the digest compares as text.
+    closedAt: i.closed_at ? new Date(i.closed_at).toISOString() : null,
   };
 }
 
@@ -87,50 +103,6 @@ export async function fetchReleases(
     if (isNotModified(error)) return { status: 'not-modified' };
     throw error;
   }
-}
-
-/**
- * Newly opened issues (pull requests, which GitHub lists among issues, are left out). The first
- * page is conditional; after a long pause, older pages are read until the last number seen.
- */
-export async function fetchIssues(
-  github: GitHubLike,
-  target: string,
-  etag: string | null,
-  lastSeenNumber: number | null,
-  options: { perPage?: number; maxPages?: number } = {},
-): Promise<FetchResult> {
-  const perPage = options.perPage ?? 30;
-  const maxPages = lastSeenNumber === null ? 1 : (options.maxPages ?? 5);
-  const base = {
-    ...splitRepo(target),
-    state: 'all',
-    sort: 'created',
-    direction: 'desc',
-    per_page: perPage,
-  } as const;
-  let first: { data: unknown; headers: { etag?: string; link?: string } };
-  try {
-    first = await github.request('GET /repos/{owner}/{repo}/issues', { ...base, ...conditional(etag) });
-  } catch (error) {
-    if (isNotModified(error)) return { status: 'not-modified' };
-    throw error;
-  }
-  const all = [...(first.data as ApiIssue[])];
-  let link = first.headers.link;
-  for (let page = 2; page <= maxPages && link?.includes('rel="next"'); page++) {
-    const oldest = all.at(-1)?.number ?? 0;
-    if (lastSeenNumber !== null && oldest <= lastSeenNumber) break;
-    const next = await github.request('GET /repos/{owner}/{repo}/issues', { ...base, page });
-    all.push(...(next.data as ApiIssue[]));
-    link = next.headers.link;
-  }
-  const highest = all.reduce((max, i) => Math.max(max, i.number), lastSeenNumber ?? 0);
-  const items = all
-    .filter((i) => !i.pull_request)
-    .filter((i) => lastSeenNumber === null || i.number > lastSeenNumber)
-    .map(issueToItem);
-  return { status: 'ok', items, etag: first.headers.etag ?? null, cursor: String(highest) };
 }
 
 /** The repository's canonical name, or null when GitHub does not know it. */

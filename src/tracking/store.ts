@@ -5,6 +5,7 @@ export type Source = 'github' | 'huggingface';
 export type Kind = 'releases' | 'issues' | 'models';
 export type WatchKinds = 'releases' | 'issues' | 'both' | 'models';
 export type PrereleaseFilter = 'include' | 'exclude' | 'only';
+export type IssueState = 'open' | 'closed';
 
 export interface Watch {
   id: number;
@@ -49,6 +50,10 @@ export interface TrackedItem {
   labels: string[];
   details: Record<string, string>;
   publishedAt: string;
+  /** Issues: open or closed, as GitHub says now. */
+  state?: IssueState | null;
+  /** Issues: when GitHub closed it (ISO, null while open). */
+  closedAt?: string | null;
 }
 
 export interface TrackedEvent extends TrackedItem {
@@ -60,6 +65,9 @@ export interface TrackedEvent extends TrackedItem {
   firstSeenAt: string;
   updatedAt: string;
   baseline: boolean;
+  state: IssueState | null;
+  /** A close recorded as news (after the source's baseline); see migrations/0006_issue_activity.sql. */
+  closedAt: string | null;
 }
 
 export interface PendingDelivery {
@@ -132,6 +140,8 @@ const toEvent = (r: Record<string, unknown>, prefix = ''): TrackedEvent => ({
   firstSeenAt: r.first_seen_at as string,
   updatedAt: r.updated_at as string,
   baseline: r.baseline === 1,
+  state: (r.state as IssueState | null) ?? null,
+  closedAt: (r.closed_at as string | null) ?? null,
 });
 
 export type NewWatch = Omit<Watch, 'id' | 'failingSinceAt' | 'lastError'>;
@@ -321,18 +331,22 @@ export class TrackingStore {
     return row ? toEvent(row) : undefined;
   }
 
-  /** Stores an event once; returns its id, or undefined when it was already stored. */
+  /**
+   * Stores an event once; returns its id, or undefined when it was already stored. `closedAt` is
+   * the close to record (issues; null when the close is not news or the issue is open).
+   */
   insertEvent(
     key: { source: Source; targetKey: string; kind: Kind; target: string },
     item: TrackedItem,
     at: string,
     baseline: boolean,
+    closedAt: string | null = null,
   ): number | undefined {
     const info = this.db
       .prepare(
         `INSERT OR IGNORE INTO events (source, target_key, kind, external_id, target, title, url, author, body, prerelease,
-           labels, details, published_at, first_seen_at, updated_at, baseline)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           labels, details, published_at, first_seen_at, updated_at, baseline, state, closed_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         key.source,
@@ -351,8 +365,28 @@ export class TrackingStore {
         at,
         at,
         baseline ? 1 : 0,
+        item.state ?? null,
+        closedAt,
       );
     return info.changes === 1 ? Number(info.lastInsertRowid) : undefined;
+  }
+
+  /** An issue seen again: its current title, body, labels and state, and the close to record. */
+  updateIssue(id: number, item: TrackedItem, closedAt: string | null, at: string): void {
+    this.db
+      .prepare(
+        'UPDATE events SET title = ?, url = ?, body = ?, labels = ?, state = ?, closed_at = ?, updated_at = ? WHERE id = ?',
+      )
+      .run(
+        item.title,
+        item.url,
+        item.body,
+        item.labels.length ? JSON.stringify(item.labels) : null,
+        item.state ?? null,
+        closedAt,
+        at,
+        id,
+      );
   }
 
   updateEvent(id: number, item: TrackedItem, at: string): void {

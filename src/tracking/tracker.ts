@@ -5,7 +5,8 @@ import type { Poster } from '../discord/post.ts';
 import { classifyDiscordError, type PostError } from '../discord/post.ts';
 import { type GitHubLike, headersOf, type RateLimitSnapshot, statusOf } from '../github/client.ts';
 import type { Logger } from '../log.ts';
-import { type FetchResult, fetchIssues, fetchReleases } from './github-source.ts';
+import { fetchIssueActivity, parseIssueCursor } from './github-issues.ts';
+import { type FetchResult, fetchReleases } from './github-source.ts';
 import type { HubSource } from './hf-source.ts';
 import { renderEvent, renderOverflow } from './render.ts';
 import type {
@@ -76,6 +77,13 @@ export function watchWants(
     return watch.labels.some((l) => labels.includes(l));
   }
   return true;
+}
+
+const isBefore = (a: string, b: string) => Date.parse(a) < Date.parse(b);
+
+/** The issue's close, when it happened after `from` (else it predates the watch: not news). */
+function closeAfter(item: TrackedItem, from: string): string | null {
+  return item.state === 'closed' && item.closedAt && isBefore(from, item.closedAt) ? item.closedAt : null;
 }
 
 function phaseOf(key: string, periodMs: number): number {
@@ -217,7 +225,15 @@ export class Tracker {
         return 'not-modified';
       }
       const baseline = state.baselineAt === null;
-      const created = await this.ingest(state, result.items, { baseline });
+      const created = await this.ingest(state, result.items, {
+        baseline,
+        ...(result.from ? { from: result.from } : {}),
+      });
+      if (result.truncated)
+        this.o.log.warn(
+          { target: state.target, kind: state.kind },
+          `More issues of ${state.target} changed since the last poll than one poll reads; the oldest of those changes are not seen`,
+        );
       this.store.updateSource(state, {
         lastPollAt: at,
         lastSuccessAt: at,
@@ -241,7 +257,7 @@ export class Tracker {
   private fetch(state: SourceState): Promise<FetchResult> {
     if (state.kind === 'releases') return fetchReleases(this.o.github, state.target, state.etag);
     if (state.kind === 'issues')
-      return fetchIssues(this.o.github, state.target, state.etag, state.cursor ? Number(state.cursor) : null);
+      return fetchIssueActivity(this.o.github, state.target, state.etag, parseIssueCursor(state));
     return this.o.hubSource
       .latestModels(state.target, MODELS_PER_POLL)
       .then((items) => ({ status: 'ok' as const, items, etag: null }));
@@ -298,14 +314,17 @@ export class Tracker {
 
   /**
    * Stores new items as events and creates a delivery per watch that wants them; for items
-   * already stored, applies edits (notes added, pre-release promoted). Both the poller and the
-   * webhook come through here, so an item seen by both is posted once. Returns how many
-   * events were new.
+   * already stored, applies edits (notes added, pre-release promoted; issues closed, reopened,
+   * labelled). Both the poller and the webhook come through here, so an item seen by both is
+   * posted once. Returns how many events were new.
+   *
+   * `from` (issues): GitHub's time of the source's baseline. An unknown issue created before it
+   * existed before the watch and is stored silently; a close is recorded only when after it.
    */
   async ingest(
     key: { source: Source; targetKey: string; kind: Kind; target: string },
     items: TrackedItem[],
-    options: { baseline: boolean },
+    options: { baseline: boolean; from?: string },
   ): Promise<number> {
     const now = this.o.clock.now();
     const at = now.toISOString();
@@ -320,12 +339,23 @@ export class Tracker {
       const watches = this.store.watchesOf(key.source, key.targetKey, key.kind);
       for (const item of ordered) {
         const existing = this.store.event(key.source, key.targetKey, key.kind, item.externalId);
+        const from = key.kind === 'issues' ? options.from : undefined;
+        if (!existing && from !== undefined && !options.baseline && isBefore(item.publishedAt, from)) {
+          // An old issue seen for the first time (closed, commented or labelled): not news itself.
+          this.store.insertEvent(key, item, at, true, closeAfter(item, from));
+          continue;
+        }
         if (!existing) {
-          const id = this.store.insertEvent(key, item, at, options.baseline);
+          const closedAt = options.baseline ? null : (item.closedAt ?? null);
+          const id = this.store.insertEvent(key, item, at, options.baseline, closedAt);
           if (id === undefined || options.baseline) continue;
           created++;
           for (const watch of watches)
             if (watchWants(watch, item, key.kind)) this.store.createDelivery(id, watch, at);
+          continue;
+        }
+        if (key.kind === 'issues' && item.state) {
+          this.applyIssueChange(existing, item, watches, from ?? existing.firstSeenAt, at);
           continue;
         }
         if (key.kind !== 'releases') continue;
@@ -346,6 +376,44 @@ export class Tracker {
     })();
     for (const id of toEdit) await this.editPosted(id);
     return created;
+  }
+
+  /**
+   * An issue seen again: records a close (once; a reopened issue loses it), and brings it to
+   * label-filtered watches whose labels it gained after it was opened. Closes are not posted.
+   */
+  private applyIssueChange(
+    existing: TrackedEvent,
+    item: TrackedItem,
+    watches: Watch[],
+    from: string,
+    at: string,
+  ): void {
+    let closedAt: string | null = null;
+    if (item.state === 'closed') {
+      if (existing.state === 'open' || existing.closedAt !== null) closedAt = item.closedAt ?? null;
+      // Closed when first seen (baseline, or an old issue): news only when closed after the baseline.
+      else closedAt = closeAfter(item, from);
+    }
+    const labelsChanged = existing.labels.join('\n') !== item.labels.join('\n');
+    const changed =
+      labelsChanged ||
+      existing.state !== item.state ||
+      existing.closedAt !== closedAt ||
+      existing.title !== item.title ||
+      existing.body !== item.body;
+    if (!changed) return;
+    this.store.updateIssue(existing.id, item, closedAt, at);
+    // Only issues opened since the baseline, and still open: relabelling old issues in bulk
+    // (triage sweeps, stale bots) must not flood a channel.
+    if (!labelsChanged || existing.baseline || item.state !== 'open') return;
+    for (const watch of watches)
+      if (
+        watch.labels.length > 0 &&
+        watchWants(watch, item, 'issues') &&
+        !watchWants(watch, existing, 'issues')
+      )
+        this.store.createDelivery(existing.id, watch, at);
   }
 
   /** Brings every posted message of an event up to date (notes added, promoted to final). */

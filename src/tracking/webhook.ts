@@ -3,11 +3,14 @@
 import { Webhooks } from '@octokit/webhooks';
 import type { RouteHandler } from '../http/server.ts';
 import type { Logger } from '../log.ts';
+import { parseIssueCursor } from './github-issues.ts';
 import { issueToItem, releaseToItem } from './github-source.ts';
 import type { TrackingStore } from './store.ts';
 import type { Tracker } from './tracker.ts';
 
 const RELEASE_ACTIONS = new Set(['published', 'released', 'prereleased', 'edited', 'created']);
+// Closes and label changes feed the digest's issue activity and label-filtered watches.
+const ISSUE_ACTIONS = new Set(['opened', 'closed', 'reopened', 'labeled', 'unlabeled', 'edited']);
 
 export function githubWebhookRoute(deps: {
   secret: string;
@@ -45,7 +48,12 @@ export function githubWebhookRoute(deps: {
     ) {
       kind = 'releases';
       item = releaseToItem(data.release);
-    } else if (event === 'issues' && data.issue && data.action === 'opened' && !data.issue.pull_request) {
+    } else if (
+      event === 'issues' &&
+      data.issue &&
+      ISSUE_ACTIONS.has(data.action ?? '') &&
+      !data.issue.pull_request
+    ) {
       kind = 'issues';
       item = issueToItem(data.issue);
     }
@@ -53,8 +61,10 @@ export function githubWebhookRoute(deps: {
     const state = deps.store.source('github', repo.toLowerCase(), kind);
     // Only watched repositories whose baseline exists: the poller owns the first look.
     if (!state?.baselineAt) return { status: 202, body: 'not watched\n' };
-    const created = await deps.tracker.ingest(state, [item], { baseline: false });
-    if (created > 0) await deps.tracker.deliverPending();
+    const from = kind === 'issues' ? parseIssueCursor(state)?.from : undefined;
+    const created = await deps.tracker.ingest(state, [item], { baseline: false, ...(from ? { from } : {}) });
+    // Also after no new event: a label added may have brought an issue to a label-filtered watch.
+    await deps.tracker.deliverPending();
     deps.log.debug({ event, action: data.action, repo, created }, 'GitHub webhook handled');
     return { status: 202, body: 'ok\n' };
   };

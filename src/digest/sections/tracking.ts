@@ -116,15 +116,18 @@ export function readTracking(q: SectionQuery): TrackingRead | undefined {
 }
 
 /**
- * Issues closed during the week, per repository — only when the tracker records closing times
- * (an events.closed_at column). Without it the count is unknown, and shown as such, not as 0.
+ * Issues closed during the week, per repository (migrations/0006_issue_activity.sql: the tracker
+ * records a close once, only when it happened after the watch's baseline; pull requests are never
+ * stored). Issues opened by bot accounts are left out, as in the opened count. On a database
+ * without the column the count is unknown, and shown as such, not as 0.
  */
 function closedPerRepo(q: SectionQuery): Map<string, number> | null {
   if (!columnsOf(q.db, 'events').has('closed_at')) return null;
   const rows = q.db
     .prepare(
       `SELECT e.target, COUNT(*) AS n FROM events e
-       WHERE e.source = 'github' AND e.kind = 'issues' AND e.closed_at >= @from AND e.closed_at < @to AND ${WATCHED}
+       WHERE e.source = 'github' AND e.kind = 'issues' AND e.closed_at >= @from AND e.closed_at < @to
+         AND lower(coalesce(e.author, '')) NOT LIKE '%[bot]' AND ${WATCHED}
        GROUP BY e.target`,
     )
     .all({ guildId: q.guildId, from: q.from, to: q.to }) as Array<{ target: string; n: number }>;

@@ -235,6 +235,24 @@ export class GitHubEmulator {
     return structuredClone(issue);
   }
 
+  /** Adds labels to an issue or pull request after it was opened (GitHub bumps updated_at). */
+  labelIssue(repo: string, number: number, labels: string[]): Issue {
+    const issue = this.findIssue(repo, number);
+    for (const name of labels)
+      if (!issue.labels.some((l) => l.name.toLowerCase() === name.toLowerCase()))
+        issue.labels.push(this.label(repo, name));
+    issue.updated_at = this.now().toISOString();
+    return structuredClone(issue);
+  }
+
+  /** A comment: only updated_at and the count change, which is enough to move it up the updated list. */
+  commentOnIssue(repo: string, number: number): Issue {
+    const issue = this.findIssue(repo, number);
+    issue.comments++;
+    issue.updated_at = this.now().toISOString();
+    return structuredClone(issue);
+  }
+
   issue(repo: string, number: number): Issue | undefined {
     const found = this.repo(repo).issues.find((i) => i.number === number);
     return found ? structuredClone(found) : undefined;

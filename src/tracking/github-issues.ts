@@ -1,0 +1,122 @@
+// Issue activity of one repository — issues opened, closed, relabelled — read from GitHub's list of
+// recently updated issues with one conditional request per poll: an unchanged list is a free 304.
+import { type GitHubLike, isNotModified } from '../github/client.ts';
+import { type ApiIssue, conditional, type FetchResult, issueToItem, splitRepo } from './github-source.ts';
+import type { SourceState } from './store.ts';
+
+/** What an issue source remembers between polls (source_state.cursor, as JSON). */
+export interface IssueCursor {
+  /**
+   * GitHub's time of the baseline (the newest updated_at it showed then). An issue created at or
+   * after it is new; a close after it is news. Anything older existed before the watch.
+   */
+  from: string;
+  /** The newest updated_at processed: further pages are read only while they reach back to it. */
+  seen: string;
+  /**
+   * The `since` parameter sent. It moves only when the answers grow long: every move changes the
+   * URL, and a new URL cannot be answered 304 with the old ETag, so each move costs one request.
+   */
+  since: string | null;
+}
+
+export interface IssueFetchOptions {
+  /** Issues per page (GitHub allows 100). */
+  perPage?: number;
+  /** Pages read at most per poll after a pause (the first is conditional, the others are charged). */
+  maxPages?: number;
+  /** Move `since` forward once the first page holds this many issues. */
+  advanceAt?: number;
+}
+
+const EPOCH = new Date(0).toISOString();
+
+const iso = (at: string) => new Date(at).toISOString();
+/** GitHub's `since` takes whole seconds; rounding down keeps the boundary issue in the answer. */
+const toSince = (at: string) => `${iso(at).slice(0, 19)}Z`;
+
+/**
+ * The stored cursor, or null before the baseline. A cursor from before issue activity was tracked
+ * (the highest issue number seen) resumes from the source's last successful poll.
+ */
+export function parseIssueCursor(
+  state: Pick<SourceState, 'cursor' | 'lastSuccessAt' | 'baselineAt'>,
+): IssueCursor | null {
+  const raw = state.cursor;
+  if (raw?.startsWith('{')) return JSON.parse(raw) as IssueCursor;
+  if (raw === null && state.baselineAt === null) return null;
+  const resume = iso(state.lastSuccessAt ?? state.baselineAt ?? EPOCH);
+  return { from: resume, seen: resume, since: toSince(resume) };
+}
+
+/**
+ * Issues updated since the last poll, newest update first (pull requests, which GitHub lists among
+ * issues, are left out). The baseline reads one page without `since`; later polls send the stored
+ * ETag, and read further pages only while they reach back to the last update processed.
+ */
+export async function fetchIssueActivity(
+  github: GitHubLike,
+  target: string,
+  etag: string | null,
+  cursor: IssueCursor | null,
+  options: IssueFetchOptions = {},
+): Promise<FetchResult> {
+  const perPage = options.perPage ?? 100;
+  const maxPages = cursor ? (options.maxPages ?? 5) : 1;
+  const base = {
+    ...splitRepo(target),
+    state: 'all',
+    sort: 'updated',
+    direction: 'desc',
+    per_page: perPage,
+    ...(cursor?.since ? { since: cursor.since } : {}),
+  } as const;
+  let first: { data: unknown; headers: { etag?: string; link?: string } };
+  try {
+    first = await github.request('GET /repos/{owner}/{repo}/issues', { ...base, ...conditional(etag) });
+  } catch (error) {
+    if (isNotModified(error)) return { status: 'not-modified' };
+    throw error;
+  }
+  const firstPage = first.data as ApiIssue[];
+  const all = [...firstPage];
+  const seenMs = cursor ? Date.parse(cursor.seen) : Number.POSITIVE_INFINITY;
+  const reachesBack = () => {
+    const oldest = all.at(-1)?.updated_at;
+    return oldest !== undefined && Date.parse(oldest) >= seenMs;
+  };
+  let link = first.headers.link;
+  let page = 1;
+  for (; page < maxPages && link?.includes('rel="next"') && reachesBack(); page++) {
+    const next = await github.request('GET /repos/{owner}/{repo}/issues', { ...base, page: page + 1 });
+    all.push(...(next.data as ApiIssue[]));
+    link = next.headers.link;
+  }
+  const truncated = cursor !== null && Boolean(link?.includes('rel="next"')) && reachesBack();
+
+  const newestMs = Math.max(
+    cursor ? Date.parse(cursor.seen) : 0,
+    ...all.map((i) => (i.updated_at ? Date.parse(i.updated_at) : 0)),
+  );
+  const seen = new Date(newestMs).toISOString();
+  const next: IssueCursor = cursor
+    ? {
+        from: cursor.from,
+        seen,
+        since: firstPage.length >= (options.advanceAt ?? 20) ? toSince(seen) : cursor.since,
+      }
+    : // Kept without `since` so the next poll asks the same URL and an unchanged list is a 304.
+      { from: all.length > 0 ? seen : EPOCH, seen: all.length > 0 ? seen : EPOCH, since: null };
+
+  // Pages can overlap when issues are updated while they are read: one item per issue number.
+  const byNumber = new Map<number, ApiIssue>();
+  for (const i of all) if (!i.pull_request && !byNumber.has(i.number)) byNumber.set(i.number, i);
+  return {
+    status: 'ok',
+    items: [...byNumber.values()].map(issueToItem),
+    etag: first.headers.etag ?? null,
+    cursor: JSON.stringify(next),
+    from: next.from,
+    truncated,
+  };
+}

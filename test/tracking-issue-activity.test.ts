@@ -1,0 +1,154 @@
+// Issue activity for the digest: closes recorded once and counted per week, never posted; pull
+// requests left out; a new watch's baseline reports no old closes; labels gained after opening.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildWeeklyDigest } from '../src/digest/build.ts';
+import { startTrackingWorld, type TrackingWorld } from './support/github/tracking-hub.ts';
+
+let w: TrackingWorld;
+beforeAll(async () => {
+  w = await startTrackingWorld();
+});
+afterAll(() => w.close());
+
+/** This week's digest so far, as /digest preview builds it. */
+const issueActivity = (repo: string) =>
+  buildWeeklyDigest(w.hub.db, w.clock, { guildId: w.guildId, timeZone: 'UTC' }).issues?.find(
+    (r) => r.repo === repo,
+  );
+
+const stored = (repo: string, number: number) =>
+  w.hub.db
+    .prepare(
+      "SELECT state, closed_at, baseline FROM events WHERE target_key = ? AND kind = 'issues' AND external_id = ?",
+    )
+    .get(repo.toLowerCase(), String(number)) as
+    | { state: string | null; closed_at: string | null; baseline: number }
+    | undefined;
+
+const issueCalls = (repo: string, since: number) =>
+  w.github.requestLog.slice(since).filter((r) => r.path === `/repos/${repo}/issues`);
+
+const titles = (channelId: string) => w.discord.messagesIn(channelId).map((m) => m.embeds[0]?.title);
+
+async function watchIssues(repo: string, name: string, options: Record<string, string> = {}) {
+  w.github.addRepo(repo);
+  const channel = w.addChannel(name);
+  expect(await w.watch({ source: 'github', target: repo, channel, kinds: 'issues', ...options })).toMatch(
+    /^Watch #/,
+  );
+  return channel;
+}
+
+describe('closed issues', () => {
+  it('records a close once, counts it in the week’s digest and posts nothing about it; unchanged, the next poll is a 304', async () => {
+    const repo = 'acme/closes';
+    w.github.openIssue(repo, { title: 'Open before the watch' });
+    const channel = await watchIssues(repo, 'closes');
+    await w.nextCycle();
+    w.github.openIssue(repo, { title: 'Crash on load' });
+    await w.nextCycle();
+    expect(titles(channel)).toEqual(['#2 Crash on load']);
+    expect(issueActivity(repo)).toMatchObject({ opened: 2, closed: 0 });
+
+    w.github.closeIssue(repo, 2);
+    const closedAt = w.github.closeIssue(repo, 1).closed_at;
+    await w.nextCycle();
+    expect(titles(channel)).toEqual(['#2 Crash on load']);
+    expect(stored(repo, 1)).toMatchObject({ state: 'closed', closed_at: closedAt });
+    expect(issueActivity(repo)).toMatchObject({ opened: 2, closed: 2 });
+
+    const before = w.github.requestLog.length;
+    await w.nextCycle();
+    expect(issueCalls(repo, before).map((r) => r.status)).toEqual([304]);
+
+    // Seen again (a comment moves it up the list): the close is not counted a second time.
+    w.github.commentOnIssue(repo, 1);
+    const again = w.github.requestLog.length;
+    await w.nextCycle();
+    expect(issueCalls(repo, again).map((r) => r.status)).toEqual([200]);
+    expect(stored(repo, 1)?.closed_at).toBe(closedAt);
+    expect(issueActivity(repo)).toMatchObject({ opened: 2, closed: 2 });
+    expect(titles(channel)).toEqual(['#2 Crash on load']);
+  });
+
+  it('takes the close back when the issue is reopened', async () => {
+    const repo = 'acme/reopens';
+    await watchIssues(repo, 'reopens');
+    w.github.openIssue(repo, { title: 'Flaky test' });
+    await w.nextCycle();
+    w.github.closeIssue(repo, 1);
+    await w.nextCycle();
+    expect(issueActivity(repo)).toMatchObject({ closed: 1 });
+    w.github.reopenIssue(repo, 1);
+    await w.nextCycle();
+    expect(stored(repo, 1)).toMatchObject({ state: 'open', closed_at: null });
+    expect(issueActivity(repo)).toMatchObject({ opened: 1, closed: 0 });
+  });
+
+  it('does not count a closed pull request', async () => {
+    const repo = 'acme/pulls';
+    const channel = await watchIssues(repo, 'pulls');
+    const pull = w.github.openPullRequest(repo, { title: 'Fix the crash' });
+    await w.nextCycle();
+    w.github.closeIssue(repo, pull.number);
+    w.github.openIssue(repo, { title: 'A real issue' });
+    await w.nextCycle();
+    w.github.closeIssue(repo, 2);
+    await w.nextCycle();
+    expect(stored(repo, pull.number)).toBeUndefined();
+    expect(issueActivity(repo)).toMatchObject({ opened: 1, closed: 1 });
+    expect(titles(channel)).toEqual(['#2 A real issue']);
+  });
+
+  it('records no close that happened before the watch’s first poll, even for issues it sees only later', async () => {
+    const repo = 'acme/history';
+    // #1 closed and #2 still open, both older than the hundred issues the first poll reads.
+    w.github.openIssue(repo, { title: 'Closed long ago' });
+    w.github.openIssue(repo, { title: 'Open for ages' });
+    w.github.closeIssue(repo, 1);
+    w.clock.advance(60_000);
+    for (let i = 0; i < 100; i++) w.github.openIssue(repo, { title: `Issue ${i + 3}` });
+    w.github.closeIssue(repo, 3);
+    w.clock.advance(60_000);
+    const channel = await watchIssues(repo, 'history');
+    await w.nextCycle();
+    expect(stored(repo, 1)).toBeUndefined();
+    expect(stored(repo, 3)).toMatchObject({ state: 'closed', closed_at: null, baseline: 1 });
+    expect(issueActivity(repo)).toMatchObject({ opened: 100, closed: 0 });
+
+    w.github.commentOnIssue(repo, 1);
+    w.github.closeIssue(repo, 2);
+    await w.nextCycle();
+    expect(stored(repo, 1)).toMatchObject({ state: 'closed', closed_at: null, baseline: 1 });
+    expect(stored(repo, 2)).toMatchObject({ state: 'closed', baseline: 1 });
+    expect(stored(repo, 2)?.closed_at).not.toBeNull();
+    expect(issueActivity(repo)).toMatchObject({ closed: 1 });
+    expect(w.discord.messagesIn(channel)).toEqual([]);
+  });
+});
+
+describe('labels added after an issue was opened', () => {
+  it('bring the issue to a label-filtered watch once, and to nobody else again', async () => {
+    const repo = 'acme/triage';
+    w.github.openIssue(repo, { title: 'Old, unlabelled' });
+    const bugs = await watchIssues(repo, 'triage-bugs', { labels: 'bug' });
+    const all = w.addChannel('triage-all');
+    await w.watch({ source: 'github', target: repo, channel: all, kinds: 'issues' });
+    w.github.openIssue(repo, { title: 'Crash when offline' });
+    await w.nextCycle();
+    expect(titles(bugs)).toEqual([]);
+    expect(titles(all)).toEqual(['#2 Crash when offline']);
+
+    w.github.labelIssue(repo, 2, ['bug']);
+    w.github.labelIssue(repo, 1, ['bug']);
+    await w.nextCycle();
+    w.github.labelIssue(repo, 2, ['confirmed']);
+    await w.nextCycle();
+    expect(titles(bugs)).toEqual(['#2 Crash when offline']);
+    expect(
+      w.discord.messagesIn(bugs)[0]?.embeds[0]?.fields.find((f: { name: string }) => f.name === 'Labels')
+        ?.value,
+    ).toBe('`bug`');
+    expect(titles(all)).toEqual(['#2 Crash when offline']);
+  });
+});
