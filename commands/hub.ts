@@ -39,43 +39,46 @@ export const data = new SlashCommandBuilder()
   )
   .addSubcommand((s) => s.setName('help').setDescription('Every command, with what it does'))
   .addSubcommand((s) =>
-    addQuotaOptions(s)
-      .setName('config')
-      .setDescription('Show this server’s settings; curators can change them')
-      .addRoleOption((o) =>
-        o.setName('curator_role').setDescription('Role whose members may triage ideas and manage the hub'),
-      )
-      .addChannelOption((o) =>
-        o
-          .setName('ideas_channel')
-          .setDescription('Where new ideas are posted (a text or forum channel)')
-          .addChannelTypes(ChannelType.GuildText, ChannelType.GuildForum, ChannelType.GuildAnnouncement),
-      )
-      .addChannelOption((o) =>
-        o
-          .setName('digest_channel')
-          .setDescription('Where the weekly digest is posted')
-          .addChannelTypes(ChannelType.GuildText, ChannelType.GuildAnnouncement),
-      )
-      .addStringOption((o) =>
-        o
-          .setName('timezone')
-          .setDescription('IANA time zone, e.g. Europe/Paris')
-          .setMaxLength(64)
-          .setAutocomplete(true),
-      )
-      .addStringOption((o) =>
-        o
-          .setName('default_repo')
-          .setDescription('GitHub repository ideas are filed to, as owner/name')
-          .setMaxLength(140),
-      )
-      .addStringOption((o) =>
-        o
-          .setName('clear')
-          .setDescription('Remove one setting')
-          .addChoices(...Object.keys(CLEARABLE).map((k) => ({ name: k, value: k }))),
-      ),
+    // Quota options go last: the channels and roles are what people look for first.
+    addQuotaOptions(
+      s
+        .setName('config')
+        .setDescription('Show this server’s settings; curators can change them')
+        .addRoleOption((o) =>
+          o.setName('curator_role').setDescription('Role whose members may triage ideas and manage the hub'),
+        )
+        .addChannelOption((o) =>
+          o
+            .setName('ideas_channel')
+            .setDescription('Where new ideas are posted (a text or forum channel)')
+            .addChannelTypes(ChannelType.GuildText, ChannelType.GuildForum, ChannelType.GuildAnnouncement),
+        )
+        .addChannelOption((o) =>
+          o
+            .setName('digest_channel')
+            .setDescription('Where the weekly digest is posted')
+            .addChannelTypes(ChannelType.GuildText, ChannelType.GuildAnnouncement),
+        )
+        .addStringOption((o) =>
+          o
+            .setName('timezone')
+            .setDescription('IANA time zone, e.g. Europe/Paris')
+            .setMaxLength(64)
+            .setAutocomplete(true),
+        )
+        .addStringOption((o) =>
+          o
+            .setName('default_repo')
+            .setDescription('GitHub repository ideas are filed to, as owner/name')
+            .setMaxLength(140),
+        )
+        .addStringOption((o) =>
+          o
+            .setName('clear')
+            .setDescription('Remove one setting')
+            .addChoices(...Object.keys(CLEARABLE).map((k) => ({ name: k, value: k }))),
+        ),
+    ),
   );
 
 export const defer = { status: 'private' } as const;
