@@ -1,7 +1,8 @@
 // Tracking at scale: 1,000 watched repositories (releases and issues), a 5-minute interval, 2% of
-// repositories changing per interval, against the GitHub emulator in a child process.
-// Prints charged GitHub requests per hour, Discord posts per cycle, cycle wall time, memory and
-// the p95 delay from publication to post. Time is simulated (a ManualClock moved a minute per
+// repositories changing per interval, against the GitHub emulator in a child process. A change is
+// a release, a new issue or pull request, a close, or a comment (each moves the issue list).
+// Prints charged GitHub requests per hour, Discord posts per cycle, cycle wall time, memory, the
+// p95 delay from publication to post, and the closes recorded for the digest. Time is simulated (a ManualClock moved a minute per
 // scheduler tick); wall time is real.
 import { fork } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -24,10 +25,12 @@ const INTERVAL_MINUTES = 5;
 const CHANGE_SHARE = 0.02;
 const CHANNELS = 50;
 
+type ChangeKind = 'release' | 'issue' | 'pull' | 'close' | 'comment';
+
 type Command =
   | { op: 'setup'; repos: number; now: number }
   | { op: 'now'; now: number }
-  | { op: 'publish'; repo: string; kind: 'release' | 'issue' | 'pull'; tag: string }
+  | { op: 'publish'; repo: string; kind: ChangeKind; tag: string }
   | { op: 'stats' }
   | { op: 'stop' };
 
@@ -37,6 +40,8 @@ async function emulatorProcess(): Promise<void> {
   const { GitHubEmulator } = await import('../test/support/github/emulator.ts');
   let now = Date.now();
   const github = await GitHubEmulator.start({ now: () => new Date(now), limit: 5000 });
+  // The bot's process is the parent: without it there is nothing to serve.
+  process.on('disconnect', () => process.exit(0));
   process.on('message', (message: { id: number; command: Command }) => {
     const { id, command } = message;
     let result: unknown = null;
@@ -55,13 +60,24 @@ async function emulatorProcess(): Promise<void> {
       if (command.kind === 'release')
         github.publishRelease(command.repo, { tag: command.tag, body: `Notes of ${command.tag}` });
       else if (command.kind === 'issue')
-        github.openIssue(command.repo, { title: `Issue ${command.tag}`, labels: ['bug'] });
-      else github.openPullRequest(command.repo, { title: `PR ${command.tag}` });
+        result = github.openIssue(command.repo, { title: `Issue ${command.tag}`, labels: ['bug'] }).number;
+      else if (command.kind === 'pull')
+        result = github.openPullRequest(command.repo, { title: `PR ${command.tag}` }).number;
+      else {
+        // Closes and comments land on the repository's oldest open issue or pull request.
+        const target = github.issues(command.repo).find((i) => i.state === 'open');
+        if (target && command.kind === 'close') github.closeIssue(command.repo, target.number);
+        else if (target) github.commentOnIssue(command.repo, target.number);
+        result = target ? { pull: Boolean(target.pull_request) } : null;
+      }
     } else if (command.op === 'stats') {
+      const charged = github.requestLog.filter((r) => r.charged);
       result = {
         requests: github.requests,
         charged: github.chargedRequests,
         notModified: github.notModified,
+        chargedIssues: charged.filter((r) => r.path.endsWith('/issues')).length,
+        chargedReleases: charged.filter((r) => r.path.endsWith('/releases')).length,
       };
     } else if (command.op === 'stop') {
       void github.stop().then(() => process.exit(0));
@@ -153,7 +169,8 @@ async function main(): Promise<void> {
     Array.from({ length: 8 }, async () => {
       for (let i = nextRepo++; i < REPOS; i = nextRepo++) {
         await watches.add({
-          guildId: '100000000000000001',
+          // Several servers: one may have at most 200 watches.
+          guildId: String(100000000000000001n + BigInt(Math.floor(i / 200))),
           channelId: String(200000000000000000n + BigInt(i % CHANNELS)),
           userId: '300000000000000001',
           source: 'github',
@@ -164,7 +181,7 @@ async function main(): Promise<void> {
     }),
   );
   const setupMs = performance.now() - setupStarted;
-  const afterSetup = await call<{ requests: number; charged: number; notModified: number }>({ op: 'stats' });
+  const afterSetup = await call<Stats>({ op: 'stats' });
 
   // Steady state: a scheduler tick every simulated minute; each minute a fifth of the interval's
   // changes are published at a random second before the tick.
@@ -189,16 +206,23 @@ async function main(): Promise<void> {
       const at = tickAt - Math.floor(rand() * 60_000);
       await call({ op: 'now', now: at });
       const repo = repoName(Math.floor(rand() * REPOS));
-      const kind = rand() < 0.5 ? 'release' : rand() < 0.8 ? 'issue' : 'pull';
+      const draw = rand();
+      const kind: ChangeKind =
+        draw < 0.3
+          ? 'release'
+          : draw < 0.5
+            ? 'issue'
+            : draw < 0.6
+              ? 'pull'
+              : draw < 0.8
+                ? 'close'
+                : 'comment';
       const tag = `v1.${++seq}`;
-      await call({ op: 'publish', repo, kind, tag });
+      const result = await call<number | { pull: boolean } | null>({ op: 'publish', repo, kind, tag });
+      changes[kind]++;
       if (kind === 'release') published.set(`https://github.com/${repo}/releases/tag/${tag}`, at);
-      else {
-        // Issues and pull requests share numbers, in order of creation; each repository starts with one issue.
-        const number = (issueCounts.get(repo) ?? 1) + 1;
-        issueCounts.set(repo, number);
-        if (kind === 'issue') published.set(`https://github.com/${repo}/issues/${number}`, at);
-      }
+      else if (kind === 'issue') published.set(`https://github.com/${repo}/issues/${result as number}`, at);
+      else if (kind === 'close' && result && !(result as { pull: boolean }).pull) issueCloses++;
     }
     clock.set(new Date(tickAt));
     await call({ op: 'now', now: tickAt });
@@ -215,7 +239,16 @@ async function main(): Promise<void> {
       cycleWallMs = 0;
     }
   }
-  const end = await call<{ requests: number; charged: number; notModified: number }>({ op: 'stats' });
+  const end = await call<Stats>({ op: 'stats' });
+  // One more quiet interval so every repository is polled after its last change (not counted above).
+  for (let minute = 1; minute <= INTERVAL_MINUTES; minute++) {
+    clock.set(new Date(clock.now().getTime() + 60_000));
+    await call({ op: 'now', now: clock.now().getTime() });
+    await tracker.pollDueSources();
+  }
+  const recordedCloses = (
+    db.prepare('SELECT COUNT(*) AS n FROM events WHERE closed_at IS NOT NULL').get() as { n: number }
+  ).n;
   const charged = end.charged - afterSetup.charged;
   const requests = end.requests - afterSetup.requests;
   const perHour = (charged / minutes) * 60;
@@ -235,7 +268,15 @@ async function main(): Promise<void> {
     `  GitHub requests in steady state: ${requests} (${end.notModified - afterSetup.notModified} answered 304, free)`,
   );
   console.log(
-    `  charged GitHub requests per hour: ${perHour.toFixed(0)} (${((perHour / 5000) * 100).toFixed(1)}% of the 5,000/hour budget; target ≤ 10%)`,
+    `  changes published: ${Object.entries(changes)
+      .map(([k, n]) => `${n} ${k}`)
+      .join(', ')}`,
+  );
+  console.log(
+    `  charged GitHub requests per hour: ${perHour.toFixed(0)} (${((perHour / 5000) * 100).toFixed(1)}% of the 5,000/hour budget; target ≤ 10%); issues lists ${end.chargedIssues - afterSetup.chargedIssues}, releases lists ${end.chargedReleases - afterSetup.chargedReleases} charged in ${minutes} minutes`,
+  );
+  console.log(
+    `  issue closes recorded for the digest after one more quiet interval: ${recordedCloses} of ${issueCloses} issues closed (pull requests closed are not counted)`,
   );
   console.log(
     `  Discord posts per cycle: ${postsPerCycle.join(', ')} (mean ${avg(postsPerCycle).toFixed(1)})`,
@@ -252,7 +293,16 @@ async function main(): Promise<void> {
   db.close();
 }
 
-const issueCounts = new Map<string, number>();
+interface Stats {
+  requests: number;
+  charged: number;
+  notModified: number;
+  chargedIssues: number;
+  chargedReleases: number;
+}
+
+const changes: Record<ChangeKind, number> = { release: 0, issue: 0, pull: 0, close: 0, comment: 0 };
+let issueCloses = 0;
 
 if (process.argv.includes('--emulator')) await emulatorProcess();
 else await main();
