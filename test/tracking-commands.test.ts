@@ -194,6 +194,31 @@ describe('GitHub webhook', () => {
     expect(w.discord.messagesIn(channel)).toHaveLength(1);
   });
 
+  it('records an issue closed by webhook once, posts nothing about it, and the poll agrees', async () => {
+    const repo = 'acme/hooked-issues';
+    w.github.addRepo(repo);
+    const channel = w.addChannel('hooked-issues');
+    await run('add', { source: 'github', target: repo, channel, kinds: 'issues' });
+    const opened = w.github.openIssue(repo, { title: 'Segfault' });
+    await deliver('issues', { action: 'opened', issue: opened, repository: { full_name: repo } });
+    w.clock.advance(60_000);
+    const closed = w.github.closeIssue(repo, opened.number);
+    const response = await deliver('issues', {
+      action: 'closed',
+      issue: closed,
+      repository: { full_name: repo },
+    });
+    expect(response.status).toBe(202);
+    const row = () =>
+      w.hub.db
+        .prepare("SELECT state, closed_at FROM events WHERE target_key = ? AND kind = 'issues'")
+        .all(repo);
+    expect(row()).toEqual([{ state: 'closed', closed_at: closed.closed_at }]);
+    await w.nextCycle();
+    expect(row()).toEqual([{ state: 'closed', closed_at: closed.closed_at }]);
+    expect(w.discord.messagesIn(channel).map((m) => m.embeds[0]?.title)).toEqual(['#1 Segfault']);
+  });
+
   it('rejects a delivery with a wrong signature and tells the operator what to check', async () => {
     const response = await deliver('release', { action: 'published' }, 'wrong-secret');
     expect(response.status).toBe(401);

@@ -152,3 +152,61 @@ describe('labels added after an issue was opened', () => {
     expect(titles(all)).toEqual(['#2 Crash when offline']);
   });
 });
+
+describe('reading the updated list', () => {
+  it('reads a second page when more than a page changed, then asks with since, and is free again', async () => {
+    const repo = 'acme/busy';
+    const channel = await watchIssues(repo, 'busy');
+    for (let i = 1; i <= 120; i++) {
+      w.clock.advance(1000);
+      w.github.openIssue(repo, { title: `Report ${i}` });
+    }
+    const before = w.github.requestLog.length;
+    await w.nextCycle();
+    expect(issueCalls(repo, before).map((r) => [r.status, r.query.page ?? '1'])).toEqual([
+      [200, '1'],
+      [200, '2'],
+    ]);
+    // All 120 are stored as new; the channel gets 10 and one "and N more" line.
+    expect(
+      w.hub.db
+        .prepare("SELECT COUNT(*) AS n FROM events WHERE target_key = ? AND kind = 'issues' AND baseline = 0")
+        .get(repo) as { n: number },
+    ).toEqual({ n: 120 });
+    expect(w.discord.messagesIn(channel)).toHaveLength(11);
+
+    const moved = w.github.requestLog.length;
+    await w.nextCycle();
+    await w.nextCycle();
+    const calls = issueCalls(repo, moved);
+    expect(calls.map((r) => r.status)).toEqual([200, 304]);
+    expect(calls[0]!.query.since).toBe(calls[1]!.query.since);
+    expect(calls[0]!.query.since).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+  });
+
+  it('resumes a source stored before issue activity was tracked without announcing or counting old things', async () => {
+    const repo = 'acme/upgraded';
+    w.github.openIssue(repo, { title: 'Before the watch' });
+    const channel = await watchIssues(repo, 'upgraded');
+    w.github.openIssue(repo, { title: 'Announced before the upgrade' });
+    await w.nextCycle();
+    // As the previous version left it: the highest issue number as cursor, an ETag of another URL.
+    w.hub.db
+      .prepare(
+        `UPDATE source_state SET cursor = '2', etag = '"etag-of-the-created-list"' WHERE target_key = ? AND kind = 'issues'`,
+      )
+      .run(repo);
+    w.hub.db.prepare("UPDATE events SET state = NULL WHERE target_key = ? AND kind = 'issues'").run(repo);
+    w.clock.advance(60_000);
+    w.github.closeIssue(repo, 1);
+    w.github.openIssue(repo, { title: 'After the upgrade' });
+    await w.nextCycle();
+    expect(titles(channel)).toEqual(['#2 Announced before the upgrade', '#3 After the upgrade']);
+    expect(stored(repo, 1)).toMatchObject({ state: 'closed' });
+    expect(stored(repo, 1)?.closed_at).not.toBeNull();
+    expect(issueActivity(repo)).toMatchObject({ opened: 3, closed: 1 });
+    const before = w.github.requestLog.length;
+    await w.nextCycle();
+    expect(issueCalls(repo, before).map((r) => r.status)).toEqual([304]);
+  });
+});
