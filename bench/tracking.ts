@@ -21,6 +21,9 @@ import { WatchService } from '../src/tracking/watches.ts';
 
 const REPOS = Number(process.env.BENCH_REPOS ?? 1000);
 const CYCLES = Number(process.env.BENCH_CYCLES ?? 6);
+// Issues each repository has before it is watched: with more than a page (100), the first change
+// after the baseline also moves `since`, which costs one more request per repository, once.
+const EXISTING_ISSUES = Number(process.env.BENCH_EXISTING_ISSUES ?? 1);
 const INTERVAL_MINUTES = 5;
 const CHANGE_SHARE = 0.02;
 const CHANNELS = 50;
@@ -28,7 +31,7 @@ const CHANNELS = 50;
 type ChangeKind = 'release' | 'issue' | 'pull' | 'close' | 'comment';
 
 type Command =
-  | { op: 'setup'; repos: number; now: number }
+  | { op: 'setup'; repos: number; issues: number; now: number }
   | { op: 'now'; now: number }
   | { op: 'publish'; repo: string; kind: ChangeKind; tag: string }
   | { op: 'stats' }
@@ -46,10 +49,14 @@ async function emulatorProcess(): Promise<void> {
     const { id, command } = message;
     let result: unknown = null;
     if (command.op === 'setup') {
-      now = command.now;
       for (let i = 0; i < command.repos; i++) {
+        // Existing issues were opened over the past hours, a minute apart, as on a real tracker.
+        for (let n = command.issues; n > 0; n--) {
+          now = command.now - n * 60_000;
+          github.openIssue(repoName(i), { title: 'Existing issue' });
+        }
+        now = command.now;
         github.publishRelease(repoName(i), { tag: 'v0.0.1', body: 'initial' });
-        github.openIssue(repoName(i), { title: 'Existing issue' });
       }
       result = { baseUrl: github.baseUrl };
     } else if (command.op === 'now') {
@@ -114,6 +121,7 @@ async function main(): Promise<void> {
   const { baseUrl } = await call<{ baseUrl: string }>({
     op: 'setup',
     repos: REPOS,
+    issues: EXISTING_ISSUES,
     now: clock.now().getTime(),
   });
   const db = openDatabase(join(mkdtempSync(join(tmpdir(), 'omh-bench-')), 'bench.sqlite'));
@@ -259,7 +267,7 @@ async function main(): Promise<void> {
   const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
 
   console.log(
-    `tracking: ${REPOS} repositories × (releases + issues) = ${REPOS * 2} sources, ${INTERVAL_MINUTES}-minute interval, ${CHANGE_SHARE * 100}% of repositories changing per interval, ${CYCLES} intervals simulated`,
+    `tracking: ${REPOS} repositories × (releases + issues) = ${REPOS * 2} sources, ${EXISTING_ISSUES} issue(s) each to start with, ${INTERVAL_MINUTES}-minute interval, ${CHANGE_SHARE * 100}% of repositories changing per interval, ${CYCLES} intervals simulated`,
   );
   console.log(
     `  setup (1,000 /watch add with baselines): ${(setupMs / 1000).toFixed(1)} s, ${afterSetup.charged} charged requests`,

@@ -118,12 +118,36 @@ describe('closed issues', () => {
 
     w.github.commentOnIssue(repo, 1);
     w.github.closeIssue(repo, 2);
+    const before = w.github.requestLog.length;
     await w.nextCycle();
+    await w.nextCycle();
+    // A quiet repository's one change does not move `since`: the URL, and its free 304, stay.
+    // (Page 2 is read because the first page ends on the second of the last update processed,
+    // which a hundred issues share here.)
+    expect(issueCalls(repo, before).map((r) => [r.status, r.query.page ?? '1', r.query.since])).toEqual([
+      [200, '1', undefined],
+      [200, '2', undefined],
+      [304, '1', undefined],
+    ]);
     expect(stored(repo, 1)).toMatchObject({ state: 'closed', closed_at: null, baseline: 1 });
     expect(stored(repo, 2)).toMatchObject({ state: 'closed', baseline: 1 });
     expect(stored(repo, 2)?.closed_at).not.toBeNull();
     expect(issueActivity(repo)).toMatchObject({ closed: 1 });
     expect(w.discord.messagesIn(channel)).toEqual([]);
+  });
+});
+
+describe('new or old', () => {
+  it('tells issues opened in the same second apart by number, when the first page could not show them all', async () => {
+    const repo = 'acme/same-second';
+    // 105 issues in one second: the first poll's page shows 100 of them.
+    for (let i = 1; i <= 105; i++) w.github.openIssue(repo, { title: `Imported ${i}` });
+    const channel = await watchIssues(repo, 'same-second');
+    w.github.commentOnIssue(repo, 1);
+    w.github.openIssue(repo, { title: 'Really new' });
+    await w.nextCycle();
+    expect(stored(repo, 1)).toMatchObject({ baseline: 1 });
+    expect(titles(channel)).toEqual(['#106 Really new']);
   });
 });
 
@@ -154,7 +178,7 @@ describe('labels added after an issue was opened', () => {
 });
 
 describe('reading the updated list', () => {
-  it('reads a second page when more than a page changed, then asks with since, and is free again', async () => {
+  it('reads a second page when more than a page changed; in a busy spell moves since, and is free again', async () => {
     const repo = 'acme/busy';
     const channel = await watchIssues(repo, 'busy');
     for (let i = 1; i <= 120; i++) {
@@ -175,13 +199,20 @@ describe('reading the updated list', () => {
     ).toEqual({ n: 120 });
     expect(w.discord.messagesIn(channel)).toHaveLength(11);
 
+    // Changed again at the next poll: a busy spell, so `since` moves (the poll after pays once).
+    w.github.openIssue(repo, { title: 'One more' });
     const moved = w.github.requestLog.length;
     await w.nextCycle();
     await w.nextCycle();
+    await w.nextCycle();
     const calls = issueCalls(repo, moved);
-    expect(calls.map((r) => r.status)).toEqual([200, 304]);
-    expect(calls[0]!.query.since).toBe(calls[1]!.query.since);
-    expect(calls[0]!.query.since).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    expect(calls.map((r) => [r.status, r.query.since === undefined])).toEqual([
+      [200, true],
+      [200, false],
+      [304, false],
+    ]);
+    expect(calls[1]!.query.since).toBe(calls[2]!.query.since);
+    expect(calls[1]!.query.since).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
   });
 
   it('resumes a source stored before issue activity was tracked without announcing or counting old things', async () => {

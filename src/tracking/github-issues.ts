@@ -2,22 +2,26 @@
 // recently updated issues with one conditional request per poll: an unchanged list is a free 304.
 import { type GitHubLike, isNotModified } from '../github/client.ts';
 import { type ApiIssue, conditional, type FetchResult, issueToItem, splitRepo } from './github-source.ts';
-import type { SourceState } from './store.ts';
+import type { IssueMark, SourceState } from './store.ts';
 
-/** What an issue source remembers between polls (source_state.cursor, as JSON). */
-export interface IssueCursor {
-  /**
-   * GitHub's time of the baseline (the newest updated_at it showed then). An issue created at or
-   * after it is new; a close after it is news. Anything older existed before the watch.
-   */
-  from: string;
+/**
+ * What an issue source remembers between polls (source_state.cursor, as JSON). `from` and
+ * `number` are fixed at the baseline: both are needed, because the first page of the updated list
+ * need not hold the newest issue (older ones updated since push it off), and issues updated in
+ * the same second are not ordered.
+ */
+export interface IssueCursor extends IssueMark {
   /** The newest updated_at processed: further pages are read only while they reach back to it. */
   seen: string;
   /**
-   * The `since` parameter sent. It moves only when the answers grow long: every move changes the
-   * URL, and a new URL cannot be answered 304 with the old ETag, so each move costs one request.
+   * The `since` parameter sent. Every move changes the URL, and a new URL cannot be answered 304
+   * with the old ETag: a move costs the next poll a charged request unless that poll would have
+   * paid anyway. So it moves only in a busy spell (two changed answers in a row), when the answer
+   * has grown long; a quiet repository keeps its URL and its free 304s.
    */
   since: string | null;
+  /** When the last changed answer was read (the bot's clock). */
+  changedAt?: string | null;
 }
 
 export interface IssueFetchOptions {
@@ -25,8 +29,12 @@ export interface IssueFetchOptions {
   perPage?: number;
   /** Pages read at most per poll after a pause (the first is conditional, the others are charged). */
   maxPages?: number;
-  /** Move `since` forward once the first page holds this many issues. */
+  /** Move `since` forward once the first page holds this many issues. Default 20. */
   advanceAt?: number;
+  /** The bot's clock now. */
+  now?: Date;
+  /** A changed answer this soon after the previous one is a busy spell (default: never). */
+  busyWithinMs?: number;
 }
 
 const EPOCH = new Date(0).toISOString();
@@ -43,10 +51,13 @@ export function parseIssueCursor(
   state: Pick<SourceState, 'cursor' | 'lastSuccessAt' | 'baselineAt'>,
 ): IssueCursor | null {
   const raw = state.cursor;
-  if (raw?.startsWith('{')) return JSON.parse(raw) as IssueCursor;
+  if (raw?.startsWith('{')) {
+    const stored = JSON.parse(raw) as Omit<IssueCursor, 'number'> & { number?: number };
+    return { ...stored, number: stored.number ?? 0 };
+  }
   if (raw === null && state.baselineAt === null) return null;
   const resume = iso(state.lastSuccessAt ?? state.baselineAt ?? EPOCH);
-  return { from: resume, seen: resume, since: toSince(resume) };
+  return { from: resume, number: Number(raw ?? 0) || 0, seen: resume, since: toSince(resume) };
 }
 
 /**
@@ -99,14 +110,27 @@ export async function fetchIssueActivity(
     ...all.map((i) => (i.updated_at ? Date.parse(i.updated_at) : 0)),
   );
   const seen = new Date(newestMs).toISOString();
+  const now = options.now ?? new Date();
+  const busy =
+    cursor?.changedAt != null &&
+    now.getTime() - Date.parse(cursor.changedAt) <= (options.busyWithinMs ?? Number.NEGATIVE_INFINITY);
   const next: IssueCursor = cursor
     ? {
         from: cursor.from,
+        number: cursor.number,
         seen,
-        since: firstPage.length >= (options.advanceAt ?? 20) ? toSince(seen) : cursor.since,
+        since: busy && firstPage.length >= (options.advanceAt ?? 20) ? toSince(seen) : cursor.since,
+        changedAt: now.toISOString(),
       }
-    : // Kept without `since` so the next poll asks the same URL and an unchanged list is a 304.
-      { from: all.length > 0 ? seen : EPOCH, seen: all.length > 0 ? seen : EPOCH, since: null };
+    : {
+        from: all.length > 0 ? seen : EPOCH,
+        number: all.reduce((max, i) => Math.max(max, i.number), 0),
+        seen: all.length > 0 ? seen : EPOCH,
+        // Kept without `since` so the next poll asks the same URL and an unchanged list is a 304.
+        since: null,
+        // The baseline is no change: a change right after it does not start a busy spell.
+        changedAt: null,
+      };
 
   // Pages can overlap when issues are updated while they are read: one item per issue number.
   const byNumber = new Map<number, ApiIssue>();
@@ -116,7 +140,7 @@ export async function fetchIssueActivity(
     items: [...byNumber.values()].map(issueToItem),
     etag: first.headers.etag ?? null,
     cursor: JSON.stringify(next),
-    from: next.from,
+    mark: { from: next.from, number: next.number },
     truncated,
   };
 }

@@ -1,7 +1,7 @@
 // Reads releases of one repository, conditionally (an unchanged list costs a free 304), and turns
 // GitHub's release and issue JSON into tracked items.
 import { type GitHubLike, isNotModified, statusOf } from '../github/client.ts';
-import type { TrackedItem } from './store.ts';
+import type { IssueMark, TrackedItem } from './store.ts';
 
 export type FetchResult =
   | { status: 'not-modified' }
@@ -10,8 +10,8 @@ export type FetchResult =
       items: TrackedItem[];
       etag: string | null;
       cursor?: string;
-      /** Issues: GitHub's time of the source's baseline (see IssueCursor.from). */
-      from?: string;
+      /** Issues: what the source knew at its baseline. */
+      mark?: IssueMark;
       /** Issues: more updates were waiting than the pages read. */
       truncated?: boolean;
     };

@@ -56,6 +56,17 @@ export interface TrackedItem {
   closedAt?: string | null;
 }
 
+/**
+ * What an issue source knew at its baseline (its first poll). An issue is new when it was created
+ * at or after `from` AND numbered above `number`; a close is news when it happened after `from`.
+ */
+export interface IssueMark {
+  /** GitHub's time of the baseline: the newest updated_at it showed then (ISO). */
+  from: string;
+  /** The highest issue or pull request number it showed then. */
+  number: number;
+}
+
 export interface TrackedEvent extends TrackedItem {
   id: number;
   source: Source;

@@ -10,6 +10,7 @@ import { type FetchResult, fetchReleases } from './github-source.ts';
 import type { HubSource } from './hf-source.ts';
 import { renderEvent, renderOverflow } from './render.ts';
 import type {
+  IssueMark,
   Kind,
   PendingDelivery,
   Source,
@@ -80,6 +81,11 @@ export function watchWants(
 }
 
 const isBefore = (a: string, b: string) => Date.parse(a) < Date.parse(b);
+
+/** Created since the baseline: both tests, because each alone has a gap (see IssueCursor). */
+function isNewIssue(item: TrackedItem, mark: IssueMark): boolean {
+  return !isBefore(item.publishedAt, mark.from) && Number(item.externalId) > mark.number;
+}
 
 /** The issue's close, when it happened after `from` (else it predates the watch: not news). */
 function closeAfter(item: TrackedItem, from: string): string | null {
@@ -227,7 +233,7 @@ export class Tracker {
       const baseline = state.baselineAt === null;
       const created = await this.ingest(state, result.items, {
         baseline,
-        ...(result.from ? { from: result.from } : {}),
+        ...(result.mark ? { mark: result.mark } : {}),
       });
       if (result.truncated)
         this.o.log.warn(
@@ -257,7 +263,11 @@ export class Tracker {
   private fetch(state: SourceState): Promise<FetchResult> {
     if (state.kind === 'releases') return fetchReleases(this.o.github, state.target, state.etag);
     if (state.kind === 'issues')
-      return fetchIssueActivity(this.o.github, state.target, state.etag, parseIssueCursor(state));
+      return fetchIssueActivity(this.o.github, state.target, state.etag, parseIssueCursor(state), {
+        now: this.o.clock.now(),
+        // The previous poll, one interval ago (give or take the minute a tick can be late), changed too.
+        busyWithinMs: this.periodMs * 1.5,
+      });
     return this.o.hubSource
       .latestModels(state.target, MODELS_PER_POLL)
       .then((items) => ({ status: 'ok' as const, items, etag: null }));
@@ -318,13 +328,13 @@ export class Tracker {
    * labelled). Both the poller and the webhook come through here, so an item seen by both is
    * posted once. Returns how many events were new.
    *
-   * `from` (issues): GitHub's time of the source's baseline. An unknown issue created before it
-   * existed before the watch and is stored silently; a close is recorded only when after it.
+   * `mark` (issues): what the source knew at its baseline. An unknown issue older than it existed
+   * before the watch and is stored silently; a close is recorded only when after its time.
    */
   async ingest(
     key: { source: Source; targetKey: string; kind: Kind; target: string },
     items: TrackedItem[],
-    options: { baseline: boolean; from?: string },
+    options: { baseline: boolean; mark?: IssueMark },
   ): Promise<number> {
     const now = this.o.clock.now();
     const at = now.toISOString();
@@ -339,10 +349,10 @@ export class Tracker {
       const watches = this.store.watchesOf(key.source, key.targetKey, key.kind);
       for (const item of ordered) {
         const existing = this.store.event(key.source, key.targetKey, key.kind, item.externalId);
-        const from = key.kind === 'issues' ? options.from : undefined;
-        if (!existing && from !== undefined && !options.baseline && isBefore(item.publishedAt, from)) {
+        const mark = key.kind === 'issues' ? options.mark : undefined;
+        if (!existing && mark && !options.baseline && !isNewIssue(item, mark)) {
           // An old issue seen for the first time (closed, commented or labelled): not news itself.
-          this.store.insertEvent(key, item, at, true, closeAfter(item, from));
+          this.store.insertEvent(key, item, at, true, closeAfter(item, mark.from));
           continue;
         }
         if (!existing) {
@@ -355,7 +365,7 @@ export class Tracker {
           continue;
         }
         if (key.kind === 'issues' && item.state) {
-          this.applyIssueChange(existing, item, watches, from ?? existing.firstSeenAt, at);
+          this.applyIssueChange(existing, item, watches, mark?.from ?? existing.firstSeenAt, at);
           continue;
         }
         if (key.kind !== 'releases') continue;

@@ -61,8 +61,8 @@ export function githubWebhookRoute(deps: {
     const state = deps.store.source('github', repo.toLowerCase(), kind);
     // Only watched repositories whose baseline exists: the poller owns the first look.
     if (!state?.baselineAt) return { status: 202, body: 'not watched\n' };
-    const from = kind === 'issues' ? parseIssueCursor(state)?.from : undefined;
-    const created = await deps.tracker.ingest(state, [item], { baseline: false, ...(from ? { from } : {}) });
+    const mark = kind === 'issues' ? parseIssueCursor(state) : null;
+    const created = await deps.tracker.ingest(state, [item], { baseline: false, ...(mark ? { mark } : {}) });
     // Also after no new event: a label added may have brought an issue to a label-filtered watch.
     await deps.tracker.deliverPending();
     deps.log.debug({ event, action: data.action, repo, created }, 'GitHub webhook handled');
