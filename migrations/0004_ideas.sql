@@ -70,7 +70,8 @@ CREATE TABLE idea_votes (
   merged_from INTEGER REFERENCES ideas(id),
   PRIMARY KEY (idea_id, user_id)
 ) WITHOUT ROWID;
-CREATE INDEX idea_votes_recent ON idea_votes (voted_at, idea_id);
+-- Covers the trending list (votes of the last days, summed per idea) without touching the table.
+CREATE INDEX idea_votes_recent ON idea_votes (voted_at, idea_id, value);
 CREATE INDEX idea_votes_merged ON idea_votes (merged_from) WHERE merged_from IS NOT NULL;
 
 -- The audit trail: who did what to which idea, when and why.

@@ -6,7 +6,7 @@ import type { Logger } from '../log.ts';
 import type { IdeaMessages } from './messages.ts';
 import type { IdeaNotifier } from './notify.ts';
 import { discussionLink } from './render.ts';
-import { anyOf, overlap, similarityTerms, terms } from './search.ts';
+import { allOf, anyOf, overlap, rarestTerms, similarityTerms, terms } from './search.ts';
 import type { Draft, IdeaStore, ListQuery, VoteOutcome } from './store.ts';
 import {
   FIELD_LIMITS,
@@ -113,13 +113,10 @@ export class IdeaLifecycle {
 
   /** Up to `limit` existing ideas that look like this text, best first. */
   similar(guildId: string, input: Pick<IdeaDraftInput, 'title' | 'problem' | 'proposal'>, limit = 3): Idea[] {
-    const words = similarityTerms(input.title, `${input.problem} ${input.proposal}`);
+    const words = similarityTerms(input.title, `${input.problem} ${input.proposal}`, 16);
     const titleWords = terms(input.title);
-    const expression = anyOf(words);
-    if (!expression) return [];
     // bm25 ranks; the word overlap decides whether a hit is close enough to interrupt the author.
-    return this.deps.store
-      .match(guildId, expression, limit * 4)
+    return this.candidates(guildId, words, limit * 4, 8)
       .filter((c) => c.status !== 'duplicate')
       .filter((c) => {
         const text = `${c.title} ${c.problem} ${c.proposal}`;
@@ -314,13 +311,28 @@ export class IdeaLifecycle {
 
   /** Full-text search, best matches first (bm25, title weighted highest). */
   search(guildId: string, query: string, limit: number, offset = 0): Idea[] {
-    const words = terms(query);
-    const expression = anyOf(words.slice(0, 16));
-    if (!expression)
+    const words = terms(query).slice(0, 16);
+    if (words.length === 0)
       throw new UserError(
         'Search for at least one word of two letters or more (common words like “the” are ignored).',
       );
-    return this.deps.store.match(guildId, expression, limit, offset);
+    return this.candidates(guildId, words, limit, 6, offset);
+  }
+
+  /**
+   * Ideas matching any of `words`, ranked by bm25 over their rarer words. When even the rarest
+   * word is in a quarter of all ideas, ranking says little and costs a scan, so the newest ideas
+   * with its rarest words come instead.
+   */
+  private candidates(guildId: string, words: string[], limit: number, maxTerms: number, offset = 0): Idea[] {
+    const { terms: vocabulary, docs } = this.deps.store.termFrequencies();
+    const chosen = rarestTerms(words, vocabulary, { max: maxTerms, budget: Math.max(2000, docs * 0.02) });
+    if (chosen.length === 0) return [];
+    if (chosen[0]!.df > docs / 4) {
+      const rare = rarestTerms(words, vocabulary, { max: 3, budget: Number.POSITIVE_INFINITY });
+      return this.deps.store.newestMatching(guildId, allOf(rare.map((t) => t.word))!, limit, offset);
+    }
+    return this.deps.store.match(guildId, anyOf(chosen.map((t) => t.word))!, limit, offset);
   }
 
   list(

@@ -46,3 +46,69 @@ export function overlap(query: string[], candidate: string): number {
   const have = new Set(terms(candidate));
   return query.filter((w) => have.has(w)).length / query.length;
 }
+
+/** Forms porter may have stemmed `word` to, most likely first (suffix rules, then shorter prefixes). */
+function stemCandidates(word: string): string[] {
+  const out = [word];
+  const strip = (suffix: string, replacement = '') => {
+    if (word.endsWith(suffix) && word.length - suffix.length >= 3)
+      out.push(word.slice(0, word.length - suffix.length) + replacement);
+  };
+  for (const [suffix, replacement] of [
+    ['ies', 'i'],
+    ['sses', 'ss'],
+    ['s', ''],
+    ['ations', 'at'],
+    ['ation', 'at'],
+    ['ions', ''],
+    ['ion', ''],
+    ['ings', ''],
+    ['ing', ''],
+    ['ing', 'e'],
+    ['ed', ''],
+    ['ed', 'e'],
+    ['y', 'i'],
+    ['e', ''],
+  ] as const)
+    strip(suffix, replacement);
+  for (let cut = 1; cut <= 3 && word.length - cut >= 3; cut++) out.push(word.slice(0, word.length - cut));
+  return out;
+}
+
+/** How many ideas contain `word`, as far as the index's stems tell; 0 when unknown. */
+export function documentFrequency(word: string, vocabulary: Map<string, number>): number {
+  for (const candidate of stemCandidates(word)) {
+    const n = vocabulary.get(candidate);
+    if (n !== undefined) return n;
+  }
+  return 0;
+}
+
+/**
+ * The rarest of `words`, as long as together they match at most `budget` ideas (the first one
+ * always counts). Ranking cost grows with every matching idea, and words found everywhere add
+ * almost nothing to bm25, so leaving them out keeps queries fast without changing the top hits.
+ */
+export function rarestTerms(
+  words: string[],
+  vocabulary: Map<string, number>,
+  o: { max: number; budget: number },
+): Array<{ word: string; df: number }> {
+  const ranked = words
+    .map((word) => ({ word, df: documentFrequency(word, vocabulary) }))
+    .sort((a, b) => a.df - b.df);
+  const chosen: Array<{ word: string; df: number }> = [];
+  let total = 0;
+  for (const term of ranked) {
+    if (chosen.length >= o.max || (chosen.length > 0 && total + term.df > o.budget)) break;
+    chosen.push(term);
+    total += term.df;
+  }
+  return chosen;
+}
+
+/** An FTS5 expression that needs every word (implicit AND). */
+export function allOf(words: string[]): string | null {
+  if (words.length === 0) return null;
+  return words.map((w) => `"${w.replaceAll('"', '')}"`).join(' ');
+}

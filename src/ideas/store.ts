@@ -127,6 +127,9 @@ export class IdeaStore {
       match: p(`SELECT i.*, bm25(ideas_fts, 4.0, 1.0, 2.0, 0.5) AS rank FROM ideas_fts
         JOIN ideas i ON i.id = ideas_fts.rowid
         WHERE ideas_fts MATCH ? AND i.guild_id = ? ORDER BY rank LIMIT ? OFFSET ?`),
+      newest: p(`SELECT i.* FROM ideas_fts JOIN ideas i ON i.id = ideas_fts.rowid
+        WHERE ideas_fts MATCH ? AND i.guild_id = ? ORDER BY ideas_fts.rowid DESC LIMIT ? OFFSET ?`),
+      maxId: p('SELECT COALESCE(MAX(id), 0) FROM ideas').pluck(),
       getVote: p('SELECT value FROM idea_votes WHERE idea_id = ? AND user_id = ?').pluck(),
       insertVote: p('INSERT INTO idea_votes (idea_id, user_id, value, voted_at) VALUES (?, ?, ?, ?)'),
       updateVote: p(
@@ -257,6 +260,32 @@ export class IdeaStore {
     );
   }
 
+  /** Matches newest first: for terms so common that ranking them would read half the index. */
+  newestMatching(guildId: string, expression: string, limit: number, offset = 0): Idea[] {
+    return (this.s.newest.all(expression, guildId, limit, offset) as IdeaRow[]).map(toIdea);
+  }
+
+  private vocab: { terms: Map<string, number>; docs: number } | undefined;
+
+  /**
+   * How many ideas contain each indexed term (porter stems), read from FTS5's own vocabulary and
+   * cached: exact counts do not matter, only which words are rare. Reloaded when the number of
+   * ideas has grown by a tenth.
+   */
+  termFrequencies(): { terms: Map<string, number>; docs: number } {
+    const docs = this.s.maxId.get() as number;
+    if (!this.vocab || docs > this.vocab.docs * 1.1 + 100) {
+      this.db.exec(
+        'CREATE VIRTUAL TABLE IF NOT EXISTS temp.ideas_vocab USING fts5vocab(main, ideas_fts, row)',
+      );
+      const rows = this.db.prepare('SELECT term, doc FROM temp.ideas_vocab').raw().all() as Array<
+        [string, number]
+      >;
+      this.vocab = { terms: new Map(rows), docs };
+    }
+    return this.vocab;
+  }
+
   list(guildId: string, q: ListQuery): Idea[] {
     const where = ['i.guild_id = ?'];
     const args: unknown[] = [guildId];
@@ -273,8 +302,10 @@ export class IdeaStore {
     }
     let sql: string;
     if (q.sort === 'trending') {
-      sql = `SELECT i.* FROM (SELECT idea_id, SUM(value) AS recent FROM idea_votes WHERE voted_at >= ? GROUP BY idea_id) t
-        JOIN ideas i ON i.id = t.idea_id WHERE ${where.join(' AND ')} ORDER BY t.recent DESC, i.id DESC LIMIT ? OFFSET ?`;
+      // Driven from the recent votes (a covering index), never from a scan of all votes or ideas.
+      sql = `SELECT i.* FROM (SELECT idea_id, SUM(value) AS recent FROM idea_votes INDEXED BY idea_votes_recent
+        WHERE voted_at >= ? GROUP BY idea_id) t
+        CROSS JOIN ideas i ON i.id = t.idea_id WHERE ${where.join(' AND ')} ORDER BY t.recent DESC, i.id DESC LIMIT ? OFFSET ?`;
       args.unshift(q.trendingSince ?? '');
     } else {
       sql = `SELECT i.* FROM ideas i WHERE ${where.join(' AND ')} ORDER BY ${ORDER[q.sort]} LIMIT ? OFFSET ?`;
