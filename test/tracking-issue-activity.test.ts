@@ -137,6 +137,28 @@ describe('closed issues', () => {
   });
 });
 
+describe('a repository watched again', () => {
+  it('records no close that happened while nobody watched it', async () => {
+    const repo = 'acme/rewatched';
+    const first = w.addChannel('rewatched-1');
+    w.github.addRepo(repo);
+    expect(await w.watch({ source: 'github', target: repo, channel: first, kinds: 'issues' })).toMatch(
+      /^Watch #(\d+)/,
+    );
+    w.github.openIssue(repo, { title: 'Seen open' });
+    await w.nextCycle();
+    expect(stored(repo, 1)).toMatchObject({ state: 'open', baseline: 0 });
+    for (const watch of w.hub.tracking.watches.list(w.guildId).filter((x) => x.target === repo))
+      w.hub.tracking.store.deleteWatch(watch.id);
+    w.github.closeIssue(repo, 1);
+    w.clock.advance(60_000);
+    await watchIssues(repo, 'rewatched-2');
+    await w.nextCycle();
+    expect(stored(repo, 1)).toMatchObject({ state: 'closed', closed_at: null });
+    expect(issueActivity(repo)).toMatchObject({ opened: 1, closed: 0 });
+  });
+});
+
 describe('new or old', () => {
   it('tells issues opened in the same second apart by number, when the first page could not show them all', async () => {
     const repo = 'acme/same-second';

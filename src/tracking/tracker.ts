@@ -365,7 +365,11 @@ export class Tracker {
           continue;
         }
         if (key.kind === 'issues' && item.state) {
-          this.applyIssueChange(existing, item, watches, mark?.from ?? existing.firstSeenAt, at);
+          this.applyIssueChange(existing, item, watches, {
+            from: mark?.from ?? existing.firstSeenAt,
+            baseline: options.baseline,
+            at,
+          });
           continue;
         }
         if (key.kind !== 'releases') continue;
@@ -396,12 +400,14 @@ export class Tracker {
     existing: TrackedEvent,
     item: TrackedItem,
     watches: Watch[],
-    from: string,
-    at: string,
+    { from, baseline, at }: { from: string; baseline: boolean; at: string },
   ): void {
     let closedAt: string | null = null;
     if (item.state === 'closed') {
-      if (existing.state === 'open' || existing.closedAt !== null) closedAt = item.closedAt ?? null;
+      // A new baseline (the repository watched again after nobody did): what happened meanwhile is
+      // not news; a close recorded before is kept.
+      if (baseline) closedAt = existing.closedAt === item.closedAt ? existing.closedAt : null;
+      else if (existing.state === 'open' || existing.closedAt !== null) closedAt = item.closedAt ?? null;
       // Closed when first seen (baseline, or an old issue): news only when closed after the baseline.
       else closedAt = closeAfter(item, from);
     }
@@ -416,7 +422,7 @@ export class Tracker {
     this.store.updateIssue(existing.id, item, closedAt, at);
     // Only issues opened since the baseline, and still open: relabelling old issues in bulk
     // (triage sweeps, stale bots) must not flood a channel.
-    if (!labelsChanged || existing.baseline || item.state !== 'open') return;
+    if (!labelsChanged || baseline || existing.baseline || item.state !== 'open') return;
     for (const watch of watches)
       if (
         watch.labels.length > 0 &&
