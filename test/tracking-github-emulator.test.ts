@@ -59,6 +59,39 @@ describe('GitHub emulator', () => {
     expect(page.headers.link).toMatch(/rel="next".*rel="last"/);
   });
 
+  it('lists issues by last update, since a time, with closing times, labels added and comments moving them up', async () => {
+    const clock = { now: new Date('2026-11-23T09:00:00Z') };
+    const timed = await GitHubEmulator.start({ now: () => clock.now });
+    const client = createGitHub({ baseUrl: timed.baseUrl, log: createLogger({ level: 'silent' }) });
+    try {
+      for (const title of ['one', 'two', 'three']) timed.openIssue('acme/timeline', { title });
+      clock.now = new Date('2026-11-23T10:00:00Z');
+      timed.closeIssue('acme/timeline', 1);
+      clock.now = new Date('2026-11-23T11:00:00Z');
+      timed.labelIssue('acme/timeline', 3, ['bug']);
+      clock.now = new Date('2026-11-23T12:00:00Z');
+      timed.commentOnIssue('acme/timeline', 2);
+      const list = (since?: string) =>
+        client.request('GET /repos/{owner}/{repo}/issues', {
+          owner: 'acme',
+          repo: 'timeline',
+          state: 'all',
+          sort: 'updated',
+          direction: 'desc',
+          ...(since ? { since } : {}),
+        });
+      const all = await list();
+      expect(all.data.map((i) => [i.number, i.state, i.closed_at, i.labels.length])).toEqual([
+        [2, 'open', null, 0],
+        [3, 'open', null, 1],
+        [1, 'closed', '2026-11-23T10:00:00.000Z', 0],
+      ]);
+      expect((await list('2026-11-23T11:00:00Z')).data.map((i) => i.number)).toEqual([2, 3]);
+    } finally {
+      await timed.stop();
+    }
+  });
+
   it('lists pull requests among issues, with a pull_request key', async () => {
     github.openIssue('acme/tracker', { title: 'Bug', labels: ['bug'] });
     github.openPullRequest('acme/tracker', { title: 'Fix' });
