@@ -321,15 +321,19 @@ export class IdeaLifecycle {
 
   /**
    * Ideas matching any of `words`, ranked by bm25 over their rarer words. When even the rarest
-   * word is in a quarter of all ideas, ranking says little and costs a scan, so the newest ideas
+   * word is in a tenth of all ideas, ranking says little and costs a scan, so the newest ideas
    * with its rarest words come instead.
    */
   private candidates(guildId: string, words: string[], limit: number, maxTerms: number, offset = 0): Idea[] {
-    const { terms: vocabulary, docs } = this.deps.store.termFrequencies();
-    const chosen = rarestTerms(words, vocabulary, { max: maxTerms, budget: Math.max(2000, docs * 0.02) });
+    const { store } = this.deps;
+    const { terms: vocabulary, docs } = store.termFrequencies();
+    const stems = store.stems(words);
+    // A word the cached vocabulary does not know yet is new, hence rare.
+    const df = (word: string) => vocabulary.get(stems.get(word) ?? word) ?? 0;
+    const chosen = rarestTerms(words, df, { max: maxTerms, budget: Math.max(2000, docs * 0.02) });
     if (chosen.length === 0) return [];
-    if (chosen[0]!.df > docs / 4) {
-      const rare = rarestTerms(words, vocabulary, { max: 3, budget: Number.POSITIVE_INFINITY });
+    if (chosen[0]!.df > docs / 10) {
+      const rare = rarestTerms(words, df, { max: 3, budget: Number.POSITIVE_INFINITY });
       return this.deps.store.newestMatching(guildId, allOf(rare.map((t) => t.word))!, limit, offset);
     }
     return this.deps.store.match(guildId, anyOf(chosen.map((t) => t.word))!, limit, offset);

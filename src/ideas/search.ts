@@ -47,43 +47,6 @@ export function overlap(query: string[], candidate: string): number {
   return query.filter((w) => have.has(w)).length / query.length;
 }
 
-/** Forms porter may have stemmed `word` to, most likely first (suffix rules, then shorter prefixes). */
-function stemCandidates(word: string): string[] {
-  const out = [word];
-  const strip = (suffix: string, replacement = '') => {
-    if (word.endsWith(suffix) && word.length - suffix.length >= 3)
-      out.push(word.slice(0, word.length - suffix.length) + replacement);
-  };
-  for (const [suffix, replacement] of [
-    ['ies', 'i'],
-    ['sses', 'ss'],
-    ['s', ''],
-    ['ations', 'at'],
-    ['ation', 'at'],
-    ['ions', ''],
-    ['ion', ''],
-    ['ings', ''],
-    ['ing', ''],
-    ['ing', 'e'],
-    ['ed', ''],
-    ['ed', 'e'],
-    ['y', 'i'],
-    ['e', ''],
-  ] as const)
-    strip(suffix, replacement);
-  for (let cut = 1; cut <= 3 && word.length - cut >= 3; cut++) out.push(word.slice(0, word.length - cut));
-  return out;
-}
-
-/** How many ideas contain `word`, as far as the index's stems tell; 0 when unknown. */
-export function documentFrequency(word: string, vocabulary: Map<string, number>): number {
-  for (const candidate of stemCandidates(word)) {
-    const n = vocabulary.get(candidate);
-    if (n !== undefined) return n;
-  }
-  return 0;
-}
-
 /**
  * The rarest of `words`, as long as together they match at most `budget` ideas (the first one
  * always counts). Ranking cost grows with every matching idea, and words found everywhere add
@@ -91,12 +54,10 @@ export function documentFrequency(word: string, vocabulary: Map<string, number>)
  */
 export function rarestTerms(
   words: string[],
-  vocabulary: Map<string, number>,
+  documentFrequency: (word: string) => number,
   o: { max: number; budget: number },
 ): Array<{ word: string; df: number }> {
-  const ranked = words
-    .map((word) => ({ word, df: documentFrequency(word, vocabulary) }))
-    .sort((a, b) => a.df - b.df);
+  const ranked = words.map((word) => ({ word, df: documentFrequency(word) })).sort((a, b) => a.df - b.df);
   const chosen: Array<{ word: string; df: number }> = [];
   let total = 0;
   for (const term of ranked) {

@@ -1,5 +1,6 @@
 // SQL for the ideas tables, prepared once. Multi-step changes run in one transaction, so a
 // vote, a merge or a status change is all there or not at all.
+import type Database from 'better-sqlite3';
 import type { Db } from '../db/open.ts';
 import type { Idea, IdeaDraftInput, IdeaEvent, IdeaStatus, ListSort, VoteValue } from './types.ts';
 
@@ -286,6 +287,35 @@ export class IdeaStore {
     return this.vocab;
   }
 
+  /** The index's stem of each word (the same porter tokenizer, run by SQLite on a scratch table). */
+  stems(words: string[]): Map<string, string> {
+    if (!this.stemmer) {
+      this.db.exec(`CREATE VIRTUAL TABLE IF NOT EXISTS temp.idea_stem_scratch USING fts5 (w, tokenize = 'porter unicode61');
+        CREATE VIRTUAL TABLE IF NOT EXISTS temp.idea_stem_terms USING fts5vocab (temp, idea_stem_scratch, instance);`);
+      this.stemmer = {
+        clear: this.db.prepare('DELETE FROM temp.idea_stem_scratch'),
+        add: this.db.prepare('INSERT INTO temp.idea_stem_scratch (rowid, w) VALUES (?, ?)'),
+        read: this.db.prepare('SELECT term, doc FROM temp.idea_stem_terms'),
+      };
+    }
+    const { clear, add, read } = this.stemmer;
+    const rows = this.db.transaction(() => {
+      clear.run();
+      for (const [i, w] of words.entries()) add.run(i + 1, w);
+      return read.all() as Array<{ term: string; doc: number }>;
+    })();
+    const out = new Map<string, string>();
+    for (const r of rows) {
+      const word = words[r.doc - 1];
+      if (word !== undefined && !out.has(word)) out.set(word, r.term);
+    }
+    return out;
+  }
+
+  private stemmer:
+    | { clear: Database.Statement; add: Database.Statement; read: Database.Statement }
+    | undefined;
+
   list(guildId: string, q: ListQuery): Idea[] {
     const where = ['i.guild_id = ?'];
     const args: unknown[] = [guildId];
@@ -302,10 +332,12 @@ export class IdeaStore {
     }
     let sql: string;
     if (q.sort === 'trending') {
-      // Driven from the recent votes (a covering index), never from a scan of all votes or ideas.
+      // Driven from the recent votes (a covering index), sorted before the join so only the rows
+      // of the page are read from the ideas table.
       sql = `SELECT i.* FROM (SELECT idea_id, SUM(value) AS recent FROM idea_votes INDEXED BY idea_votes_recent
-        WHERE voted_at >= ? GROUP BY idea_id) t
-        CROSS JOIN ideas i ON i.id = t.idea_id WHERE ${where.join(' AND ')} ORDER BY t.recent DESC, i.id DESC LIMIT ? OFFSET ?`;
+        WHERE voted_at >= ? GROUP BY idea_id ORDER BY recent DESC, idea_id DESC) t
+        CROSS JOIN ideas i ON i.id = t.idea_id WHERE ${where.join(' AND ')}
+        ORDER BY t.recent DESC, t.idea_id DESC LIMIT ? OFFSET ?`;
       args.unshift(q.trendingSince ?? '');
     } else {
       sql = `SELECT i.* FROM ideas i WHERE ${where.join(' AND ')} ORDER BY ${ORDER[q.sort]} LIMIT ? OFFSET ?`;
