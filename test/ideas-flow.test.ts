@@ -372,3 +372,38 @@ describe('reading', () => {
     expect(second.components[0].components[1].disabled).toBe(true);
   });
 });
+
+describe('a forum ideas channel', () => {
+  it('gets one tagged post per idea, re-tagged when the status changes', async () => {
+    const forumId = t.discord.addChannel(t.guildId, {
+      name: 'ideas-forum',
+      type: 'forum',
+      availableTags: [{ name: 'Granite' }, { name: 'new' }, { name: 'accepted' }, { name: 'llama' }],
+    });
+    t.hub.settings.update(t.guildId, { ideasChannelId: forumId }, t.curatorId);
+    const author = newMember('forum-author');
+    const reply = await submit(
+      author,
+      {
+        title: 'Forum posted idea about tied embeddings',
+        problem: 'Untied input and output embeddings double the vocabulary parameters.',
+        proposal: 'Tie them for the small granite models.',
+        evidence: '',
+      },
+      'granite',
+    );
+    const number = Number(/#(\d+)/.exec(reply.content)![1]);
+    const [post] = t.discord.threads(forumId);
+    const { tags } = await t.hub.poster.channel(forumId);
+    const tagName = (id: string) => tags.find((tag) => tag.id === id)?.name;
+    expect(post!.name).toBe(`#${number} Forum posted idea about tied embeddings`);
+    expect(post!.appliedTags!.map(tagName).sort()).toEqual(['Granite', 'new']);
+    const first = t.discord.messagesIn(post!.id)[0]!;
+    expect(first.embeds[0].title).toBe(`#${number} Forum posted idea about tied embeddings`);
+
+    t.hub.ideas.lifecycle.changeStatus(t.guildId, number, t.curatorId, 'accepted', 'Cheap and proven.');
+    await t.hub.ideas.settled();
+    expect(t.discord.threads(forumId)[0]!.appliedTags!.map(tagName).sort()).toEqual(['Granite', 'accepted']);
+    t.hub.settings.update(t.guildId, { ideasChannelId }, t.curatorId);
+  });
+});
