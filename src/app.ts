@@ -11,6 +11,7 @@ import { createDiscordClient } from './discord/client.ts';
 import type { Command } from './discord/command.ts';
 import { createPoster } from './discord/post.ts';
 import { InteractionRouter } from './discord/router.ts';
+import { createGitHub } from './github/client.ts';
 import { HttpServer } from './http/server.ts';
 import type { Hub, HubCore } from './hub.ts';
 import { setupIdeas } from './ideas/setup.ts';
@@ -90,12 +91,24 @@ export async function startApp(config: Readonly<Config>, options: AppOptions = {
     },
   };
   // Each feature adds its services and jobs here as it lands.
+  // One GitHub client for the whole process: polling and filing share one queue and one view
+  // of the rate limit, as GitHub's guidance asks.
+  const github = createGitHub({
+    token: config.githubToken,
+    baseUrl: config.githubApiUrl,
+    log,
+    userAgent: `open-model-hub/${VERSION}`,
+  });
   const hub: Hub = {
     ...core,
     digest: setupDigest(core, { rest: client.rest, schedule: options.schedule !== false }),
     models: setupModels(core),
-    ideas: setupIdeas(core, { schedule: options.schedule !== false }),
-    tracking: setupTracking(core, { schedule: options.schedule !== false }),
+    // Filing needs a token; without one the ideas feature says so instead of trying.
+    ideas: setupIdeas(core, {
+      schedule: options.schedule !== false,
+      github: config.githubToken ? github : null,
+    }),
+    tracking: setupTracking(core, { schedule: options.schedule !== false, github }),
   };
 
   const router = new InteractionRouter(hub, commands);
@@ -135,6 +148,9 @@ export async function startApp(config: Readonly<Config>, options: AppOptions = {
       await scheduler.stop();
       const left = await router.drain(options.drainTimeoutMs ?? 10_000);
       if (left > 0) log.warn({ left }, 'Gave up waiting for in-flight interactions');
+      // Idea notifications and message refreshes queued by those interactions go out before the
+      // client closes (bounded like the interactions).
+      await Promise.race([hub.ideas.settled(), new Promise((r) => setTimeout(r, 5_000).unref())]);
       await http.close();
       await client.destroy();
       db.close();
