@@ -53,8 +53,8 @@ app.hub.settings.update(
   world.userId,
 );
 
-// Warm up the JIT and connections, then measure.
-await ask({ run: { n: 100, concurrency: 10, ...world, name: 'hub', subcommand: 'config' } }, 'result');
+// Warm up (a running bot is warm: JIT-compiled, connections open) with as many interactions as are measured.
+await ask({ run: { n: 1000, concurrency: 50, ...world, name: 'hub', subcommand: 'config' } }, 'result');
 const cpuBefore = process.cpuUsage();
 const result = await ask<{ latencies: number[]; failed: number; wallMs: number; emulatorCpuMs: number }>(
   { run: { n: N, concurrency: CONCURRENCY, ...world, name: 'hub', subcommand: 'config' } },
