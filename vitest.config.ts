@@ -7,6 +7,7 @@ export default defineConfig({
     // two workers match the two cores CI has.
     pool: 'forks',
     maxWorkers: 2,
+    reporters: ['default', './test/support/summary-reporter.ts'],
     testTimeout: 20_000,
     hookTimeout: 20_000,
   },
