@@ -1,5 +1,5 @@
 // Composition root: config → database → services → Discord client, scheduler, HTTP server.
-import { disableValidators, Events } from 'discord.js';
+import { type Client, disableValidators, Events } from 'discord.js';
 import { commands as allCommands } from '../commands/index.ts';
 import { type Clock, systemClock } from './clock.ts';
 import type { Config } from './config.ts';
@@ -123,17 +123,23 @@ export async function startApp(config: Readonly<Config>, options: AppOptions = {
   http.addHealthCheck('discord', () => (client.isReady() ? null : 'gateway not ready'));
   const httpPort = await http.listen(config.httpPort);
 
+  // discord.js reports a refused gateway (4004, 4014) as a bare Error from login(); the close
+  // code seen just before is what tells the operator what to fix.
+  let fatalClose: number | undefined;
+  const noteFatalClose = (event: { code: number }) => {
+    if (FATAL_CLOSE_CODES.has(event.code)) fatalClose = event.code;
+  };
+  client.on(Events.ShardDisconnect, noteFatalClose);
   try {
     await client.login(config.discordToken);
+    await waitUntilReady(client);
   } catch (error) {
     await http.close();
     db.close();
     await client.destroy();
-    throw error;
+    throw fatalClose ? new GatewayRefusedError(fatalClose) : error;
   }
-  await new Promise<void>((resolve) =>
-    client.isReady() ? resolve() : client.once(Events.ClientReady, () => resolve()),
-  );
+  client.off(Events.ShardDisconnect, noteFatalClose);
   log.info(
     { user: client.user?.tag, guilds: client.guilds.cache.size, httpPort },
     'Open Model Hub is online',
@@ -160,4 +166,32 @@ export async function startApp(config: Readonly<Config>, options: AppOptions = {
   };
 
   return { hub, router, httpPort, shutdown };
+}
+
+/** Discord closed the gateway for good (bad token, intents the application may not use). */
+export class GatewayRefusedError extends Error {
+  override name = 'GatewayRefusedError';
+  constructor(readonly code: number) {
+    super(`Discord closed the gateway with code ${code}`);
+  }
+}
+
+/** Close codes after which discord.js stops reconnecting: waiting for ready would wait forever. */
+const FATAL_CLOSE_CODES = new Set([4004, 4010, 4011, 4012, 4013, 4014]);
+
+function waitUntilReady(client: Client): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (client.isReady()) return resolve();
+    const onDisconnect = (event: { code: number }) => {
+      if (!FATAL_CLOSE_CODES.has(event.code)) return;
+      client.off(Events.ClientReady, onReady);
+      reject(new GatewayRefusedError(event.code));
+    };
+    const onReady = () => {
+      client.off(Events.ShardDisconnect, onDisconnect);
+      resolve();
+    };
+    client.once(Events.ClientReady, onReady);
+    client.on(Events.ShardDisconnect, onDisconnect);
+  });
 }

@@ -1,5 +1,5 @@
 // `npm start`: load settings, start the bot, stop cleanly on SIGINT/SIGTERM.
-import { startApp } from './app.ts';
+import { GatewayRefusedError, startApp } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { MigrationError } from './db/migrate.ts';
 import { loadEnvFile } from './env-file.ts';
@@ -25,8 +25,17 @@ async function main(): Promise<void> {
   } catch (error) {
     if (error instanceof MigrationError || error instanceof CatalogError)
       fail(`Open Model Hub cannot start: ${error.message}`);
+    if (error instanceof GatewayRefusedError && error.code === 4014) {
+      fail(
+        'Discord refused the Message Content intent, which /try uses to continue conversations in threads. Turn it on at Discord Developer Portal → Applications → your app → Bot → Privileged Gateway Intents → Message Content Intent, then start again.',
+      );
+    }
     const code = (error as { code?: string }).code;
-    if (code === 'TokenInvalid' || /401|4004|Authentication failed/i.test(String((error as Error).message))) {
+    if (
+      code === 'TokenInvalid' ||
+      (error instanceof GatewayRefusedError && error.code === 4004) ||
+      /401|Authentication failed/i.test(String((error as Error).message))
+    ) {
       fail(
         'Discord rejected DISCORD_TOKEN. Reset it at Discord Developer Portal → Applications → your app → Bot → Reset Token, then update .env.',
       );

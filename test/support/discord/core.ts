@@ -11,6 +11,8 @@ export interface CoreOptions {
   botUserId: string;
   botName: string;
   ackDeadlineMs: number;
+  /** Privileged intents the application may use (Developer Portal → Bot → Privileged Gateway Intents). */
+  privilegedIntents: number;
 }
 
 export interface StoredCommand {

@@ -27,11 +27,18 @@ const CHANNEL_TYPES = {
   voice: ChannelKind.voice,
 } as const;
 
+const PRIVILEGED_INTENTS = (1 << 1) | (1 << 8) | (1 << 15);
+
 export interface StartOptions {
   token?: string;
   applicationId?: string;
   /** How long the bot has to acknowledge an interaction (Discord: 3000). */
   ackDeadlineMs?: number;
+  /**
+   * Which privileged intents the application has switched on (default all: GuildMembers 1<<1,
+   * GuildPresences 1<<8, MessageContent 1<<15). Identifying with another closes the gateway with 4014.
+   */
+  privilegedIntents?: number;
 }
 
 interface Actor {
@@ -70,6 +77,7 @@ export class DiscordEmulator {
       botUserId: applicationId,
       botName: 'Open Model Hub',
       ackDeadlineMs: options.ackDeadlineMs ?? 3000,
+      privilegedIntents: options.privilegedIntents ?? PRIVILEGED_INTENTS,
     });
     let rest!: RestServer;
     const server = createServer((req, res) => void rest.handle(req, res));

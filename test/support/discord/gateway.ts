@@ -121,6 +121,11 @@ export class Gateway {
       ws.close(4004, 'Authentication failed.');
       return undefined;
     }
+    const privileged = Number(d?.intents ?? 0) & ((1 << 1) | (1 << 8) | (1 << 15));
+    if (privileged & ~this.core.options.privilegedIntents) {
+      ws.close(4014, 'Disallowed intent(s).');
+      return undefined;
+    }
     const session: Session = {
       id: this.core.ids.next(),
       intents: Number(d?.intents ?? 0),
