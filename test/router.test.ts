@@ -8,6 +8,7 @@ import { startTestHub, type TestHub } from './support/harness.ts';
 
 // Test-only commands that misbehave on purpose; the real ones come from commands/index.ts.
 let releaseSlow: () => void = () => {};
+let releaseStuck: () => void = () => {};
 const broken: Command = {
   data: new SlashCommandBuilder()
     .setName('broken')
@@ -16,13 +17,18 @@ const broken: Command = {
     .addSubcommand((s) => s.setName('later').setDescription('throws after deferring'))
     .addSubcommand((s) => s.setName('user').setDescription('a user error'))
     .addSubcommand((s) => s.setName('silent').setDescription('answers nothing'))
-    .addSubcommand((s) => s.setName('slow').setDescription('waits for the test')),
+    .addSubcommand((s) => s.setName('slow').setDescription('waits for the test'))
+    .addSubcommand((s) => s.setName('stuck').setDescription('forgets to defer slow work')),
   defer: { later: 'public', slow: 'private' },
   async execute(interaction) {
     const sub = interaction.options.getSubcommand();
     if (sub === 'now') throw new Error('database exploded: secret detail');
     if (sub === 'later') throw new TypeError('cannot read x of undefined');
     if (sub === 'user') throw new UserError('That idea does not exist.');
+    if (sub === 'stuck') {
+      await new Promise<void>((resolve) => (releaseStuck = resolve));
+      await interaction.reply({ content: 'too late' });
+    }
     if (sub === 'slow') {
       await new Promise<void>((resolve) => (releaseSlow = resolve));
       await interaction.editReply({ content: 'finished' });
@@ -109,6 +115,16 @@ describe('the interaction router', () => {
     expect((await click('broken:vote:42').reply()).content).toBe('clicked vote,42');
     expect((await click('broken:boom').reply()).content).toMatch(/Something went wrong \(ref [0-9a-f]{6}\)/);
     expect((await click('gone:thing').reply()).content).toContain('no longer available');
+  });
+
+  it('names a handler that is about to miss the 3-second deadline, for the operator', async () => {
+    const stuck = run('stuck');
+    await stuck.deadlinePassed();
+    expect(t.logs.messages()).toContain(
+      "/broken has not answered within 2.5 s and will miss Discord's 3-second deadline; defer this path (Command.defer) before slow work",
+    );
+    releaseStuck();
+    await t.discord.waitForCall((c) => c.path.includes(`/interactions/${stuck.id}/`) && c.status === 404);
   });
 
   it('counts interactions by command and outcome in /metrics', async () => {

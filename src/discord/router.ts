@@ -14,6 +14,8 @@ import { replyPrivately } from './reply.ts';
 
 type Kind = 'command' | 'autocomplete' | 'component' | 'modal' | 'message';
 
+const ACK_WARNING_MS = 2_500;
+
 export class InteractionRouter {
   private readonly byName = new Map<string, Command>();
   private readonly inFlight = new Set<Promise<void>>();
@@ -142,6 +144,32 @@ export class InteractionRouter {
   }
 
   private async run(kind: Kind, command: Command, interaction: Interaction, args: string[]): Promise<void> {
+    // Discord gives 3 s for the first answer. A handler still silent at 2.5 s will miss it: say
+    // which one, so its slow path gets a `defer` entry.
+    const watchdog = setTimeout(() => {
+      const answered = interaction.isAutocomplete()
+        ? interaction.responded
+        : interaction.isRepliable() && (interaction.replied || interaction.deferred);
+      if (!answered)
+        this.hub.log.error(
+          { command: command.data.name, kind },
+          `/${command.data.name} has not answered within 2.5 s and will miss Discord's 3-second deadline; defer this path (Command.defer) before slow work`,
+        );
+    }, ACK_WARNING_MS);
+    watchdog.unref();
+    try {
+      await this.runHandler(kind, command, interaction, args);
+    } finally {
+      clearTimeout(watchdog);
+    }
+  }
+
+  private async runHandler(
+    kind: Kind,
+    command: Command,
+    interaction: Interaction,
+    args: string[],
+  ): Promise<void> {
     const hub = this.hub;
     if (kind === 'command' && interaction.isChatInputCommand()) {
       const sub = interaction.options.getSubcommand(false) ?? '';
