@@ -18,7 +18,7 @@ import { requireCurator } from '../src/discord/permissions.ts';
 import { replyPrivately, respond } from '../src/discord/reply.ts';
 import { UserError } from '../src/errors.ts';
 import type { Hub } from '../src/hub.ts';
-import { validateSubmission } from '../src/ideas/lifecycle.ts';
+import { type Posted, validateSubmission } from '../src/ideas/lifecycle.ts';
 import { discussionLink, historyLines, ideaEmbed, ideaLine, ideaMessage } from '../src/ideas/render.ts';
 import {
   CURATOR_STATUSES,
@@ -28,6 +28,7 @@ import {
   type ListSort,
   STATUS_LABELS,
   STATUSES,
+  votingOpen,
 } from '../src/ideas/types.ts';
 
 type Row = APIActionRowComponent<APIComponentInActionRow>;
@@ -189,6 +190,16 @@ export async function execute(interaction: ChatInputCommandInteraction, hub: Hub
   return undefined;
 }
 
+/** A positive idea, draft or page number from a custom id; a forged or stale one is the member's to hear about. */
+function idArg(value: string, min = 1): number {
+  const n = /^\d{1,9}$/.test(value) ? Number(value) : Number.NaN;
+  if (!(n >= min)) throw new UserError(STALE);
+  return n;
+}
+
+const STALE =
+  'This button or form is out of date or not one of ours; nothing was changed. Run the command again.';
+
 export async function component(
   interaction: MessageComponentInteraction,
   hub: Hub,
@@ -196,20 +207,23 @@ export async function component(
 ): Promise<unknown> {
   const [action, a = '', b = '', c = '', d = ''] = args;
   // Every component of /idea is a button.
-  const button = interaction as ButtonInteraction;
-  if (action === 'vote') return vote(button, hub, Number(a), b === 'down' ? -1 : 1);
-  if (action === 'discuss') return discuss(button, hub, Number(a));
-  if (action === 'draft') return draftChoice(button, hub, Number(a), b, Number(c));
-  if (action === 'page') return page(button, hub, Number(a), b, c, d);
-  if (action === 'review') return reviewAction(button, hub, a, Number(b));
-  throw new Error(`unknown idea component ${action}`);
+  if (!interaction.isButton()) throw new UserError(STALE);
+  if (action === 'vote' && (b === 'up' || b === 'down'))
+    return vote(interaction, hub, idArg(a), b === 'down' ? -1 : 1);
+  if (action === 'discuss') return discuss(interaction, hub, idArg(a));
+  if (action === 'draft' && (b === 'submit' || b === 'cancel' || b === 'support'))
+    return draftChoice(interaction, hub, idArg(a), b, b === 'support' ? idArg(c) : 0);
+  if (action === 'page' && (['top', 'new', 'trending'] as string[]).includes(d))
+    return page(interaction, hub, idArg(a, 0), b, c, d);
+  if (action === 'review') return reviewAction(interaction, hub, a, idArg(b));
+  throw new UserError(STALE);
 }
 
 export async function modal(interaction: ModalSubmitInteraction, hub: Hub, args: string[]): Promise<unknown> {
   const [action, a = '', b = ''] = args;
   if (action === 'submit') return submitForm(interaction, hub, a);
-  if (action === 'decide') return decide(interaction, hub, a, Number(b));
-  throw new Error(`unknown idea modal ${action}`);
+  if (action === 'decide') return decide(interaction, hub, a, idArg(b));
+  throw new UserError(STALE);
 }
 
 // --- submitting ----------------------------------------------------------------------------
@@ -290,12 +304,14 @@ async function submitForm(interaction: ModalSubmitInteraction, hub: Hub, family:
       label: 'Submit anyway',
       custom_id: customId('idea', 'draft', result.draftId, 'submit'),
     },
-    ...result.similar.map((idea) => ({
-      type: 2 as const,
-      style: 2 as const,
-      label: `Support #${idea.number} instead`,
-      custom_id: customId('idea', 'draft', result.draftId, 'support', idea.number),
-    })),
+    ...result.similar
+      .filter((idea) => votingOpen(idea.status))
+      .map((idea) => ({
+        type: 2 as const,
+        style: 2 as const,
+        label: `Support #${idea.number} instead`,
+        custom_id: customId('idea', 'draft', result.draftId, 'support', idea.number),
+      })),
     { type: 2, style: 4, label: 'Cancel', custom_id: customId('idea', 'draft', result.draftId, 'cancel') },
   ];
   await respond(interaction, {
@@ -314,10 +330,13 @@ function linkSuffix(idea: Idea): string {
   return link ? ` · ${link}` : '';
 }
 
-function createdAnswer(idea: Idea, posted: boolean) {
-  const where = posted
-    ? `It is posted for votes: ${discussionLink(idea)}`
-    : 'It is saved, but this server has no ideas channel yet (a curator sets one with /hub config ideas_channel), so it was not posted.';
+function createdAnswer(idea: Idea, posted: Posted) {
+  const where =
+    posted === 'posted'
+      ? `It is posted for votes: ${discussionLink(idea)}`
+      : posted === 'failed'
+        ? 'It is saved, but Discord would not take its post in the ideas channel just now; the bot tries again every few minutes.'
+        : 'It is saved, but this server has no ideas channel yet (a curator sets one with /hub config ideas_channel), so it was not posted.';
   return { content: `Thanks! Your idea is #${idea.number}. ${where}`, embeds: [], components: [] };
 }
 
@@ -325,24 +344,34 @@ async function draftChoice(
   interaction: ButtonInteraction,
   hub: Hub,
   draftId: number,
-  choice: string,
+  choice: 'submit' | 'cancel' | 'support',
   number: number,
 ): Promise<void> {
   const { lifecycle } = hub.ideas;
   const guildId = interaction.guildId!;
-  await interaction.deferUpdate();
+  // Every check happens before the message is acknowledged, so a refusal arrives as a private
+  // answer and the draft message keeps its buttons.
   if (choice === 'cancel') {
     lifecycle.cancelDraft(guildId, draftId, interaction.user.id);
-    return respond(interaction, { content: 'Cancelled; nothing was saved.', components: [] });
+    await interaction.update({
+      content: 'Cancelled; nothing was saved.',
+      components: [],
+      allowedMentions: { parse: [] },
+    });
+    return;
   }
   if (choice === 'support') {
     const idea = lifecycle.supportInstead(guildId, draftId, interaction.user.id, number);
-    return respond(interaction, {
+    await interaction.update({
       content: `You now support #${idea.number} (▲${idea.up} ▼${idea.down}) and follow it; your draft was dropped.${linkSuffix(idea)}`,
       components: [],
+      allowedMentions: { parse: [] },
     });
+    return;
   }
-  const result = await lifecycle.submitDraft(guildId, draftId, interaction.user.id);
+  const idea = lifecycle.claimDraft(guildId, draftId, interaction.user.id);
+  await interaction.deferUpdate();
+  const result = await lifecycle.publishNew(idea);
   if (result.kind === 'created') return respond(interaction, createdAnswer(result.idea, result.posted));
 }
 
@@ -511,7 +540,7 @@ async function reviewAction(
     return;
   }
   const status = parseStatus(action);
-  if (!status) throw new Error(`unknown review action ${action}`);
+  if (!status || !(CURATOR_STATUSES as readonly string[]).includes(status)) throw new UserError(STALE);
   const fields = [
     {
       type: 1,
@@ -560,9 +589,10 @@ async function decide(
   const guildId = interaction.guildId!;
   requireCurator(interaction, hub.settings.get(guildId), 'review ideas');
   const status = parseStatus(action);
-  if (!status) throw new Error(`unknown decision ${action}`);
+  if (!status || !(CURATOR_STATUSES as readonly string[]).includes(status)) throw new UserError(STALE);
   let duplicateOf: number | undefined;
   if (status === 'duplicate') {
+    if (!interaction.fields.fields.has('duplicate_of')) throw new UserError(STALE);
     const raw = interaction.fields.getTextInputValue('duplicate_of').trim().replace(/^#/, '');
     if (!/^\d+$/.test(raw)) throw new UserError(`“${raw}” is not an idea number; write it like 12.`);
     duplicateOf = Number(raw);

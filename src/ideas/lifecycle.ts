@@ -29,8 +29,11 @@ export interface Author {
   name: string;
 }
 
+/** What became of a new idea's post: done, no ideas channel set, or failed (retried later). */
+export type Posted = 'posted' | 'no-channel' | 'failed';
+
 export type SubmitResult =
-  | { kind: 'created'; idea: Idea; posted: boolean }
+  | { kind: 'created'; idea: Idea; posted: Posted }
   | { kind: 'similar'; draftId: number; similar: Idea[] };
 
 export interface LifecycleDeps {
@@ -143,17 +146,30 @@ export class IdeaLifecycle {
 
   /** "Submit anyway" on a draft. */
   async submitDraft(guildId: string, draftId: number, userId: string): Promise<SubmitResult> {
-    const draft = this.takeDraft(guildId, draftId, userId);
-    this.checkRateLimit(guildId, userId);
-    const result = await this.create(guildId, { id: draft.userId, name: draft.userName }, draft);
-    this.deps.store.deleteDraft(draft.id);
-    return result;
+    return this.publishNew(this.claimDraft(guildId, draftId, userId));
+  }
+
+  /**
+   * Saves a draft as an idea and drops the draft in one transaction, before anything is awaited:
+   * a second click on "Submit anyway" finds the draft gone instead of saving the idea twice.
+   */
+  claimDraft(guildId: string, draftId: number, userId: string): Idea {
+    return this.deps.store.transaction(() => {
+      const draft = this.takeDraft(guildId, draftId, userId);
+      this.checkRateLimit(guildId, userId);
+      this.deps.store.deleteDraft(draft.id);
+      return this.deps.store.insertIdea(guildId, draft.userId, draft.userName, draft, this.now());
+    });
   }
 
   /** "Support #N instead": the draft is dropped and the member upvotes #N (kept if already up). */
   supportInstead(guildId: string, draftId: number, userId: string, number: number): Idea {
     const draft = this.takeDraft(guildId, draftId, userId);
     const idea = this.require(guildId, number);
+    if (!votingOpen(idea.status))
+      throw new UserError(
+        `#${number} is ${STATUS_LABELS[idea.status]}, so it takes no votes. Your draft is kept: submit it anyway or cancel it.`,
+      );
     if (this.deps.store.voteOf(idea.id, userId) !== 1) this.vote(guildId, number, userId, 1);
     this.deps.store.deleteDraft(draft.id);
     return this.require(guildId, number);
@@ -176,18 +192,45 @@ export class IdeaLifecycle {
   }
 
   private async create(guildId: string, author: Author, input: IdeaDraftInput): Promise<SubmitResult> {
-    const idea = this.deps.store.insertIdea(guildId, author.id, author.name, input, this.now());
-    let posted = false;
+    return this.publishNew(this.deps.store.insertIdea(guildId, author.id, author.name, input, this.now()));
+  }
+
+  /** Posts a just-saved idea; a failed post leaves it pending for the retry job (publishPending). */
+  async publishNew(idea: Idea): Promise<SubmitResult> {
+    let posted: Posted = 'no-channel';
     try {
-      posted = (await this.deps.messages.publish(idea)) !== null;
+      posted = (await this.deps.messages.publish(idea)) !== null ? 'posted' : 'no-channel';
     } catch (error) {
+      posted = 'failed';
       // The idea is saved either way; the channel problem is the curators' to fix.
       this.deps.log.warn(
-        { err: error, guildId, ideaId: idea.id },
-        `Idea #${idea.number} was saved but could not be posted in the ideas channel; check that the bot can view and send messages there (/hub config ideas_channel)`,
+        { err: error, guildId: idea.guildId, ideaId: idea.id },
+        `Idea #${idea.number} was saved but could not be posted in the ideas channel; it is tried again every few minutes. Check that the bot can view and send messages there (/hub config ideas_channel)`,
       );
     }
     return { kind: 'created', idea: this.deps.store.getById(idea.id) ?? idea, posted };
+  }
+
+  /**
+   * Posts the ideas whose post failed or was interrupted (Discord outage, crash, missing
+   * permission). Each post carries the idea's nonce, so a crash after Discord's answer does not
+   * post it twice. Returns how many were posted.
+   */
+  async publishPending(limit = 50): Promise<number> {
+    let posted = 0;
+    // A minute's grace: an idea saved just now is still being posted by its submit.
+    const before = new Date(this.deps.clock.now().getTime() - 60_000).toISOString();
+    for (const idea of this.deps.store.unpublished(before, limit)) {
+      try {
+        if ((await this.deps.messages.publish(idea)) !== null) posted++;
+      } catch (error) {
+        this.deps.log.warn(
+          { err: error, guildId: idea.guildId, ideaId: idea.id },
+          `Idea #${idea.number} still cannot be posted in the ideas channel; tried again in a few minutes`,
+        );
+      }
+    }
+    return posted;
   }
 
   /** A member's click on Upvote or Downvote; clicking the same again withdraws the vote. */

@@ -19,6 +19,8 @@ export class IdeaMessages {
   private readonly running = new Map<number, Promise<void>>();
   private readonly dirty = new Set<number>();
   private readonly tagsDirty = new Set<number>();
+  /** Ideas being posted right now: the retry job must not post one a second time meanwhile. */
+  private readonly publishing = new Set<number>();
 
   constructor(private readonly deps: IdeaMessagesDeps) {}
 
@@ -28,9 +30,22 @@ export class IdeaMessages {
    * or null when the server has no ideas channel.
    */
   async publish(idea: Idea): Promise<{ channelId: string; messageId: string } | null> {
+    if (this.publishing.has(idea.id)) return null;
+    this.publishing.add(idea.id);
+    try {
+      return await this.publishOnce(idea);
+    } finally {
+      this.publishing.delete(idea.id);
+    }
+  }
+
+  private async publishOnce(idea: Idea): Promise<{ channelId: string; messageId: string } | null> {
     const { store, poster, settings } = this.deps;
     const channelId = settings.get(idea.guildId).ideasChannelId;
-    if (!channelId) return null;
+    if (!channelId) {
+      store.clearPublishPending(idea.id);
+      return null;
+    }
     const channel = await poster.channel(channelId);
     const message = ideaMessage(idea);
     if (channel.kind === 'forum') {
@@ -48,7 +63,8 @@ export class IdeaMessages {
       });
       return { channelId: post.threadId, messageId: post.messageId };
     }
-    const sent = await poster.post(channelId, message);
+    // Posted again after a crash, the same nonce makes Discord return the first message.
+    const sent = await poster.post(channelId, { ...message, nonce: `idea-${idea.id}` });
     store.setMessage(idea.id, { channelId, messageId: sent.id, threadId: null, isForum: false });
     return { channelId, messageId: sent.id };
   }

@@ -51,6 +51,12 @@ export function setupIdeas(core: HubCore, options: IdeasOptions = {}): Ideas {
   const filing = new IdeaFiling({ store, lifecycle, settings, github, clock, log });
   const sync = new IssueSync({ store, lifecycle, github, clock, log });
 
+  if (options.schedule !== false) {
+    core.scheduler.schedule('*/2 * * * *', {
+      name: 'ideas-publish-retry',
+      run: () => lifecycle.publishPending(),
+    });
+  }
   if (options.schedule !== false && github) {
     core.scheduler.schedule(
       options.syncCron ??

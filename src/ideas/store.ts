@@ -115,14 +115,18 @@ export class IdeaStore {
       nextNumber: p('SELECT COALESCE(MAX(number), 0) + 1 AS n FROM ideas WHERE guild_id = ?').pluck(),
       insert:
         p(`INSERT INTO ideas (guild_id, number, author_id, author_name, family, title, problem, proposal,
-        evidence, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`),
+        evidence, created_at, updated_at, publish_pending) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) RETURNING *`),
       byNumber: p('SELECT * FROM ideas WHERE guild_id = ? AND number = ?'),
       byId: p('SELECT * FROM ideas WHERE id = ?'),
       recentByAuthor: p(
         'SELECT COUNT(*) FROM ideas WHERE guild_id = ? AND author_id = ? AND created_at > ?',
       ).pluck(),
       setMessage: p(
-        'UPDATE ideas SET channel_id = ?, message_id = ?, thread_id = ?, is_forum = ? WHERE id = ?',
+        'UPDATE ideas SET channel_id = ?, message_id = ?, thread_id = ?, is_forum = ?, publish_pending = 0 WHERE id = ?',
+      ),
+      notPublishing: p('UPDATE ideas SET publish_pending = 0 WHERE id = ?'),
+      unpublished: p(
+        'SELECT * FROM ideas WHERE publish_pending = 1 AND message_id IS NULL AND created_at < ? ORDER BY id LIMIT ?',
       ),
       setThread: p('UPDATE ideas SET thread_id = ? WHERE id = ?'),
       match: p(`SELECT i.*, bm25(ideas_fts, 4.0, 1.0, 2.0, 0.5) AS rank FROM ideas_fts
@@ -248,6 +252,16 @@ export class IdeaStore {
     where: { channelId: string; messageId: string; threadId: string | null; isForum: boolean },
   ): void {
     this.s.setMessage.run(where.channelId, where.messageId, where.threadId, where.isForum ? 1 : 0, id);
+  }
+
+  /** The idea will not be posted (its server has no ideas channel). */
+  clearPublishPending(id: number): void {
+    this.s.notPublishing.run(id);
+  }
+
+  /** Ideas saved before `before` whose post never happened, oldest first. */
+  unpublished(before: string, limit: number): Idea[] {
+    return (this.s.unpublished.all(before, limit) as IdeaRow[]).map(toIdea);
   }
 
   setThread(id: number, threadId: string): void {

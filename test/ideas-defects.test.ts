@@ -1,0 +1,173 @@
+// Defects found in review, each driven end to end through the Discord emulator: a double click
+// on "Submit anyway", supporting an idea closed to votes, forged custom ids, and an idea whose
+// post Discord refused.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestHub, type TestHub } from './support/harness.ts';
+
+let t: TestHub;
+let ideasChannelId: string;
+
+beforeAll(async () => {
+  t = await startTestHub({ env: { IDEAS_PER_HOUR: '50' } });
+  ideasChannelId = t.discord.addChannel(t.guildId, { name: 'ideas' });
+  t.hub.settings.update(t.guildId, { ideasChannelId }, t.curatorId);
+});
+afterAll(async () => {
+  await t?.stop();
+});
+
+const at = (userId: string) => ({ guildId: t.guildId, channelId: t.channelId, userId });
+
+async function submit(userId: string, fields: Record<string, string>) {
+  const command = t.discord.command({ ...at(userId), name: 'idea', subcommand: 'submit' });
+  expect((await command.firstResponse()).type).toBe(9);
+  const customId = (command.modal() as { custom_id: string }).custom_id;
+  return t.discord.submitModal({ ...at(userId), customId, fields }).reply();
+}
+
+const SPARSE = {
+  title: 'Sparse mixture of experts routing for granite',
+  problem: 'Dense feed forward layers waste compute on every token.',
+  proposal: 'Route each token to two of eight sparse experts.',
+  evidence: '',
+};
+const similar = (title: string) => ({
+  title,
+  problem: 'Sparse experts routing saves compute on dense feed forward layers.',
+  proposal: 'Route tokens to sparse experts.',
+  evidence: '',
+});
+
+function errorLogs(): string[] {
+  return t.logs.lines.filter((l) => Number(l.level) >= 50).map((l) => String(l.msg));
+}
+
+describe('drafts after the similar-ideas check', () => {
+  it('a double click on "Submit anyway" saves and posts the idea once', async () => {
+    await submit(t.memberId, SPARSE);
+    const author = t.discord.addMember(t.guildId, { username: 'quick', displayName: 'quick' });
+    const reply = await submit(author, similar('Sparse experts routing with top-2 gating'));
+    expect(reply.content).toContain('look similar');
+    const anyway = reply.components[0].components[0].custom_id as string;
+    const before = t.hub.ideas.store.allIdeas(t.guildId).length;
+    const clicks = [1, 2].map(() =>
+      t.discord.click({ ...at(author), customId: anyway, messageId: reply.id }),
+    );
+    const answers = await Promise.all(clicks.map((c) => c.firstResponse()));
+    const saved = await clicks[answers.findIndex((a) => a.type === 6)]!.reply();
+    expect(saved.content).toContain('Your idea is #');
+    await t.hub.ideas.settled();
+    expect(t.hub.ideas.store.allIdeas(t.guildId)).toHaveLength(before + 1);
+    expect(t.discord.messagesIn(ideasChannelId)).toHaveLength(before + 1);
+    // One click saved it; the other was told privately, without touching the first one's answer.
+    expect(answers.map((a) => a.type).sort()).toEqual([4, 6]);
+    const refused = await clicks[answers.findIndex((a) => a.type === 4)]!.reply();
+    expect(refused.flags & 64).toBe(64);
+    expect(refused.content).toContain('This draft is gone');
+    expect(t.discord.message(reply.id)?.content).toContain('Your idea is #');
+  });
+
+  it('offers no "Support" for an idea closed to votes, and a forged one keeps the draft and its buttons', async () => {
+    const closed = t.hub.ideas.lifecycle.get(t.guildId, 1)!;
+    t.hub.ideas.lifecycle.changeStatus(t.guildId, 1, t.curatorId, 'rejected', 'Out of scope.');
+    const author = t.discord.addMember(t.guildId, { username: 'late', displayName: 'late' });
+    const reply = await submit(author, similar('Sparse experts routing again'));
+    const labels = reply.components[0].components.map((c: { label: string }) => c.label);
+    expect(labels).not.toContain(`Support #${closed.number} instead`);
+    expect(reply.content).toContain(`#${closed.number}`);
+    const draftId = (reply.components[0].components[0].custom_id as string).split(':')[2];
+    const forged = await t.discord
+      .click({ ...at(author), customId: `idea:draft:${draftId}:support:1`, messageId: reply.id })
+      .reply();
+    expect(forged.flags & 64).toBe(64);
+    expect(forged.content).toContain('#1 is rejected, so it takes no votes');
+    expect(t.discord.message(reply.id)?.components[0].components.length).toBe(labels.length);
+    expect(t.hub.ideas.store.draft(t.guildId, Number(draftId))).toBeDefined();
+    expect(t.hub.ideas.store.votes(closed.id)).toHaveLength(0);
+  });
+
+  it('another member cannot submit, cancel or use someone else’s draft', async () => {
+    const author = t.discord.addMember(t.guildId, { username: 'owner', displayName: 'owner' });
+    const reply = await submit(author, similar('Sparse experts routing, once more'));
+    const cancel = reply.components[0].components.at(-1).custom_id as string;
+    const answer = await t.discord
+      .click({ ...at(t.memberId), customId: cancel, messageId: reply.id })
+      .reply();
+    expect(answer.flags & 64).toBe(64);
+    expect(answer.content).toContain('Only the member who wrote this draft');
+    expect(t.discord.message(reply.id)?.content).toContain('look similar');
+  });
+});
+
+describe('forged and stale custom ids', () => {
+  it('get a clear private answer, change nothing and log no error', async () => {
+    const idea = t.hub.ideas.lifecycle.get(t.guildId, 1)!;
+    const forged = [
+      'idea:vote:abc:up',
+      'idea:vote:1:sideways',
+      'idea:vote:-1:up',
+      'idea:page:NaN:-:-:top',
+      'idea:page:0:-:-:random',
+      'idea:nothing:1',
+      'idea:draft:999999:submit',
+      'idea:draft:1:explode',
+      'idea:review:filed:1',
+      'idea:review:accepted:x',
+    ];
+    const errorsBefore = errorLogs().length;
+    for (const customId of forged) {
+      const answer = await t.discord
+        .click({ ...at(t.curatorId), channelId: ideasChannelId, customId, messageId: idea.messageId! })
+        .reply();
+      expect(answer.flags & 64, customId).toBe(64);
+      expect(answer.content, customId).not.toContain('Something went wrong');
+    }
+    expect(errorLogs().slice(errorsBefore)).toEqual([]);
+    const after = t.hub.ideas.lifecycle.get(t.guildId, 1)!;
+    expect([after.status, after.up, after.down]).toEqual([idea.status, idea.up, idea.down]);
+  });
+});
+
+describe('an idea Discord would not post', () => {
+  it('is saved, the author hears the truth, and the retry job posts it once', async () => {
+    const before = t.discord.messagesIn(ideasChannelId).length;
+    // discord.js tries a 5xx four times before giving up.
+    t.discord.failNext('POST', new RegExp(`^/channels/${ideasChannelId}/messages$`), { status: 503 }, 4);
+    const reply = await submit(t.memberId, {
+      title: 'Quantisation aware training for the 2B model',
+      problem: 'Post-training int4 loses accuracy on reasoning benchmarks.',
+      proposal: 'Train with fake quantisation in the last epoch.',
+      evidence: '',
+    });
+    expect(reply.content).toContain('Your idea is #');
+    expect(reply.content).toContain('tries again every few minutes');
+    expect(reply.content).not.toContain('no ideas channel');
+    const number = Number(/#(\d+)/.exec(reply.content)![1]);
+    expect(t.discord.messagesIn(ideasChannelId)).toHaveLength(before);
+
+    // Within the grace minute the retry leaves it to its submit; after it, the retry posts it.
+    expect(await t.hub.ideas.lifecycle.publishPending()).toBe(0);
+    t.clock.advance(61_000);
+    expect(await t.hub.ideas.lifecycle.publishPending()).toBe(1);
+    expect(await t.hub.ideas.lifecycle.publishPending()).toBe(0);
+    const posted = t.discord.messagesIn(ideasChannelId);
+    expect(posted).toHaveLength(before + 1);
+    expect(posted.at(-1)!.embeds[0].title).toContain(`#${number} Quantisation aware training`);
+    expect(t.hub.ideas.lifecycle.get(t.guildId, number)!.messageId).toBe(posted.at(-1)!.id);
+  });
+
+  it('an idea saved in a server without an ideas channel is never retried', async () => {
+    const other = t.discord.addGuild({ name: 'no-ideas' });
+    const idea = t.hub.ideas.store.insertIdea(
+      other,
+      t.memberId,
+      'Mo',
+      { title: 'Longer rope base', problem: 'p', proposal: 'q', evidence: '', family: null },
+      new Date(t.clock.now().getTime() - 120_000).toISOString(),
+    );
+    expect(await t.hub.ideas.lifecycle.publishNew(idea)).toMatchObject({ posted: 'no-channel' });
+    t.clock.advance(61_000);
+    expect(await t.hub.ideas.lifecycle.publishPending()).toBe(0);
+    expect(t.hub.ideas.store.unpublished(t.clock.now().toISOString(), 10)).toHaveLength(0);
+  });
+});
