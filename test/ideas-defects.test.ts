@@ -2,6 +2,7 @@
 // on "Submit anyway", supporting an idea closed to votes, forged custom ids, and an idea whose
 // post Discord refused.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { historyLines } from '../src/ideas/render.ts';
 import { startTestHub, type TestHub } from './support/harness.ts';
 
 let t: TestHub;
@@ -169,5 +170,61 @@ describe('an idea Discord would not post', () => {
     t.clock.advance(61_000);
     expect(await t.hub.ideas.lifecycle.publishPending()).toBe(0);
     expect(t.hub.ideas.store.unpublished(t.clock.now().toISOString(), 10)).toHaveLength(0);
+  });
+});
+
+describe('discussion threads', () => {
+  it('two members clicking Discuss at once get the same, single thread', async () => {
+    const idea = t.hub.ideas.store.allIdeas(t.guildId).find((i) => i.messageId && !i.threadId)!;
+    const other = t.discord.addMember(t.guildId, { username: 'talker', displayName: 'talker' });
+    const replies = await Promise.all(
+      [t.memberId, other].map((userId) =>
+        t.discord
+          .click({
+            ...at(userId),
+            channelId: ideasChannelId,
+            customId: `idea:discuss:${idea.number}`,
+            messageId: idea.messageId!,
+          })
+          .reply(),
+      ),
+    );
+    const threads = t.discord.threads(ideasChannelId).filter((th) => th.messageId === idea.messageId);
+    expect(threads).toHaveLength(1);
+    for (const reply of replies)
+      expect(reply.content).toBe(`Discuss #${idea.number} here: <#${threads[0]!.id}>`);
+    expect(t.hub.ideas.store.getById(idea.id)!.threadId).toBe(threads[0]!.id);
+  });
+});
+
+describe('history', () => {
+  it('names GitHub as the actor of upstream changes instead of a broken mention', () => {
+    const lines = historyLines([
+      {
+        id: 1,
+        ideaId: 1,
+        actorId: 'github',
+        action: 'upstream',
+        fromStatus: 'filed',
+        toStatus: 'done',
+        reason: 'Closed.',
+        detail: null,
+        at: '2026-01-01T00:00:00.000Z',
+      },
+      {
+        id: 2,
+        ideaId: 1,
+        actorId: '123456789012345678',
+        action: 'decided',
+        fromStatus: 'new',
+        toStatus: 'accepted',
+        reason: 'Yes.',
+        detail: null,
+        at: '2026-01-01T00:00:00.000Z',
+      },
+    ]);
+    expect(lines).toContain('GitHub filed → done: Closed.');
+    expect(lines).not.toContain('<@github>');
+    expect(lines).toContain('<@123456789012345678> new → accepted: Yes.');
   });
 });

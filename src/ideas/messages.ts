@@ -21,6 +21,7 @@ export class IdeaMessages {
   private readonly tagsDirty = new Set<number>();
   /** Ideas being posted right now: the retry job must not post one a second time meanwhile. */
   private readonly publishing = new Set<number>();
+  private readonly startingThreads = new Map<number, Promise<string>>();
 
   constructor(private readonly deps: IdeaMessagesDeps) {}
 
@@ -69,17 +70,26 @@ export class IdeaMessages {
     return { channelId, messageId: sent.id };
   }
 
-  /** The idea's discussion thread, started on its message the first time someone asks. */
-  async ensureThread(idea: Idea): Promise<string | null> {
-    if (idea.threadId) return idea.threadId;
-    if (!idea.channelId || !idea.messageId) return null;
-    const threadId = await this.deps.poster.startThread(
-      idea.channelId,
-      idea.messageId,
-      `#${idea.number} ${idea.title}`,
-    );
-    this.deps.store.setThread(idea.id, threadId);
-    return threadId;
+  /**
+   * The idea's discussion thread, started on its message the first time someone asks. Calls that
+   * overlap share one start: Discord allows one thread per message, so a second start would fail.
+   */
+  ensureThread(idea: Idea): Promise<string | null> {
+    const current = this.deps.store.getById(idea.id) ?? idea;
+    if (current.threadId) return Promise.resolve(current.threadId);
+    if (!current.channelId || !current.messageId) return Promise.resolve(null);
+    let starting = this.startingThreads.get(idea.id);
+    if (!starting) {
+      starting = this.deps.poster
+        .startThread(current.channelId, current.messageId, `#${current.number} ${current.title}`)
+        .then((threadId) => {
+          this.deps.store.setThread(idea.id, threadId);
+          return threadId;
+        })
+        .finally(() => this.startingThreads.delete(idea.id));
+      this.startingThreads.set(idea.id, starting);
+    }
+    return starting;
   }
 
   /** Asks for the idea's message to be re-rendered; `tags` also re-tags its forum post (status changes). */

@@ -96,6 +96,11 @@ export function ideaLine(idea: Idea): string {
   );
 }
 
+/** Who acted: a member (a mention, which pings nobody in an embed) or GitHub for upstream changes. */
+function actor(id: string): string {
+  return /^\d{1,20}$/.test(id) ? `<@${id}>` : 'GitHub';
+}
+
 export function historyLines(events: IdeaEvent[]): string {
   return events
     .slice(-10)
@@ -104,7 +109,7 @@ export function historyLines(events: IdeaEvent[]): string {
         ? `${e.fromStatus ? `${STATUS_LABELS[e.fromStatus]} → ` : ''}${STATUS_LABELS[e.toStatus]}`
         : e.action;
       return truncate(
-        `${discordTime(new Date(e.at), 'd')} <@${e.actorId}> ${change}${e.reason ? `: ${e.reason}` : ''}`,
+        `${discordTime(new Date(e.at), 'd')} ${actor(e.actorId)} ${change}${e.reason ? `: ${e.reason}` : ''}`,
         200,
       );
     })

@@ -2,7 +2,7 @@
 // planned → declined upstream, reopened → filed), and their bot-owned section gets fresh counts.
 // Conditional requests keep an unchanged issue free of charge.
 import type { Clock } from '../clock.ts';
-import { type GitHub, isNotModified, statusOf } from '../github/client.ts';
+import { type GitHub, headersOf, isNotModified, statusOf } from '../github/client.ts';
 import type { Logger } from '../log.ts';
 import { replaceSection, sectionText } from './issue-body.ts';
 import type { IdeaLifecycle } from './lifecycle.ts';
@@ -71,6 +71,9 @@ export class IssueSync {
         await this.syncOne(github, idea, report);
       } catch (error) {
         report.failures++;
+        // To the back of the queue: an issue that keeps failing must not be first every run and
+        // hold back every other one.
+        this.deps.store.setIssueEtag(idea.id, idea.issueEtag, this.deps.clock.now().toISOString());
         const status = statusOf(error);
         this.deps.log.warn(
           { err: error, ideaId: idea.id, repo: idea.issueRepo, issue: idea.issueNumber, status },
@@ -78,7 +81,8 @@ export class IssueSync {
             ? `The issue of idea #${idea.number} (${idea.issueRepo}#${idea.issueNumber}) is gone or the token cannot see it; its status is no longer followed until access returns`
             : `Could not check the issue of idea #${idea.number} (${idea.issueRepo}#${idea.issueNumber}); it is checked again next run`,
         );
-        if (status === 403 || status === 429) break;
+        // Only a rate limit stops the pass; a 403 on one repository (no access) says nothing of the others.
+        if (status === 429 || (status === 403 && headersOf(error)['x-ratelimit-remaining'] === '0')) break;
       }
     }
     return report;

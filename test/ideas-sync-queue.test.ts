@@ -1,0 +1,66 @@
+// The issue sync walks filed ideas least recently checked first: an issue that keeps failing
+// (the token lost access to its repository) must go to the back, not block every other idea.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Idea } from '../src/ideas/types.ts';
+import { GitHubEmulator } from './support/github/emulator.ts';
+import { startTestHub, type TestHub } from './support/harness.ts';
+
+const TOKEN = 'ghp_ideas_sync_queue_token';
+let gh: GitHubEmulator;
+let t: TestHub;
+
+beforeAll(async () => {
+  gh = await GitHubEmulator.start({ token: TOKEN, login: 'omh-bot' });
+  gh.addRepo('acme/private-ideas');
+  gh.addRepo('acme/open-ideas');
+  t = await startTestHub({ env: { GITHUB_TOKEN: TOKEN, GITHUB_API_URL: gh.baseUrl } });
+});
+afterAll(async () => {
+  await t?.stop();
+  await gh?.stop();
+});
+
+/** A filed idea linked to a fresh issue in `repo` (filing itself is tested in ideas-filing). */
+function filedIdea(repo: string, title: string): Idea {
+  const { store } = t.hub.ideas;
+  const now = t.clock.now().toISOString();
+  const idea = store.insertIdea(
+    t.guildId,
+    t.memberId,
+    'Mo',
+    { title, problem: 'p', proposal: 'q', evidence: '', family: null },
+    now,
+  );
+  const issue = gh.openIssue(repo, { title, body: 'filed', author: 'omh-bot' });
+  store.startFiling(idea.id, repo, `marker-${idea.id}`, [], now, t.curatorId);
+  store.finishFiling(idea.id, repo, issue.number, `https://github.com/${repo}/issues/${issue.number}`, now);
+  store.setStatus(idea.id, 'filed', 'Filed', null, now);
+  store.sectionWritten(idea.id, 0, 0);
+  return store.getById(idea.id)!;
+}
+
+describe('issue sync queue', () => {
+  it('a 403 on one repository neither stops the pass nor stays first in the queue', async () => {
+    const locked = filedIdea('acme/private-ideas', 'Grouped query attention');
+    const open = filedIdea('acme/open-ideas', 'Rotary scaling');
+    gh.closeIssue('acme/open-ideas', open.issueNumber!, 'completed');
+    const forbidden = { status: 403, body: { message: 'Resource not accessible by integration' } };
+    gh.failNext('GET', new RegExp(`^/repos/acme/private-ideas/issues/${locked.issueNumber}$`), forbidden, 3);
+
+    // One at a time: the failing issue goes to the back, so the next pass reaches the other one.
+    const first = await t.hub.ideas.sync.syncFiledIssues(1);
+    expect(first).toMatchObject({ checked: 1, failures: 1 });
+    t.clock.advance(1000);
+    const second = await t.hub.ideas.sync.syncFiledIssues(1);
+    expect(second).toMatchObject({ checked: 1, failures: 0, statusChanges: 1 });
+    expect(t.hub.ideas.store.getById(open.id)!.status).toBe('done');
+
+    // A whole pass goes on past the 403.
+    gh.reopenIssue('acme/open-ideas', open.issueNumber!);
+    t.clock.advance(1000);
+    const whole = await t.hub.ideas.sync.syncFiledIssues();
+    expect(whole).toMatchObject({ checked: 2, failures: 1, statusChanges: 1 });
+    expect(t.hub.ideas.store.getById(open.id)!.status).toBe('filed');
+    await t.hub.ideas.settled();
+  });
+});
