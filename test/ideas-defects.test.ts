@@ -228,3 +228,44 @@ describe('history', () => {
     expect(lines).toContain('<@123456789012345678> new → accepted: Yes.');
   });
 });
+
+describe('review queue', () => {
+  it('after the last idea, Skip comes back to the skipped ones instead of saying none wait', async () => {
+    const waiting = t.hub.ideas.store.queueSize(t.guildId);
+    expect(waiting).toBeGreaterThan(0);
+    const last = t.hub.ideas.store
+      .allIdeas(t.guildId)
+      .filter((i) => i.status === 'new')
+      .at(-1)!;
+    const review = await t.discord
+      .command({ ...at(t.curatorId), name: 'idea', subcommand: 'review' })
+      .reply();
+    const skipped = await t.discord
+      .click({ ...at(t.curatorId), customId: `idea:review:skip:${last.number}`, messageId: review.id })
+      .reply();
+    expect(skipped.content).not.toContain('No new ideas wait');
+    expect(skipped.content).toContain(`${waiting} new idea`);
+    expect(skipped.embeds[0].title).toMatch(/^#\d+ /);
+  });
+
+  it('a server whose ideas channel fails gets one warning per retry pass, not one per idea', async () => {
+    const guild = t.discord.addGuild({ name: 'broken-channel' });
+    const channel = t.discord.addChannel(guild, { name: 'ideas' });
+    t.hub.settings.update(guild, { ideasChannelId: channel }, t.curatorId);
+    t.discord.deleteChannel(channel);
+    const old = new Date(t.clock.now().getTime() - 120_000).toISOString();
+    for (const title of ['One', 'Two', 'Three'])
+      t.hub.ideas.store.insertIdea(
+        guild,
+        t.memberId,
+        'Mo',
+        { title, problem: 'p', proposal: 'q', evidence: '', family: null },
+        old,
+      );
+    const before = t.logs.messages().filter((m) => m.includes('still cannot be posted')).length;
+    expect(await t.hub.ideas.lifecycle.publishPending()).toBe(0);
+    const after = t.logs.messages().filter((m) => m.includes('still cannot be posted')).length;
+    expect(after - before).toBe(1);
+    expect(t.hub.ideas.store.unpublished(t.clock.now().toISOString(), 10)).toHaveLength(3);
+  });
+});

@@ -220,10 +220,14 @@ export class IdeaLifecycle {
     let posted = 0;
     // A minute's grace: an idea saved just now is still being posted by its submit.
     const before = new Date(this.deps.clock.now().getTime() - 60_000).toISOString();
+    const failing = new Set<string>();
     for (const idea of this.deps.store.unpublished(before, limit)) {
+      // One failure says the server's channel is unusable for now: one warning per server, not per idea.
+      if (failing.has(idea.guildId)) continue;
       try {
         if ((await this.deps.messages.publish(idea)) !== null) posted++;
       } catch (error) {
+        failing.add(idea.guildId);
         this.deps.log.warn(
           { err: error, guildId: idea.guildId, ideaId: idea.id },
           `Idea #${idea.number} still cannot be posted in the ideas channel; tried again in a few minutes`,
@@ -420,6 +424,8 @@ export class IdeaLifecycle {
   /** The next idea waiting for review after `afterNumber`, and how many wait in all. */
   nextForReview(guildId: string, afterNumber = 0): { idea: Idea | undefined; waiting: number } {
     const after = afterNumber > 0 ? (this.deps.store.get(guildId, afterNumber)?.id ?? 0) : 0;
-    return { idea: this.deps.store.nextInQueue(guildId, after), waiting: this.deps.store.queueSize(guildId) };
+    // Past the end of the queue, start again: skipped ideas still wait, and "none wait" would be untrue.
+    const idea = this.deps.store.nextInQueue(guildId, after) ?? this.deps.store.nextInQueue(guildId, 0);
+    return { idea, waiting: this.deps.store.queueSize(guildId) };
   }
 }
