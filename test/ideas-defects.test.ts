@@ -197,6 +197,41 @@ describe('discussion threads', () => {
   });
 });
 
+describe('discussing an idea whose message is gone', () => {
+  it('gets a clear private answer instead of an error', async () => {
+    const guild = t.discord.addGuild({ name: 'gone-channel' });
+    const channel = t.discord.addChannel(guild, { name: 'ideas' });
+    const general = t.discord.addChannel(guild, { name: 'general' });
+    const member = t.discord.addMember(guild, { username: 'gone', displayName: 'gone' });
+    t.hub.settings.update(guild, { ideasChannelId: channel }, t.curatorId);
+    const idea = t.hub.ideas.store.insertIdea(
+      guild,
+      member,
+      'gone',
+      { title: 'Deleted later', problem: 'p', proposal: 'q', evidence: '', family: null },
+      t.clock.now().toISOString(),
+    );
+    expect(await t.hub.ideas.lifecycle.publishNew(idea)).toMatchObject({ posted: 'posted' });
+    const anchor = await t.discord
+      .command({ guildId: guild, channelId: general, userId: member, name: 'idea', subcommand: 'list' })
+      .reply();
+    t.discord.deleteChannel(channel);
+    const errorsBefore = errorLogs().length;
+    const answer = await t.discord
+      .click({
+        guildId: guild,
+        channelId: general,
+        userId: member,
+        customId: `idea:discuss:${idea.number}`,
+        messageId: anchor.id,
+      })
+      .reply();
+    expect(answer.flags & 64).toBe(64);
+    expect(answer.content).toContain(`The message of idea #${idea.number} or its channel was deleted`);
+    expect(errorLogs().slice(errorsBefore)).toEqual([]);
+  });
+});
+
 describe('history', () => {
   it('names GitHub as the actor of upstream changes instead of a broken mention', () => {
     const lines = historyLines([

@@ -1,6 +1,7 @@
 // The life of an idea: submission (with the similar-idea check and the hourly limit), votes,
 // curator decisions with their audit trail, duplicate merging, followers and search.
 import type { Clock } from '../clock.ts';
+import { PostError } from '../discord/post.ts';
 import { UserError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { IdeaMessages } from './messages.ts';
@@ -415,7 +416,19 @@ export class IdeaLifecycle {
   /** The idea's discussion thread (started on first use). */
   async discuss(guildId: string, number: number): Promise<string> {
     const idea = this.require(guildId, number);
-    const thread = await this.deps.messages.ensureThread(idea);
+    let thread: string | null;
+    try {
+      thread = await this.deps.messages.ensureThread(idea);
+    } catch (error) {
+      if (!(error instanceof PostError) || error.failure === 'invalid') throw error;
+      throw new UserError(
+        error.failure === 'gone'
+          ? `The message of idea #${number} or its channel was deleted, so there is nowhere to start its discussion. /idea show #${number} still works.`
+          : error.failure === 'forbidden'
+            ? `The bot may not start threads in the ideas channel (it needs Create Public Threads there); a curator can fix that. Nothing was changed.`
+            : 'Discord did not answer just now; press Discuss again in a minute.',
+      );
+    }
     if (!thread)
       throw new UserError(`Idea #${number} has no message in an ideas channel to discuss it under.`);
     return thread;
