@@ -378,7 +378,7 @@ async function draftChoice(
 // --- voting and discussing ----------------------------------------------------------------
 
 async function vote(interaction: ButtonInteraction, hub: Hub, number: number, value: 1 | -1): Promise<void> {
-  const { idea, outcome } = hub.ideas.lifecycle.vote(
+  const { idea, outcome, following } = hub.ideas.lifecycle.vote(
     interaction.guildId!,
     number,
     interaction.user.id,
@@ -388,7 +388,7 @@ async function vote(interaction: ButtonInteraction, hub: Hub, number: number, va
   const text =
     outcome === 'withdrawn'
       ? `You withdrew your ${kind} on #${number}.`
-      : `Your ${kind} on #${number} counts${outcome === 'changed' ? ' (it replaced your other vote)' : ''}; click again to withdraw it. You follow this idea now (/idea follow to stop).`;
+      : `Your ${kind} on #${number} counts${outcome === 'changed' ? ' (it replaced your other vote)' : ''}; click again to withdraw it.${following ? ' You follow this idea now (/idea follow to stop).' : ''}`;
   await replyPrivately(interaction, `${text} Now ▲${idea.up} ▼${idea.down}.`);
 }
 

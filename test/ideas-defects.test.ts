@@ -232,6 +232,37 @@ describe('discussing an idea whose message is gone', () => {
   });
 });
 
+describe('voting after unfollowing', () => {
+  it('does not claim the member follows the idea', async () => {
+    const idea = t.hub.ideas.store.allIdeas(t.guildId).find((i) => i.status === 'new' && i.messageId)!;
+    const voter = t.discord.addMember(t.guildId, { username: 'quiet', displayName: 'quiet' });
+    const unfollow = await t.discord
+      .command({
+        ...at(voter),
+        name: 'idea',
+        subcommand: 'follow',
+        options: { id: idea.number, following: false },
+      })
+      .reply();
+    expect(unfollow.content).toContain('You no longer follow');
+    const click = (userId: string) =>
+      t.discord
+        .click({
+          ...at(userId),
+          channelId: ideasChannelId,
+          customId: `idea:vote:${idea.number}:up`,
+          messageId: idea.messageId!,
+        })
+        .reply();
+    const quiet = await click(voter);
+    expect(quiet.content).toContain('counts');
+    expect(quiet.content).not.toContain('You follow this idea now');
+    const keen = await click(t.discord.addMember(t.guildId, { username: 'keen', displayName: 'keen' }));
+    expect(keen.content).toContain('You follow this idea now');
+    await t.hub.ideas.settled();
+  });
+});
+
 describe('history', () => {
   it('names GitHub as the actor of upstream changes instead of a broken mention', () => {
     const lines = historyLines([

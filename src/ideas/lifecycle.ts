@@ -244,7 +244,7 @@ export class IdeaLifecycle {
     number: number,
     userId: string,
     value: VoteValue,
-  ): { idea: Idea; outcome: VoteOutcome } {
+  ): { idea: Idea; outcome: VoteOutcome; following: boolean } {
     const { store } = this.deps;
     const outcome = store.transaction(() => {
       const idea = this.require(guildId, number);
@@ -256,7 +256,7 @@ export class IdeaLifecycle {
     });
     const idea = this.require(guildId, number);
     this.deps.messages.refresh(idea.id);
-    return { idea, outcome };
+    return { idea, outcome, following: store.isFollowing(idea.id, userId) };
   }
 
   /**

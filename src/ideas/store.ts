@@ -167,6 +167,7 @@ export class IdeaStore {
         ON CONFLICT (idea_id, user_id) DO NOTHING`),
       setFollowing: p(`INSERT INTO idea_followers (idea_id, user_id, following, since) VALUES (?, ?, ?, ?)
         ON CONFLICT (idea_id, user_id) DO UPDATE SET following = excluded.following, since = excluded.since`),
+      isFollowing: p('SELECT following FROM idea_followers WHERE idea_id = ? AND user_id = ?').pluck(),
       copyFollowers: p(`INSERT INTO idea_followers (idea_id, user_id, following, since)
         SELECT ?, user_id, following, since FROM idea_followers WHERE idea_id = ? AND true
         ON CONFLICT (idea_id, user_id) DO NOTHING`),
@@ -447,6 +448,10 @@ export class IdeaStore {
 
   setFollowing(ideaId: number, userId: string, following: boolean, now: string): void {
     this.s.setFollowing.run(ideaId, userId, following ? 1 : 0, now);
+  }
+
+  isFollowing(ideaId: number, userId: string): boolean {
+    return this.s.isFollowing.get(ideaId, userId) === 1;
   }
 
   /** Who to tell about a change: following the idea, and not opted out of the server's idea notifications. */
