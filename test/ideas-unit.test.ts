@@ -103,6 +103,10 @@ describe('upstreamStatus', () => {
     expect(upstreamStatus(idea(), { state: 'closed', state_reason: 'not_planned', html_url: '' })?.to).toBe(
       'declined_upstream',
     );
+    expect(upstreamStatus(idea(), { state: 'closed', state_reason: 'duplicate', html_url: '' })).toEqual({
+      to: 'declined_upstream',
+      reason: 'The GitHub issue was closed as a duplicate of another issue.',
+    });
     expect(upstreamStatus(idea({ status: 'done' }), { state: 'open', html_url: '' })?.to).toBe('filed');
     expect(upstreamStatus(idea(), { state: 'open', html_url: '' })).toBeNull();
     expect(

@@ -28,13 +28,16 @@ export interface SyncReport {
 /** What the issue's state means for the idea, or null when nothing changes. */
 export function upstreamStatus(idea: Idea, issue: IssueState): { to: IdeaStatus; reason: string } | null {
   if (issue.state === 'closed') {
-    const to: IdeaStatus = issue.state_reason === 'not_planned' ? 'declined_upstream' : 'done';
+    // Closed as a duplicate means the work is tracked elsewhere, not done.
+    const declined = issue.state_reason === 'not_planned' || issue.state_reason === 'duplicate';
+    const to: IdeaStatus = declined ? 'declined_upstream' : 'done';
     if (idea.status === to) return null;
     return {
       to,
-      reason:
-        to === 'done'
-          ? 'The GitHub issue was closed as completed.'
+      reason: !declined
+        ? 'The GitHub issue was closed as completed.'
+        : issue.state_reason === 'duplicate'
+          ? 'The GitHub issue was closed as a duplicate of another issue.'
           : 'The GitHub issue was closed as not planned.',
     };
   }
