@@ -263,6 +263,27 @@ describe('voting after unfollowing', () => {
   });
 });
 
+describe('an idea message edit Discord would not take', () => {
+  it('is made again by the retry job, so the message ends on the exact counts', async () => {
+    const idea = t.hub.ideas.store.allIdeas(t.guildId).find((i) => i.status === 'new' && i.messageId)!;
+    const upvotes = () =>
+      t.discord
+        .message(idea.messageId!)
+        ?.embeds[0]?.fields?.find((f: { name: string }) => f.name === 'Upvotes')?.value;
+    const shown = upvotes();
+    t.discord.failNext('PATCH', new RegExp(`/messages/${idea.messageId}$`), { status: 503 }, 4);
+    const voter = t.discord.addMember(t.guildId, { username: 'outage', displayName: 'outage' });
+    t.hub.ideas.lifecycle.vote(t.guildId, idea.number, voter, 1);
+    await t.hub.ideas.settled();
+    expect(upvotes()).toBe(shown);
+    expect(t.hub.ideas.messages.retryFailedEdits()).toBe(1);
+    await t.hub.ideas.settled();
+    expect(upvotes()).toBe(String(t.hub.ideas.store.getById(idea.id)!.up));
+    expect(upvotes()).not.toBe(shown);
+    expect(t.hub.ideas.messages.retryFailedEdits()).toBe(0);
+  });
+});
+
 describe('history', () => {
   it('names GitHub as the actor of upstream changes instead of a broken mention', () => {
     const lines = historyLines([

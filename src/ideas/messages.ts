@@ -22,6 +22,8 @@ export class IdeaMessages {
   /** Ideas being posted right now: the retry job must not post one a second time meanwhile. */
   private readonly publishing = new Set<number>();
   private readonly startingThreads = new Map<number, Promise<string>>();
+  /** Ideas whose last edit Discord did not take (outage, rate limit): edited again by the retry job. */
+  private readonly failedEdits = new Set<number>();
 
   constructor(private readonly deps: IdeaMessagesDeps) {}
 
@@ -99,6 +101,14 @@ export class IdeaMessages {
     if (!this.running.has(ideaId)) this.running.set(ideaId, this.editLoop(ideaId));
   }
 
+  /** Re-renders the messages whose edit failed for a passing reason; returns how many were queued. */
+  retryFailedEdits(): number {
+    const ids = [...this.failedEdits];
+    this.failedEdits.clear();
+    for (const id of ids) this.refresh(id, { tags: true });
+    return ids.length;
+  }
+
   /** Resolves once every requested refresh has been written (tests and shutdown wait on this). */
   async settled(): Promise<void> {
     while (this.running.size > 0) await Promise.all([...this.running.values()]);
@@ -127,11 +137,14 @@ export class IdeaMessages {
         }
       } catch (error) {
         const failure = error instanceof PostError ? error.failure : 'unknown';
+        if (failure === 'retryable') this.failedEdits.add(ideaId);
         this.deps.log.warn(
           { err: error, ideaId, guildId: idea.guildId, failure },
           failure === 'gone'
             ? `The message of idea #${idea.number} was deleted; its votes and status are kept in the database (/idea show still works)`
-            : `Could not update the message of idea #${idea.number}; it will be updated at the next vote or status change`,
+            : failure === 'retryable'
+              ? `Discord did not take the update of idea #${idea.number}'s message; it is tried again within a few minutes`
+              : `Could not update the message of idea #${idea.number}; it will be updated at the next vote or status change`,
         );
       }
     }

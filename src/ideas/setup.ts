@@ -54,7 +54,11 @@ export function setupIdeas(core: HubCore, options: IdeasOptions = {}): Ideas {
   if (options.schedule !== false) {
     core.scheduler.schedule('*/2 * * * *', {
       name: 'ideas-publish-retry',
-      run: () => lifecycle.publishPending(),
+      run: async () => {
+        await lifecycle.publishPending();
+        messages.retryFailedEdits();
+        await messages.settled();
+      },
     });
   }
   if (options.schedule !== false && github) {
