@@ -219,6 +219,13 @@ export async function component(
   throw new UserError(STALE);
 }
 
+/** A text field of a submitted form; a form without it is not one the bot showed. */
+function textField(interaction: ModalSubmitInteraction, name: string): string {
+  const value = interaction.fields.fields.get(name);
+  if (!value || !('value' in value) || typeof value.value !== 'string') throw new UserError(STALE);
+  return value.value;
+}
+
 export async function modal(interaction: ModalSubmitInteraction, hub: Hub, args: string[]): Promise<unknown> {
   const [action, a = '', b = ''] = args;
   if (action === 'submit') return submitForm(interaction, hub, a);
@@ -282,7 +289,7 @@ async function openSubmitForm(interaction: ChatInputCommandInteraction, hub: Hub
 }
 
 async function submitForm(interaction: ModalSubmitInteraction, hub: Hub, family: string): Promise<void> {
-  const field = (name: string) => interaction.fields.getTextInputValue(name);
+  const field = (name: string) => textField(interaction, name);
   const input = validateSubmission({
     title: field('title'),
     problem: field('problem'),
@@ -592,12 +599,11 @@ async function decide(
   if (!status || !(CURATOR_STATUSES as readonly string[]).includes(status)) throw new UserError(STALE);
   let duplicateOf: number | undefined;
   if (status === 'duplicate') {
-    if (!interaction.fields.fields.has('duplicate_of')) throw new UserError(STALE);
-    const raw = interaction.fields.getTextInputValue('duplicate_of').trim().replace(/^#/, '');
+    const raw = textField(interaction, 'duplicate_of').trim().replace(/^#/, '');
     if (!/^\d+$/.test(raw)) throw new UserError(`“${raw}” is not an idea number; write it like 12.`);
     duplicateOf = Number(raw);
   }
-  const reason = interaction.fields.getTextInputValue('reason');
+  const reason = textField(interaction, 'reason');
   const idea = hub.ideas.lifecycle.changeStatus(guildId, number, interaction.user.id, status, reason, {
     ...(duplicateOf !== undefined ? { duplicateOf } : {}),
   });

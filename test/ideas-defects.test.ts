@@ -123,6 +123,18 @@ describe('forged and stale custom ids', () => {
       expect(answer.flags & 64, customId).toBe(64);
       expect(answer.content, customId).not.toContain('Something went wrong');
     }
+    const forms: Array<[string, Record<string, string>]> = [
+      ['idea:submit:', { title: 'Only a title' }],
+      ['idea:decide:duplicate:1', { reason: 'No number field' }],
+      ['idea:decide:accepted:1', {}],
+      ['idea:decide:filed:1', { reason: 'Not a curator status' }],
+      ['idea:unknown:1', { reason: 'x' }],
+    ];
+    for (const [customId, fields] of forms) {
+      const answer = await t.discord.submitModal({ ...at(t.curatorId), customId, fields }).reply();
+      expect(answer.flags & 64, customId).toBe(64);
+      expect(answer.content, customId).toContain('out of date or not one of ours');
+    }
     expect(errorLogs().slice(errorsBefore)).toEqual([]);
     const after = t.hub.ideas.lifecycle.get(t.guildId, 1)!;
     expect([after.status, after.up, after.down]).toEqual([idea.status, idea.up, idea.down]);
