@@ -296,6 +296,48 @@ describe('an idea message edit Discord would not take', () => {
   });
 });
 
+describe('status notices', () => {
+  it('a DM that Discord would not take is sent by the retry job, once', async () => {
+    const author = t.discord.addMember(t.guildId, { username: 'patient', displayName: 'patient' });
+    const created = await t.hub.ideas.lifecycle.submit(
+      t.guildId,
+      { id: author, name: 'patient' },
+      {
+        title: 'Speculative decoding drafts',
+        problem: 'Slow decode.',
+        proposal: 'Draft model.',
+        evidence: '',
+        family: null,
+      },
+    );
+    if (created.kind !== 'created') throw new Error('expected a new idea');
+    t.discord.failNext('POST', /^\/users\/@me\/channels$/, { status: 503 }, 4);
+    t.hub.ideas.lifecycle.changeStatus(t.guildId, created.idea.number, t.curatorId, 'accepted', 'Good plan.');
+    await t.hub.ideas.settled();
+    expect(t.discord.dmsTo(author)).toHaveLength(0);
+    // Within the grace minute the batch belongs to its sender; after it, the job resumes it.
+    expect(t.hub.ideas.notifier.resume()).toBe(0);
+    t.clock.advance(61_000);
+    expect(t.hub.ideas.notifier.resume()).toBe(1);
+    await t.hub.ideas.settled();
+    const dms = t.discord.dmsTo(author);
+    expect(dms).toHaveLength(1);
+    expect(dms[0]!.content).toContain('is now **accepted**');
+    expect(t.hub.ideas.notifier.resume()).toBe(0);
+  });
+
+  it('notices left by a process that stopped are sent after a restart', async () => {
+    const author = t.discord.addMember(t.guildId, { username: 'restart', displayName: 'restart' });
+    const idea = t.hub.ideas.store.allIdeas(t.guildId)[0]!;
+    t.hub.ideas.store.addNotices(idea.id, [author], 'Left behind', t.clock.now().toISOString());
+    await t.restart();
+    t.clock.advance(61_000);
+    expect(t.hub.ideas.notifier.resume()).toBe(1);
+    await t.hub.ideas.settled();
+    expect(t.discord.dmsTo(author).map((m) => m.content)).toEqual(['Left behind']);
+  });
+});
+
 describe('history', () => {
   it('names GitHub as the actor of upstream changes instead of a broken mention', () => {
     const lines = historyLines([

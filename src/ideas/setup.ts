@@ -39,7 +39,7 @@ export function setupIdeas(core: HubCore, options: IdeasOptions = {}): Ideas {
         : null;
   const store = new IdeaStore(db);
   const messages = new IdeaMessages({ store, poster, settings, log });
-  const notifier = new IdeaNotifier({ store, poster, messages, log });
+  const notifier = new IdeaNotifier({ store, poster, messages, log, clock });
   const lifecycle = new IdeaLifecycle({
     store,
     messages,
@@ -57,7 +57,9 @@ export function setupIdeas(core: HubCore, options: IdeasOptions = {}): Ideas {
       run: async () => {
         await lifecycle.publishPending();
         messages.retryFailedEdits();
+        notifier.resume();
         await messages.settled();
+        await notifier.settled();
       },
     });
   }

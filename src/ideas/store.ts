@@ -168,6 +168,15 @@ export class IdeaStore {
       setFollowing: p(`INSERT INTO idea_followers (idea_id, user_id, following, since) VALUES (?, ?, ?, ?)
         ON CONFLICT (idea_id, user_id) DO UPDATE SET following = excluded.following, since = excluded.since`),
       isFollowing: p('SELECT following FROM idea_followers WHERE idea_id = ? AND user_id = ?').pluck(),
+      nextBatch: p('SELECT COALESCE(MAX(batch), 0) + 1 FROM idea_notices').pluck(),
+      addNotice: p(
+        'INSERT INTO idea_notices (idea_id, batch, user_id, text, created_at) VALUES (?, ?, ?, ?, ?)',
+      ),
+      openNotices: p(`SELECT id, idea_id AS ideaId, user_id AS userId, text, state FROM idea_notices
+        WHERE batch = ? AND state IN ('pending', 'blocked') ORDER BY id`),
+      openBatches: p(`SELECT DISTINCT batch FROM idea_notices WHERE state IN ('pending', 'blocked')
+        AND created_at < ? ORDER BY batch LIMIT 100`).pluck(),
+      noticeState: p('UPDATE idea_notices SET state = ? WHERE id = ?'),
       copyFollowers: p(`INSERT INTO idea_followers (idea_id, user_id, following, since)
         SELECT ?, user_id, following, since FROM idea_followers WHERE idea_id = ? AND true
         ON CONFLICT (idea_id, user_id) DO NOTHING`),
@@ -452,6 +461,36 @@ export class IdeaStore {
 
   isFollowing(ideaId: number, userId: string): boolean {
     return this.s.isFollowing.get(ideaId, userId) === 1;
+  }
+
+  /** Records one notice per recipient; returns their batch. */
+  addNotices(ideaId: number, userIds: string[], text: string, now: string): number {
+    return this.db.transaction(() => {
+      const batch = this.s.nextBatch.get() as number;
+      for (const userId of userIds) this.s.addNotice.run(ideaId, batch, userId, text, now);
+      return batch;
+    })();
+  }
+
+  openNotices(
+    batch: number,
+  ): Array<{ id: number; ideaId: number; userId: string; text: string; state: 'pending' | 'blocked' }> {
+    return this.s.openNotices.all(batch) as Array<{
+      id: number;
+      ideaId: number;
+      userId: string;
+      text: string;
+      state: 'pending' | 'blocked';
+    }>;
+  }
+
+  /** Batches with notices still to send, written before `before`. */
+  openNoticeBatches(before: string): number[] {
+    return this.s.openBatches.all(before) as number[];
+  }
+
+  setNoticeState(id: number, state: 'sent' | 'blocked' | 'noted'): void {
+    this.s.noticeState.run(state, id);
   }
 
   /** Who to tell about a change: following the idea, and not opted out of the server's idea notifications. */
