@@ -6,6 +6,7 @@ import {
   ideaMarker,
   inert,
   issueBody,
+  issueTitle,
   replaceSection,
   SECTION_BEGIN,
   SECTION_END,
@@ -92,6 +93,15 @@ describe('the issue body', () => {
     expect(next.endsWith('\nafter')).toBe(true);
     expect(next).toContain('5 up, 1 down');
     expect(replaceSection(body.replace(SECTION_BEGIN, ''), 'x')).toBeNull();
+  });
+});
+
+describe('issueTitle', () => {
+  it('breaks @mentions in the title as in the body, and leaves other titles as they are', () => {
+    expect(issueTitle({ title: 'Ask @octocat and @org/team' })).toBe(
+      'Ask @\u200boctocat and @\u200borg/team',
+    );
+    expect(issueTitle({ title: 'Grouped query attention' })).toBe('Grouped query attention');
   });
 });
 

@@ -6,7 +6,7 @@ import type { GuildSettingsStore } from '../db/guild-settings.ts';
 import { UserError } from '../errors.ts';
 import { type GitHub, statusOf } from '../github/client.ts';
 import type { Logger } from '../log.ts';
-import { ideaMarker, issueBody } from './issue-body.ts';
+import { ideaMarker, issueBody, issueTitle } from './issue-body.ts';
 import type { IdeaLifecycle } from './lifecycle.ts';
 import { discussionLink } from './render.ts';
 import type { IdeaStore } from './store.ts';
@@ -122,7 +122,7 @@ export class IdeaFiling {
       const response = await github.rest.issues.create({
         owner,
         repo: name,
-        title: idea.title,
+        title: issueTitle(idea),
         body,
         labels,
         // A retried POST after a lost answer is exactly how issues get filed twice; retries go through the marker search instead.

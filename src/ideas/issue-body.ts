@@ -21,6 +21,11 @@ export function inert(text: string): string {
     .replace(/@(?=[\w-])/g, '@\u200b');
 }
 
+/** The issue title: the idea's, made inert like the body (a title is member text too). */
+export function issueTitle(idea: Pick<Idea, 'title'>): string {
+  return inert(idea.title);
+}
+
 export function sectionText(idea: Idea, discussion: string | null): string {
   const lines = [`**Community votes:** ${idea.up} up, ${idea.down} down`];
   if (discussion) lines.push(`**Discussion:** ${discussion}`);
