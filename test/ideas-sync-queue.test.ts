@@ -1,6 +1,8 @@
 // The issue sync walks filed ideas least recently checked first: an issue that keeps failing
 // (the token lost access to its repository) must go to the back, not block every other idea.
+// Also: finishing an interrupted filing with a token that cannot read /user (a GitHub App's).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ideaMarker } from '../src/ideas/issue-body.ts';
 import type { Idea } from '../src/ideas/types.ts';
 import { GitHubEmulator } from './support/github/emulator.ts';
 import { startTestHub, type TestHub } from './support/harness.ts';
@@ -61,6 +63,39 @@ describe('issue sync queue', () => {
     const whole = await t.hub.ideas.sync.syncFiledIssues();
     expect(whole).toMatchObject({ checked: 2, failures: 1, statusChanges: 1 });
     expect(t.hub.ideas.store.getById(open.id)!.status).toBe('filed');
+    await t.hub.ideas.settled();
+  });
+});
+
+describe('an interrupted filing finished with an app token', () => {
+  it('finds the issue without the creator filter when GET /user is refused', async () => {
+    const { lifecycle, filing, store } = t.hub.ideas;
+    t.hub.settings.update(t.guildId, { defaultRepo: 'acme/open-ideas' }, t.curatorId);
+    const idea = store.insertIdea(
+      t.guildId,
+      t.memberId,
+      'Mo',
+      { title: 'KV cache quantisation', problem: 'p', proposal: 'q', evidence: '', family: null },
+      t.clock.now().toISOString(),
+    );
+    lifecycle.changeStatus(t.guildId, idea.number, t.curatorId, 'accepted', 'Worth filing.');
+    filing.faults.afterIssueCreated = () => {
+      throw new Error('simulated crash after the 201');
+    };
+    await expect(filing.file(t.guildId, idea.number, t.curatorId, { guildName: 'Test' })).rejects.toThrow(
+      'simulated crash',
+    );
+    filing.faults = {};
+    gh.failNext('GET', /^\/user$/, {
+      status: 403,
+      body: { message: 'Resource not accessible by integration' },
+    });
+    const result = await filing.file(t.guildId, idea.number, t.curatorId, { guildName: 'Test' });
+    expect(result.adopted).toBe(true);
+    const marker = ideaMarker(t.guildId, idea.number);
+    const withMarker = gh.issues('acme/open-ideas').filter((i) => i.body?.includes(marker));
+    expect(withMarker).toHaveLength(1);
+    expect(result.issueUrl).toBe(withMarker[0]!.html_url);
     await t.hub.ideas.settled();
   });
 });

@@ -40,7 +40,8 @@ export interface FilingFaults {
 
 export class IdeaFiling {
   faults: FilingFaults = {};
-  private login: string | undefined;
+  /** The token's login, or null when the token has none (a GitHub App installation token). */
+  private login: string | null | undefined;
   /** Ideas being filed by this process right now: a second click must not race the first. */
   private readonly inFlight = new Set<number>();
 
@@ -172,12 +173,20 @@ export class IdeaFiling {
     marker: string,
     startedAt: string,
   ): Promise<{ number: number; html_url: string } | undefined> {
-    this.login ??= (await github.rest.users.getAuthenticated()).data.login;
+    if (this.login === undefined) {
+      try {
+        this.login = (await github.rest.users.getAuthenticated()).data.login;
+      } catch (error) {
+        // App installation tokens cannot read /user: look through every author's issues instead.
+        if (statusOf(error) !== 403 && statusOf(error) !== 404) throw error;
+        this.login = null;
+      }
+    }
     const since = new Date(Date.parse(startedAt) - CLOCK_SKEW_MS).toISOString();
     const pages = github.paginate.iterator(github.rest.issues.listForRepo, {
       owner,
       repo,
-      creator: this.login,
+      ...(this.login ? { creator: this.login } : {}),
       since,
       state: 'all',
       sort: 'created',
