@@ -36,6 +36,10 @@ const broken: Command = {
   },
   async component(interaction, _hub, args) {
     if (args[0] === 'boom') throw new Error('button exploded');
+    if (args[0] === 'late') {
+      await interaction.deferUpdate();
+      throw new UserError('That vote is closed.');
+    }
     await replyPrivately(interaction, `clicked ${args.join(',')}`);
   },
 };
@@ -115,6 +119,21 @@ describe('the interaction router', () => {
     expect((await click('broken:vote:42').reply()).content).toBe('clicked vote,42');
     expect((await click('broken:boom').reply()).content).toMatch(/Something went wrong \(ref [0-9a-f]{6}\)/);
     expect((await click('gone:thing').reply()).content).toContain('no longer available');
+  });
+
+  it('after a deferred update, answers an error privately and leaves the clicked message alone', async () => {
+    const posted = await t.hub.poster.post(t.channelId, { content: 'keep me' });
+    const click = t.discord.click({
+      guildId: t.guildId,
+      channelId: t.channelId,
+      userId: t.memberId,
+      customId: 'broken:late',
+      messageId: posted.id,
+    });
+    const followUp = await click.waitForFollowUp((m) => m.content === 'That vote is closed.');
+    expect(followUp.flags & 64).toBe(64);
+    expect(t.discord.message(posted.id)?.content).toBe('keep me');
+    expect(t.discord.messagesIn(t.channelId).some((m) => m.id === posted.id)).toBe(true);
   });
 
   it('names a handler that is about to miss the 3-second deadline, for the operator', async () => {

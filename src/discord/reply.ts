@@ -18,7 +18,7 @@ export async function replyPrivately(interaction: RepliableInteraction, content:
     await interaction.reply({ content: text, flags: MessageFlags.Ephemeral, allowedMentions: NO_PINGS });
   } else if (interaction.deferred && !interaction.replied && interaction.ephemeral) {
     await interaction.editReply({ content: text, embeds: [], components: [], allowedMentions: NO_PINGS });
-  } else if (interaction.deferred && !interaction.replied) {
+  } else if (interaction.deferred && !interaction.replied && interaction.ephemeral === false) {
     // After a public deferral Discord turns the first follow-up into the public placeholder, whatever
     // its flags. So settle the placeholder first, answer privately, then remove the placeholder.
     await interaction.editReply({
@@ -29,6 +29,8 @@ export async function replyPrivately(interaction: RepliableInteraction, content:
     await interaction.followUp({ content: text, flags: MessageFlags.Ephemeral, allowedMentions: NO_PINGS });
     await interaction.deleteReply().catch(() => undefined);
   } else {
+    // Already answered, or a component's deferUpdate (ephemeral stays null): the clicked message
+    // is the member's to keep, so the answer is a private follow-up.
     await interaction.followUp({ content: text, flags: MessageFlags.Ephemeral, allowedMentions: NO_PINGS });
   }
 }
