@@ -143,7 +143,7 @@ export function createPoster(rest: REST): Poster {
     startThread: (channelId, messageId, name) =>
       call(async () => {
         const thread = (await rest.post(Routes.threads(channelId, messageId), {
-          body: { name: name.slice(0, 100), auto_archive_duration: 10080 },
+          body: { name: threadName(name), auto_archive_duration: 10080 },
         })) as { id: string };
         return thread.id;
       }),
@@ -151,7 +151,7 @@ export function createPoster(rest: REST): Poster {
       call(async () => {
         const { body, files } = toBody(message);
         const thread = (await rest.post(Routes.threads(forumChannelId), {
-          body: { name: name.slice(0, 100), message: body, applied_tags: tagIds ?? [] },
+          body: { name: threadName(name), message: body, applied_tags: tagIds ?? [] },
           files,
         })) as { id: string; message?: { id: string } };
         return { threadId: thread.id, messageId: thread.message?.id ?? thread.id };
@@ -170,10 +170,17 @@ export function createPoster(rest: REST): Poster {
       call(async () => {
         await rest.patch(Routes.channel(threadId), {
           body: {
-            ...(patch.name ? { name: patch.name.slice(0, 100) } : {}),
+            ...(patch.name ? { name: threadName(patch.name) } : {}),
             ...(patch.appliedTags ? { applied_tags: patch.appliedTags } : {}),
           },
         });
       }),
   };
+}
+
+/** A thread name within Discord's 100 characters, never ending in half of a surrogate pair (emoji). */
+export function threadName(name: string): string {
+  const cut = name.slice(0, 100);
+  const last = cut.charCodeAt(cut.length - 1);
+  return last >= 0xd800 && last <= 0xdbff ? cut.slice(0, -1) : cut;
 }
