@@ -33,12 +33,3 @@ describe('the HTTP server', () => {
     expect((await fetch(`http://127.0.0.1:${port}/nope`)).status).toBe(404);
   });
 });
-
-describe('thread names', () => {
-  it('are cut to 100 characters without splitting an emoji', async () => {
-    const { threadName } = await import('../src/discord/post.ts');
-    const name = `${'a'.repeat(99)}🦙 llama`;
-    expect(threadName(name)).toBe('a'.repeat(99));
-    expect(threadName('short 🦙')).toBe('short 🦙');
-  });
-});
