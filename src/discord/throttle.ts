@@ -20,7 +20,7 @@ export class Throttle {
     this.schedule();
   }
 
-  /** Waits for the running flush, then flushes once more (respecting the interval). */
+  /** Waits for the running flush, then flushes once more (respecting the interval); throws if that last flush failed. */
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.timer);
@@ -45,9 +45,14 @@ export class Throttle {
 
   private run(): Promise<void> {
     this.dirty = false;
+    // Each flush writes the whole current state, so only the last one's failure matters: an
+    // outage on one progress edit that a later flush made good is not a failed answer.
     this.running = this.flush()
+      .then(() => {
+        this.failure = undefined;
+      })
       .catch((error) => {
-        this.failure ??= error;
+        this.failure = error;
       })
       .finally(() => {
         this.lastEnd = performance.now();

@@ -71,7 +71,12 @@ export interface ModelServiceDeps {
   observe?: (result: GenerationResult) => void;
 }
 
-const MODEL_ID = /^[\w.-]+\/[\w.-]+$/;
+/**
+ * A Hub repo id as the Hub itself accepts them: owner/name, each part starting and ending with a
+ * letter, digit or _, no '--' or '..'. Stricter than "word characters, dots and dashes", which let
+ * `../whoami-v2` walk out of /api/models/ on the URL the inference client builds from the id.
+ */
+const MODEL_ID = /^(?!.*(?:--|\.\.))\w(?:[\w.-]{0,94}\w)?\/\w(?:[\w.-]{0,94}\w)?$/;
 const SHUTDOWN = 'shutdown';
 
 export class ModelService {

@@ -1,0 +1,54 @@
+// Defects found in review of /try: each test drives the real bot through the emulators.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  answerMessages,
+  isOf,
+  startTryWorld,
+  type TryWorld,
+  waitForFinal,
+} from './support/inference/try-driver.ts';
+
+const GRANITE = 'ibm-granite/granite-3.0-2b-instruct';
+
+let world: TryWorld;
+beforeAll(async () => {
+  world = await startTryWorld();
+});
+afterAll(() => world.stop());
+
+function runTry(options: Record<string, string | number | boolean>) {
+  const { guildId, channelId, memberId } = world.hub;
+  return world.hub.discord.command({ guildId, channelId, userId: memberId, name: 'try', options });
+}
+
+describe('/try review', () => {
+  it('a Discord outage on one progress edit does not report a failure once the answer is delivered', async () => {
+    const held = world.inference.holdFirstToken(GRANITE);
+    world.inference.script(GRANITE, 'Delivered after all.');
+    // The waiting-state edit fails past discord.js's own retries (4 attempts); later edits succeed.
+    world.hub.discord.failNext('PATCH', /\/messages\/%40original/, { status: 503 }, 4);
+    const interaction = runTry({ model: GRANITE, prompt: 'Hello' });
+    await held.arrived;
+    await world.hub.discord.waitForCall(
+      () => world.hub.discord.calls.filter((c) => isOf(c, interaction.token) && c.status === 503).length >= 4,
+    );
+    held.release();
+    await waitForFinal(world, interaction.token);
+    const messages = answerMessages(interaction);
+    expect(messages[0]!.content).toBe('Delivered after all.');
+    expect(await world.hub.app.router.drain(5000)).toBe(0);
+    expect(answerMessages(interaction).some((m) => /Something went wrong/.test(m.content))).toBe(false);
+    expect(world.hub.logs.messages().filter((m) => m.startsWith('Handler of /try failed'))).toEqual([]);
+  });
+
+  it.each(['../whoami-v2', 'ibm-granite/..', '.hidden/model', 'a--/b', 'org/-model'])(
+    'refuses the malformed model id %s privately and runs nothing',
+    async (model) => {
+      const before = world.inference.requestsFor(model).length;
+      const reply = await runTry({ model, prompt: 'Hi' }).reply();
+      expect(reply.flags & 64).toBe(64);
+      expect(reply.content).toMatch(/is not a model id/);
+      expect(world.inference.requestsFor(model)).toHaveLength(before);
+    },
+  );
+});
