@@ -11,6 +11,7 @@ import {
 } from 'discord.js';
 import { modelChoices } from '../src/discord/model-choices.ts';
 import { isCurator } from '../src/discord/permissions.ts';
+import { PostError } from '../src/discord/post.ts';
 import { replyPrivately } from '../src/discord/reply.ts';
 import { describeQuota, reserveRuns, streamGeneration } from '../src/discord/try-flow.ts';
 import { UserError } from '../src/errors.ts';
@@ -127,12 +128,19 @@ async function openThread(interaction: MessageComponentInteraction, hub: Hub, ru
     );
   }
   const prompt = exchange.messages.at(-1)?.content ?? '';
-  // On the message that carries the button: the end of the answer the conversation continues from.
-  const threadId = await hub.poster.startThread(
-    interaction.channelId,
-    interaction.message.id,
-    `${exchange.model.name}: ${prompt}`.slice(0, 100),
-  );
+  let threadId: string;
+  try {
+    // On the message that carries the button: the end of the answer the conversation continues from.
+    threadId = await hub.poster.startThread(
+      interaction.channelId,
+      interaction.message.id,
+      `${exchange.model.name}: ${prompt}`.slice(0, 100),
+    );
+  } catch (error) {
+    // The exchange goes back, so the button works once the cause is gone.
+    service.rememberExchange(runId, exchange);
+    throw threadFailure(error);
+  }
   const system = exchange.messages.find((m) => m.role === 'system')?.content ?? null;
   service.threads.create(
     {
@@ -151,6 +159,27 @@ async function openThread(interaction: MessageComponentInteraction, hub: Hub, ru
   await hub.poster.post(threadId, {
     content: `Each message <@${exchange.userId}> writes here continues the conversation with ${exchange.model.name}.`,
   });
+}
+
+/** Why Discord did not create the thread, in words the member can act on. */
+function threadFailure(error: unknown): unknown {
+  if (!(error instanceof PostError)) return error;
+  switch (error.failure) {
+    case 'retryable':
+      return new UserError(
+        'Discord did not create the thread just now; press Continue in thread again in a minute.',
+      );
+    case 'forbidden':
+      return new UserError(
+        'I may not create threads in this channel (Create Public Threads permission). Ask a server admin, or run /try in another channel.',
+      );
+    case 'gone':
+      return new UserError(
+        'The answer this conversation continues from is gone. Run /try to start a new one.',
+      );
+    case 'invalid':
+      return error;
+  }
 }
 
 /** A message in a conversation thread: the thread's owner continues the conversation. */

@@ -51,4 +51,36 @@ describe('/try review', () => {
       expect(world.inference.requestsFor(model)).toHaveLength(before);
     },
   );
+
+  it('Continue in thread survives Discord failing to create the thread: a clear private answer, and the button works again', async () => {
+    const { discord, guildId, channelId, memberId } = world.hub;
+    world.inference.script(GRANITE, 'Keep this.');
+    const interaction = runTry({ model: GRANITE, prompt: 'Start a conversation' });
+    await waitForFinal(world, interaction.token);
+    const answer = interaction.original()!;
+    const button = answer.components[0].components[0];
+    const before = discord.threads(channelId).length;
+    // An outage that outlives discord.js's own retries.
+    discord.failNext('POST', /\/messages\/\d+\/threads$/, { status: 503 }, 4);
+    const click = () =>
+      discord.click({
+        guildId,
+        channelId,
+        userId: memberId,
+        customId: button.custom_id,
+        messageId: answer.id,
+      });
+    const failed = await click().reply();
+    expect(failed.flags & 64).toBe(64);
+    expect(failed.content).toBe(
+      'Discord did not create the thread just now; press Continue in thread again in a minute.',
+    );
+    expect(discord.threads(channelId)).toHaveLength(before);
+    expect(discord.message(answer.id)!.components[0].components[0].label).toBe('Continue in thread');
+
+    click();
+    await discord.waitForCall((c) => c.method === 'POST' && c.path.endsWith('/threads') && c.status === 201);
+    const thread = discord.threads(channelId).find((t) => t.id === answer.id)!;
+    await discord.waitForMessage(thread.id, (m) => m.content.includes('continues the conversation'));
+  });
 });
