@@ -17,8 +17,13 @@ import { UserError } from '../src/errors.ts';
 import type { Hub } from '../src/hub.ts';
 import type { GenerationInput, GenerationProgress, GenerationResult } from '../src/models/service.ts';
 
-/** Two embeds share Discord's 6000-character budget per message. */
+/** The most of an answer one side shows. */
 const SIDE_LIMIT = 2700;
+/**
+ * Two embeds share Discord's 6000-character budget per message (titles, footers and
+ * descriptions all count), so each side keeps within half of it, model names included.
+ */
+const SIDE_BUDGET = 2990;
 
 export const data = new SlashCommandBuilder()
   .setName('compare')
@@ -80,8 +85,9 @@ export async function execute(interaction: ChatInputCommandInteraction, hub: Hub
   }));
   let done = false;
   const render = () => {
-    const embeds = sides.map((side, i) => sideEmbed(inputs[i]!, side.progress, side.result));
-    const long = sides.some((s) => (s.result?.answer.length ?? 0) > SIDE_LIMIT);
+    const shown = sides.map((side, i) => sideEmbed(inputs[i]!, side.progress, side.result));
+    const embeds = shown.map((s) => s.embed);
+    const long = shown.some((s, i) => s.cut && sides[i]!.result);
     return {
       content: '',
       embeds,
@@ -139,24 +145,33 @@ function sideEmbed(
   input: GenerationInput,
   progress: GenerationProgress,
   result?: GenerationResult,
-): APIEmbed {
+): { embed: APIEmbed; cut: boolean } {
   const answer = result ? result.answer : progress.answer;
-  let text = answer.length > SIDE_LIMIT ? `${answer.slice(0, SIDE_LIMIT)}…` : answer;
+  const title = input.model.name.slice(0, 256);
+  const status = (
+    result ? footerText(result) : `${input.model.name} · ${progress.answer ? 'writing…' : 'waiting…'}`
+  ).slice(0, 2048);
+  const notes = (cut: boolean) =>
+    [result?.notice, cut && result ? 'The whole answer is attached.' : undefined]
+      .filter(Boolean)
+      .map((n) => `*${n}*`);
+  // 10 covers the "…", a closing fence and the blank line before the notes.
+  const room = Math.max(
+    0,
+    Math.min(SIDE_LIMIT, SIDE_BUDGET - title.length - status.length - notes(true).join('\n\n').length - 10),
+  );
+  const cut = answer.length > room;
+  let text = cut ? `${answer.slice(0, room)}…` : answer;
   // A cut inside a code block would leave the rest of the embed as code.
   if ((text.match(/^ {0,3}```/gm)?.length ?? 0) % 2 === 1) text += '\n```';
-  const notes = [
-    result?.notice,
-    answer.length > SIDE_LIMIT && result ? 'The whole answer is attached.' : undefined,
-  ].filter(Boolean);
-  const status = result
-    ? footerText(result)
-    : `${input.model.name} · ${progress.answer ? 'writing…' : 'waiting…'}`;
   return {
-    title: input.model.name.slice(0, 256),
-    url: `https://huggingface.co/${input.model.id}`,
-    description:
-      [text || (result ? '' : '…'), ...notes.map((n) => `*${n}*`)].filter(Boolean).join('\n\n') || '—',
-    footer: { text: status.slice(0, 2048) },
-    color: result ? (result.outcome === 'ok' ? 0x2f855a : 0xc53030) : 0x718096,
+    cut,
+    embed: {
+      title,
+      url: `https://huggingface.co/${input.model.id}`,
+      description: [text || (result ? '' : '…'), ...notes(cut)].filter(Boolean).join('\n\n') || '—',
+      footer: { text: status },
+      color: result ? (result.outcome === 'ok' ? 0x2f855a : 0xc53030) : 0x718096,
+    },
   };
 }

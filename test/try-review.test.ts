@@ -83,4 +83,35 @@ describe('/try review', () => {
     const thread = discord.threads(channelId).find((t) => t.id === answer.id)!;
     await discord.waitForMessage(thread.id, (m) => m.content.includes('continues the conversation'));
   });
+
+  it('/compare keeps the final message within 6,000 embed characters with long model ids and long answers', async () => {
+    const { discord, guildId, channelId, memberId } = world.hub;
+    const a = `community-org/${'a'.repeat(85)}-instruct`;
+    const b = `community-org/${'b'.repeat(85)}-instruct`;
+    const long = (word: string) => Array.from({ length: 700 }, (_, i) => `${word}${i}`).join(' ');
+    world.inference.script(a, long('alpha')).script(b, long('beta'));
+    const interaction = discord.command({
+      guildId,
+      channelId,
+      userId: memberId,
+      name: 'compare',
+      options: { model_a: a, model_b: b, prompt: 'Say a lot', max_tokens: 4096 },
+    });
+    await discord.waitForCall(
+      (c) =>
+        isOf(c, interaction.token) &&
+        c.method === 'PATCH' &&
+        ((c.status >= 400 && c.status < 500) ||
+          (c.status < 300 &&
+            (c.body as { embeds?: Array<{ footer?: { text: string } }> }).embeds?.every(
+              (e) => !e.footer?.text.endsWith('…'),
+            ) === true)),
+    );
+    const rejected = discord.calls.filter((c) => isOf(c, interaction.token) && c.status >= 400);
+    expect(rejected.map((c) => c.status)).toEqual([]);
+    const [message] = answerMessages(interaction);
+    expect(message!.attachments.map((f) => f.data.toString('utf8')).sort()).toEqual(
+      [long('alpha'), long('beta')].sort(),
+    );
+  });
 });
