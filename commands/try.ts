@@ -95,8 +95,9 @@ export async function component(
   hub: Hub,
   args: string[],
 ): Promise<void> {
-  if (!interaction.isButton()) return;
   const [action, ...rest] = args;
+  const forged = new UserError('This button is no longer understood by the bot. Run /try again.');
+  if (!interaction.isButton()) throw forged;
   if (action === 'stop') {
     const outcome = hub.models.service.stop(
       rest.join(':'),
@@ -112,6 +113,7 @@ export async function component(
     );
   }
   if (action === 'thread') return openThread(interaction, hub, Number(rest[0]));
+  throw forged;
 }
 
 async function openThread(interaction: MessageComponentInteraction, hub: Hub, runId: number): Promise<void> {

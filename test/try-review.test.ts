@@ -114,4 +114,18 @@ describe('/try review', () => {
       [long('alpha'), long('beta')].sort(),
     );
   });
+
+  it('answers a forged /try button id clearly and privately instead of "Done."', async () => {
+    const { discord, guildId, channelId, memberId } = world.hub;
+    world.inference.script(GRANITE, 'Anchor.');
+    const interaction = runTry({ model: GRANITE, prompt: 'Anchor message' });
+    await waitForFinal(world, interaction.token);
+    const answer = interaction.original()!;
+    const reply = await discord
+      .click({ guildId, channelId, userId: memberId, customId: 'try:bogus:1', messageId: answer.id })
+      .reply();
+    expect(reply.flags & 64).toBe(64);
+    expect(reply.content).toBe('This button is no longer understood by the bot. Run /try again.');
+    expect(discord.message(answer.id)!.content).toBe('Anchor.');
+  });
 });
