@@ -183,7 +183,7 @@ async function list(interaction: ChatInputCommandInteraction, hub: Hub): Promise
   const embed = new EmbedBuilder()
     .setTitle(`Watches in this server (${watches.length})`)
     .setColor(0x2b6cb0)
-    .setDescription(truncate(watches.map(listLine).join('\n\n'), 4096))
+    .setDescription(fitEntries(watches.map(listLine), 4096))
     .setFooter({ text: 'Remove one with /watch remove id' });
   await respond(interaction, { embeds: [embed], private: true });
 }
@@ -217,13 +217,34 @@ function describe(w: Watch): string {
   return `${what} of ${w.target}${filters.length ? ` (${filters.join('; ')})` : ''}`;
 }
 
+/** Whole entries while they fit, then how many were left out (a cut entry would break its mention). */
+function fitEntries(entries: string[], limit: number): string {
+  const shown: string[] = [];
+  let used = 0;
+  for (const [i, entry] of entries.entries()) {
+    const more = `…and ${entries.length - i} more.`;
+    const last = i === entries.length - 1;
+    const cost = (shown.length ? 2 : 0) + entry.length;
+    // Room for the entry, and unless it is the last, for the "more" line that may follow it.
+    if (used + cost + (last ? 0 : 2 + more.length + 4) > limit) {
+      shown.push(more);
+      break;
+    }
+    shown.push(entry);
+    used += cost;
+  }
+  return truncate(shown.join('\n\n'), limit);
+}
+
 function listLine(w: WatchListing): string {
   const lines = [`**#${w.id}** ${describe(w)} → <#${w.channelId}>`];
   lines.push(
     w.lastSuccessAt ? `last successful poll ${discordTime(new Date(w.lastSuccessAt))}` : 'not polled yet',
   );
   if (w.failingSinceAt)
-    lines.push(`⚠️ failing since ${discordTime(new Date(w.failingSinceAt))}: ${w.lastError}`);
+    lines.push(
+      `⚠️ failing since ${discordTime(new Date(w.failingSinceAt))}: ${truncate(w.lastError ?? '', 200)}`,
+    );
   if (w.sourceError) lines.push(`⚠️ last error: ${truncate(w.sourceError, 200)}`);
   return lines.join('\n');
 }

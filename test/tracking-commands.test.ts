@@ -227,3 +227,33 @@ describe('GitHub webhook', () => {
     );
   });
 });
+
+describe('/watch list with many watches', () => {
+  it('shows whole entries within the embed limit and counts the ones left out', async () => {
+    const channel = w.addChannel('crowded');
+    for (let i = 0; i < 30; i++) {
+      w.github.addRepo(`crowded-org/repository-number-${i}`);
+      await w.hub.tracking.watches.add({
+        guildId: w.guildId,
+        channelId: channel,
+        userId: w.curatorId,
+        source: 'github',
+        target: `crowded-org/repository-number-${i}`,
+        kinds: 'both',
+        labels: 'bug, enhancement',
+      });
+    }
+    const total = w.hub.tracking.watches.list(w.guildId).length;
+    const list = await run('list', {}, w.memberId);
+    const description: string = list.embeds[0].description;
+    expect(description.length).toBeLessThanOrEqual(4096);
+    const entries = description.split('\n\n');
+    const more = entries.pop()!;
+    const shown = entries.length;
+    expect(shown).toBeLessThan(total);
+    expect(more).toBe(`…and ${total - shown} more.`);
+    // Every shown entry is whole: its header and its poll line.
+    for (const entry of entries)
+      expect(entry).toMatch(/^\*\*#\d+\*\* .* → <#\d+>\n(last successful poll|not polled yet)/);
+  });
+});
