@@ -257,3 +257,26 @@ describe('/watch list with many watches', () => {
       expect(entry).toMatch(/^\*\*#\d+\*\* .* → <#\d+>\n(last successful poll|not polled yet)/);
   });
 });
+
+describe('Hugging Face payloads beyond Discord limits', () => {
+  it('posts a model whose licence and library are longer than a field allows, cut to fit', async () => {
+    const channel = w.addChannel('hf-long');
+    w.hfHub.addOrg('verbose-org');
+    expect((await run('add', { source: 'huggingface', target: 'verbose-org', channel })).content).toMatch(
+      /^Watch #/,
+    );
+    w.hfHub.addModel('verbose-org', {
+      name: 'wordy-model',
+      pipelineTag: 'text-generation',
+      library: `lib-${'l'.repeat(1100)}`,
+      license: `custom-${'x'.repeat(1100)}`,
+    });
+    await w.nextCycle();
+    const [message] = w.discord.messagesIn(channel);
+    const fields: Array<{ name: string; value: string }> = message!.embeds[0].fields;
+    const value = (name: string) => fields.find((f) => f.name === name)!.value;
+    expect(value('Licence').startsWith('custom-xxx')).toBe(true);
+    expect(value('Library').startsWith('lib-lll')).toBe(true);
+    for (const f of fields) expect(f.value.length).toBeLessThanOrEqual(1024);
+  });
+});

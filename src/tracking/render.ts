@@ -71,9 +71,12 @@ export function renderEvent(event: TrackedEvent): OutgoingMessage {
     embed.color = COLORS.model;
     const web = event.url.slice(0, event.url.length - event.externalId.length - 1);
     fields.push({ name: 'Organisation', value: `[${event.target}](${web}/${event.target})`, inline: true });
-    fields.push({ name: 'Task', value: event.details.pipeline ?? 'not set', inline: true });
-    fields.push({ name: 'Library', value: event.details.library ?? 'not set', inline: true });
-    fields.push({ name: 'Licence', value: event.details.license ?? 'not stated', inline: true });
+    // Free text from the model card: an over-long value would get the whole post rejected.
+    const field = (value: string | undefined, none: string) =>
+      truncate(value?.trim() || none, LIMITS.fieldValue);
+    fields.push({ name: 'Task', value: field(event.details.pipeline, 'not set'), inline: true });
+    fields.push({ name: 'Library', value: field(event.details.library, 'not set'), inline: true });
+    fields.push({ name: 'Licence', value: field(event.details.license, 'not stated'), inline: true });
     if (event.details.gated)
       fields.push({ name: 'Access', value: 'gated (accept the conditions on the model card)', inline: true });
     embed.description = `[Model card](${event.url})`;
