@@ -128,4 +128,18 @@ describe('/try review', () => {
     expect(reply.content).toBe('This button is no longer understood by the bot. Run /try again.');
     expect(discord.message(answer.id)!.content).toBe('Anchor.');
   });
+
+  it('stops generating a private answer once its token has expired, since nobody can see the rest', async () => {
+    const model = 'ibm-granite/granite-3.0-8b-instruct';
+    const text = Array.from({ length: 400 }, (_, i) => `z${i}`).join(' ');
+    world.inference.setTokenDelay(15, model).script(model, text);
+    const interaction = runTry({ model, prompt: 'Private and long', private: true });
+    const { discord, clock } = world.hub;
+    await discord.waitForCall((c) => isOf(c, interaction.token) && JSON.stringify(c.body).includes('z0'));
+    clock.advance(15 * 60_000);
+    const aborted = await world.inference.waitForAbort(model);
+    expect(aborted.aborted).toBe(true);
+    expect(await world.hub.app.router.drain(5000)).toBe(0);
+    world.inference.setTokenDelay(0, model);
+  });
 });

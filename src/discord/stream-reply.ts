@@ -112,6 +112,8 @@ export interface StreamReplyOptions {
   modelName: string;
   showReasoning: 'hide' | 'spoiler';
   stopCustomId?: string | undefined;
+  /** Called when nothing more can be shown (a private answer outlived its token): stop generating. */
+  onDead?: (() => void) | undefined;
 }
 
 interface Segment {
@@ -177,6 +179,7 @@ export class StreamReply {
     if (!fallback) {
       log.warn('A private answer outlived its interaction token (15 minutes); the rest cannot be shown');
       this.segment = { ...this.segment, surface: new DeadSurface() };
+      this.options.onDead?.();
       return false;
     }
     const shown = this.segment.shown.reduce((n, s) => n + s, 0);

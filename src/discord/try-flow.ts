@@ -80,6 +80,8 @@ export async function streamGeneration(
     modelName: input.model.name,
     showReasoning: settings.showReasoning,
     stopCustomId: customId('try', 'stop', stopKey),
+    // Tokens nobody will read still cost quota and provider time.
+    onDead: () => service.stop(stopKey, input.userId, true),
   });
   const control = service.control(stopKey, input.userId);
   reply.start();
