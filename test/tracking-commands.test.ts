@@ -50,6 +50,19 @@ describe('/watch add', () => {
     expect(again.content).toMatch(/^<#\d+> already follows acme\/dupe \(both\) with watch #\d+\./);
   });
 
+  it('refuses a second watch of a renamed repository under its old name', async () => {
+    w.github.addRepo('old-owner/renamed');
+    w.github.renameRepo('old-owner/renamed', 'new-owner/renamed');
+    const channel = w.addChannel('renamed');
+    expect((await run('add', { source: 'github', target: 'new-owner/renamed', channel })).content).toMatch(
+      /^Watch #/,
+    );
+    const again = await run('add', { source: 'github', target: 'old-owner/renamed', channel });
+    expect(again.content).toMatch(
+      /^<#\d+> already follows new-owner\/renamed \(releases\) with watch #\d+\./,
+    );
+  });
+
   it('posts the latest N right away with backfill', async () => {
     for (const tag of ['v1', 'v2', 'v3']) w.github.publishRelease('acme/backfill', { tag });
     const channel = w.addChannel('backfill');

@@ -111,17 +111,21 @@ export class WatchService {
       throw new UserError(
         `This server already has ${MAX_WATCHES_PER_SERVER} watches, the most one server may have. Remove some with /watch remove first.`,
       );
-    const targetKey = target.toLowerCase();
     const wanted = kindsOf(kinds);
-    const clash = store
-      .watchesInChannel(input.channelId, source, targetKey)
-      .find((w) => kindsOf(w.kinds).some((k) => wanted.includes(k)));
-    if (clash)
-      throw new UserError(
-        `<#${input.channelId}> already follows ${clash.target} (${clash.kinds}) with watch #${clash.id}. Remove it first with /watch remove ${clash.id} to change its options.`,
-      );
+    const refuseClash = (key: string) => {
+      const clash = store
+        .watchesInChannel(input.channelId, source, key)
+        .find((w) => kindsOf(w.kinds).some((k) => wanted.includes(k)));
+      if (clash)
+        throw new UserError(
+          `<#${input.channelId}> already follows ${clash.target} (${clash.kinds}) with watch #${clash.id}. Remove it first with /watch remove ${clash.id} to change its options.`,
+        );
+    };
+    refuseClash(target.toLowerCase());
 
     const canonical = await this.checkTarget(source, target);
+    // A renamed repository answers under its old name too: check again under the name GitHub gave.
+    refuseClash(canonical.toLowerCase());
     const now = clock.now().toISOString();
     const watch = store.insertWatch({
       guildId: input.guildId,

@@ -110,6 +110,8 @@ export class GitHubEmulator {
   notModified = 0;
 
   private readonly repos = new Map<string, Repo>();
+  /** Old name (lower case) → new full name, for the 301 GitHub answers after a rename. */
+  private readonly renamed = new Map<string, string>();
   private readonly faults: PendingFault[] = [];
   private nextId = 1000;
   private limit: number;
@@ -149,6 +151,15 @@ export class GitHubEmulator {
   addRepo(fullName: string, options: { private?: boolean; labels?: string[] } = {}): void {
     this.repo(fullName, options.private);
     for (const name of options.labels ?? []) this.label(fullName, name);
+  }
+
+  /** Renames a repository; the old name then answers 301 to the new one, as GitHub does. */
+  renameRepo(from: string, to: string): void {
+    const repo = this.repo(from);
+    this.repos.delete(from.toLowerCase());
+    repo.fullName = to;
+    this.repos.set(to.toLowerCase(), repo);
+    this.renamed.set(from.toLowerCase(), to);
   }
 
   hasRepo(fullName: string): boolean {
@@ -551,8 +562,13 @@ export class GitHubEmulator {
     const m = /^\/repos\/([^/]+)\/([^/]+)(\/.*)?$/.exec(path);
     if (!m) return notFound;
     const repo = this.repos.get(`${m[1]}/${m[2]}`.toLowerCase());
-    if (!repo) return notFound;
     const rest = m[3] ?? '';
+    const movedTo = this.renamed.get(`${m[1]}/${m[2]}`.toLowerCase());
+    if (!repo && movedTo) {
+      const location = `${this.baseUrl}/repos/${movedTo}${rest}`;
+      return { status: 301, payload: { message: 'Moved Permanently', url: location }, headers: { location } };
+    }
+    if (!repo) return notFound;
 
     if (method === 'GET' && rest === '') return { status: 200, payload: this.repoJson(repo) };
     if (method === 'GET' && rest === '/releases') {
