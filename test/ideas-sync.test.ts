@@ -2,62 +2,28 @@
 // keeps fresh counts without touching anything else, and curators export everything.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SECTION_BEGIN, SECTION_END } from '../src/ideas/issue-body.ts';
-import { GitHubEmulator } from './support/github/emulator.ts';
-import { startTestHub, type TestHub } from './support/harness.ts';
+import type { GitHubEmulator } from './support/github/emulator.ts';
+import type { TestHub } from './support/harness.ts';
+import { type IdeasWorld, REPO, startIdeasWorld, TOKEN } from './support/ideas-world.ts';
 
-const REPO = 'ibm-granite/granite-ideas';
-const TOKEN = 'ghp_ideas_test_token';
+let w: IdeasWorld;
 let gh: GitHubEmulator;
 let t: TestHub;
-let ideasChannelId: string;
 /** The idea filed once for this file (GitHub paces issue creation: one filing keeps the file fast). */
 let number: number;
 let issueNumber: number;
 
 beforeAll(async () => {
-  gh = await GitHubEmulator.start({ token: TOKEN, login: 'omh-bot' });
-  gh.addRepo(REPO);
-  t = await startTestHub({ env: { GITHUB_TOKEN: TOKEN, GITHUB_API_URL: gh.baseUrl, IDEAS_PER_HOUR: '50' } });
-  ideasChannelId = t.discord.addChannel(t.guildId, { name: 'ideas' });
-  t.hub.settings.update(t.guildId, { ideasChannelId, defaultRepo: REPO }, t.curatorId);
+  w = await startIdeasWorld();
+  ({ gh, t } = w);
 });
 afterAll(async () => {
-  await t?.stop();
-  await gh?.stop();
+  await w?.stop();
 });
 
 const at = (userId: string) => ({ guildId: t.guildId, channelId: t.channelId, userId });
-
-/** An accepted idea by the plain member, posted in #ideas; returns its number. */
-async function acceptedIdea(title: string): Promise<number> {
-  const { lifecycle } = t.hub.ideas;
-  const first = await lifecycle.submit(
-    t.guildId,
-    { id: t.memberId, name: 'Mo Member' },
-    {
-      title,
-      problem: `Why ${title} matters: @maintainers latency is too high.`,
-      proposal: `How to do ${title}.`,
-      evidence: 'https://arxiv.org/abs/2310.06825',
-      family: 'granite',
-    },
-  );
-  // These ideas share their wording, so later ones meet "similar ideas" first: submit anyway.
-  const result =
-    first.kind === 'similar' ? await lifecycle.submitDraft(t.guildId, first.draftId, t.memberId) : first;
-  if (result.kind !== 'created') throw new Error('expected a new idea');
-  const number = result.idea.number;
-  t.hub.ideas.lifecycle.vote(t.guildId, number, t.curatorId, 1);
-  t.hub.ideas.lifecycle.changeStatus(t.guildId, number, t.curatorId, 'accepted', 'Worth filing.');
-  await t.hub.ideas.settled();
-  return number;
-}
-
-function fileCommand(id: number, options: Record<string, string> = {}) {
-  return t.discord
-    .command({ ...at(t.curatorId), name: 'idea', subcommand: 'file', options: { id, ...options } })
-    .reply(10_000);
-}
+const acceptedIdea = (title: string) => w.acceptedIdea(title);
+const fileCommand = (id: number, options?: Record<string, string>) => w.fileCommand(id, options);
 
 beforeAll(async () => {
   number = await acceptedIdea('Sliding window attention');
