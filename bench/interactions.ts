@@ -1,7 +1,6 @@
 // Acknowledgement latency of a database-backed command (/hub config, which reads the server's
 // settings), 1,000 interactions with 50 in flight, the emulator in another process.
 // Target: p99 under 50 ms on a 2-core machine.
-import { fork } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,26 +8,12 @@ import { commands } from '../commands/index.ts';
 import { startApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { createLogger } from '../src/log.ts';
+import { forkEmulators } from './_child.ts';
 
 const N = Number(process.env.BENCH_INTERACTIONS ?? 1000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
 
-const child = fork(join(import.meta.dirname, '_discord-emulator-process.ts'), [], {
-  execArgv: ['--import', 'tsx'],
-  stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-});
-const ask = <T>(message: object, key: string) =>
-  new Promise<T>((resolve) => {
-    const on = (m: Record<string, unknown>) => {
-      if (key in m) {
-        child.off('message', on);
-        resolve(m[key] as T);
-      }
-    };
-    child.on('message', on);
-    child.send(message);
-  });
-
+const { child, ask } = forkEmulators(join(import.meta.dirname, '_discord-emulator-process.ts'));
 const world = await ask<{
   apiUrl: string;
   token: string;

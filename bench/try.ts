@@ -2,10 +2,11 @@
 // the first visible Discord edit (target ≤ 1.1 s), edits per answer, and the bot's CPU time per
 // 1,000 tokens — for one /try at a time and for 20 concurrent ones. The Discord and inference
 // emulators run in a child process (this same file with --emulators), so CPU is the bot's own.
-import { fork } from 'node:child_process';
+
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { forkEmulators } from './_child.ts';
 
 const MODEL = 'ibm-granite/granite-3.0-8b-instruct';
 const TOKENS = Number(process.env.BENCH_TRY_TOKENS ?? 150);
@@ -25,21 +26,7 @@ async function runBench(): Promise<void> {
   const { startApp } = await import('../src/app.ts');
   const { loadConfig } = await import('../src/config.ts');
   const { createLogger } = await import('../src/log.ts');
-  const child = fork(import.meta.filename, ['--emulators'], {
-    execArgv: ['--import', 'tsx'],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const ask = <T>(message: object, key: string) =>
-    new Promise<T>((resolve) => {
-      const on = (m: Record<string, unknown>) => {
-        if (key in m) {
-          child.off('message', on);
-          resolve(m[key] as T);
-        }
-      };
-      child.on('message', on);
-      child.send(message);
-    });
+  const { child, ask } = forkEmulators(import.meta.filename, ['--emulators']);
   const world = await ask<Record<string, string>>({ setup: commands.map((c) => c.data.toJSON()) }, 'ready');
   const app = await startApp(
     loadConfig({
