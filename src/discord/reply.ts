@@ -5,6 +5,7 @@ import {
   type MessageComponentInteraction,
   MessageFlags,
 } from 'discord.js';
+import { LIMITS, truncate } from './format.ts';
 
 /** Every interaction that can be answered, including the abstract component base class handlers receive. */
 export type RepliableInteraction = AnyRepliable | MessageComponentInteraction;
@@ -13,7 +14,7 @@ const NO_PINGS = { parse: [] as [] };
 
 /** A private answer: a reply if none was made yet, else the deferred reply or a private follow-up. */
 export async function replyPrivately(interaction: RepliableInteraction, content: string): Promise<void> {
-  const text = content.length > 2000 ? `${content.slice(0, 1997)}…` : content;
+  const text = truncate(content, LIMITS.content);
   if (!interaction.deferred && !interaction.replied) {
     await interaction.reply({ content: text, flags: MessageFlags.Ephemeral, allowedMentions: NO_PINGS });
   } else if (interaction.deferred && !interaction.replied && interaction.ephemeral) {
