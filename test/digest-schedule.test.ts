@@ -305,3 +305,60 @@ describe('what /digest config announces as Next', () => {
     );
   });
 });
+
+describe('a digest channel that was deleted', () => {
+  it('post-now says the channel is gone and how to choose another; config shows it no longer exists', async () => {
+    const clock = new ManualClock('2026-01-07T12:00:00Z');
+    th = await startTestHub({ clock });
+    const t = th;
+    const channelId = t.discord.addChannel(t.guildId, { name: 'weekly' });
+    t.hub.settings.update(t.guildId, { digestChannelId: channelId }, t.curatorId);
+    t.discord.deleteChannel(channelId);
+    const run = (subcommand: string) =>
+      t.discord
+        .command({
+          guildId: t.guildId,
+          channelId: t.channelId,
+          userId: t.curatorId,
+          name: 'digest',
+          subcommand,
+        })
+        .reply();
+
+    const errorsBefore = t.logs.lines.filter((l) => Number(l.level) >= 50).length;
+    const posted = await run('post-now');
+    expect(posted.flags & 64).toBe(64);
+    expect(posted.content).toBe(
+      'The digest channel no longer exists (it was deleted). Choose another with /digest config channel.',
+    );
+    expect(t.logs.lines.filter((l) => Number(l.level) >= 50).length).toBe(errorsBefore);
+
+    const config = await run('config');
+    const fields = config.embeds[0]?.fields as Array<{ name: string; value: string }>;
+    expect(fields.find((f) => f.name === 'Channel')?.value).toBe(
+      `<#${channelId}> no longer exists; choose another channel with /digest config channel`,
+    );
+    expect(fields.find((f) => f.name === 'Next')).toBeUndefined();
+  });
+
+  it('post-now says so when the bot may not post in the channel', async () => {
+    const clock = new ManualClock('2026-01-07T12:00:00Z');
+    th = await startTestHub({ clock });
+    const t = th;
+    const channelId = t.discord.addChannel(t.guildId, { name: 'weekly' });
+    t.hub.settings.update(t.guildId, { digestChannelId: channelId }, t.curatorId);
+    t.discord.denyBot(channelId, 'send');
+    const reply = await t.discord
+      .command({
+        guildId: t.guildId,
+        channelId: t.channelId,
+        userId: t.curatorId,
+        name: 'digest',
+        subcommand: 'post-now',
+      })
+      .reply();
+    expect(reply.content).toBe(
+      `I may not post in <#${channelId}>. Give the bot Send Messages, Embed Links and Attach Files there, or choose another channel with /digest config channel.`,
+    );
+  });
+});

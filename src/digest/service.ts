@@ -90,6 +90,21 @@ export class DigestService {
   }
 
   /**
+   * Whether the digest channel still exists for the bot: `gone` once Discord says it was deleted,
+   * `unknown` when Discord could not be asked (the channel is then shown as set).
+   */
+  async channelState(channelId: string): Promise<'ok' | 'gone' | 'unknown'> {
+    try {
+      await this.deps.poster.channel(channelId);
+      return 'ok';
+    } catch (error) {
+      if (error instanceof PostError && error.failure === 'gone') return 'gone';
+      this.deps.log.debug({ err: error, channelId }, 'Could not check the digest channel');
+      return 'unknown';
+    }
+  }
+
+  /**
    * When the next scheduled digest of a server is posted: the next slot whose week postDue will
    * still post (a slot whose week is already done is passed over, as postDue passes it over).
    */
