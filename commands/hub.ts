@@ -23,7 +23,7 @@ import {
 import { respond } from '../src/discord/reply.ts';
 import { UserError } from '../src/errors.ts';
 import type { Hub } from '../src/hub.ts';
-import { timeZoneNames, validateRepo, validateTimeZone } from '../src/settings/validate.ts';
+import { matchTimeZones, validateRepo, validateTimeZone } from '../src/settings/validate.ts';
 
 const CLEARABLE = {
   curator_role: 'curatorRoleId',
@@ -99,11 +99,7 @@ export async function execute(interaction: ChatInputCommandInteraction, hub: Hub
 }
 
 export async function autocomplete(interaction: AutocompleteInteraction): Promise<void> {
-  const typed = interaction.options.getFocused().toLowerCase();
-  const matches = timeZoneNames()
-    .filter((z) => z.toLowerCase().includes(typed))
-    .slice(0, 25)
-    .map((z) => ({ name: z, value: z }));
+  const matches = matchTimeZones(interaction.options.getFocused()).map((z) => ({ name: z, value: z }));
   await interaction.respond(matches);
 }
 

@@ -186,3 +186,28 @@ describe('/hub config clear:', () => {
     expect(reply.content).toMatch(/^Only curators/);
   });
 });
+
+describe('/hub config timezone', () => {
+  it('keeps the current IANA name the curator chose and offers it in autocomplete', async () => {
+    const choices = await t.discord
+      .autocomplete({
+        guildId: t.guildId,
+        channelId: t.channelId,
+        userId: t.curatorId,
+        name: 'hub',
+        subcommand: 'config',
+        options: { timezone: 'kiev' },
+        focused: 'timezone',
+      })
+      .autocompleteChoices();
+    expect(choices.map((c) => c.value)).toEqual(['Europe/Kyiv']);
+    for (const zone of ['europe/kyiv', 'Asia/Kolkata']) {
+      const reply = await as(t.curatorId, 'config', { timezone: zone }).reply();
+      const shown = (reply.embeds[0].fields as Array<{ name: string; value: string }>).find(
+        (f) => f.name === 'Time zone',
+      )?.value;
+      expect(shown).toBe(zone === 'europe/kyiv' ? 'Europe/Kyiv' : 'Asia/Kolkata');
+      expect(t.hub.settings.get(t.guildId).timeZone).toBe(shown);
+    }
+  });
+});
