@@ -8,6 +8,10 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 2,
     reporters: ['default', './test/support/summary-reporter.ts'],
+    // A temp folder per run, checked empty at the end (test/support/temp-dir-check.ts).
+    globalSetup: ['./test/support/temp-dir-check.ts'],
+    // Removes the temp folders and kills the processes each file made (test/support/temp.ts).
+    setupFiles: ['./test/support/cleanup-setup.ts'],
     testTimeout: 20_000,
     hookTimeout: 20_000,
   },

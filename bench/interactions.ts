@@ -1,13 +1,12 @@
 // Acknowledgement latency of a database-backed command (/hub config, which reads the server's
 // settings), 1,000 interactions with 50 in flight, the emulator in another process.
 // Target: p99 under 50 ms on a 2-core machine.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { commands } from '../commands/index.ts';
 import { startApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { createLogger } from '../src/log.ts';
+import { tempDir } from '../test/support/temp.ts';
 import { forkEmulators } from './_child.ts';
 
 const N = Number(process.env.BENCH_INTERACTIONS ?? 1000);
@@ -27,7 +26,7 @@ const app = await startApp(
     DISCORD_TOKEN: world.token,
     DISCORD_APPLICATION_ID: world.applicationId,
     DISCORD_API_URL: world.apiUrl,
-    DATABASE_PATH: join(mkdtempSync(join(tmpdir(), 'omh-bench-')), 'hub.sqlite'),
+    DATABASE_PATH: join(tempDir('omh-bench-'), 'hub.sqlite'),
     HTTP_PORT: '0',
   }),
   { logger: createLogger({ level: 'warn' }), schedule: false },

@@ -5,8 +5,6 @@
 // p95 delay from publication to post, and the closes recorded for the digest. Time is simulated (a ManualClock moved a minute per
 // scheduler tick); wall time is real.
 import { fork } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ManualClock } from '../src/clock.ts';
@@ -18,6 +16,7 @@ import { createLogger } from '../src/log.ts';
 import { TrackingStore } from '../src/tracking/store.ts';
 import { Tracker } from '../src/tracking/tracker.ts';
 import { WatchService } from '../src/tracking/watches.ts';
+import { tempDir } from '../test/support/temp.ts';
 
 const REPOS = Number(process.env.BENCH_REPOS ?? 1000);
 const CYCLES = Number(process.env.BENCH_CYCLES ?? 6);
@@ -124,7 +123,7 @@ async function main(): Promise<void> {
     issues: EXISTING_ISSUES,
     now: clock.now().getTime(),
   });
-  const db = openDatabase(join(mkdtempSync(join(tmpdir(), 'omh-bench-')), 'bench.sqlite'));
+  const db = openDatabase(join(tempDir('omh-bench-'), 'bench.sqlite'));
   migrate(db);
   const log = createLogger({ level: 'warn' });
   const github = createGitHub({ baseUrl, log, token: 'bench-token', throttleId: 'bench' });

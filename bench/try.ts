@@ -3,9 +3,8 @@
 // 1,000 tokens — for one /try at a time and for 20 concurrent ones. The Discord and inference
 // emulators run in a child process (this same file with --emulators), so CPU is the bot's own.
 
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { tempDir } from '../test/support/temp.ts';
 import { forkEmulators } from './_child.ts';
 
 const MODEL = 'ibm-granite/granite-3.0-8b-instruct';
@@ -33,7 +32,7 @@ async function runBench(): Promise<void> {
       DISCORD_TOKEN: world.token!,
       DISCORD_APPLICATION_ID: world.applicationId!,
       DISCORD_API_URL: world.apiUrl!,
-      DATABASE_PATH: join(mkdtempSync(join(tmpdir(), 'omh-bench-try-')), 'hub.sqlite'),
+      DATABASE_PATH: join(tempDir('omh-bench-try-'), 'hub.sqlite'),
       HTTP_PORT: '0',
       INFERENCE_ENDPOINT_URL: world.endpointUrl!,
       TRY_COOLDOWN_MS: '0',

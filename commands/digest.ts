@@ -10,7 +10,7 @@ import {
 import type { DigestSchedule } from '../src/digest/store.ts';
 import { discordTime } from '../src/discord/format.ts';
 import { isCurator, requireCurator } from '../src/discord/permissions.ts';
-import type { OutgoingMessage } from '../src/discord/post.ts';
+import { type OutgoingMessage, PostError } from '../src/discord/post.ts';
 import { respond } from '../src/discord/reply.ts';
 import { UserError } from '../src/errors.ts';
 import type { Hub } from '../src/hub.ts';
@@ -56,7 +56,10 @@ export const data = new SlashCommandBuilder()
       ),
   );
 
-export const defer = { preview: 'private', 'post-now': 'private' } as const;
+// config asks Discord whether the digest channel still exists before it answers.
+export const defer = { preview: 'private', 'post-now': 'private', config: 'private' } as const;
+
+const CHOOSE_ANOTHER = 'choose another channel with /digest config channel';
 
 export async function execute(interaction: ChatInputCommandInteraction, hub: Hub): Promise<void> {
   const sub = interaction.options.getSubcommand();
@@ -84,7 +87,17 @@ async function postNow(interaction: ChatInputCommandInteraction, hub: Hub): Prom
   const schedule = hub.digest.store.schedule(guildId);
   if (!schedule.channelId)
     throw new UserError('This server has no digest channel yet. Choose one with /digest config channel.');
-  const posted = await hub.digest.service.postNow(guildId);
+  const posted = await hub.digest.service.postNow(guildId).catch((error: unknown) => {
+    if (error instanceof PostError && error.failure === 'gone')
+      throw new UserError(
+        'The digest channel no longer exists (it was deleted). Choose another with /digest config channel.',
+      );
+    if (error instanceof PostError && error.failure === 'forbidden')
+      throw new UserError(
+        `I may not post in <#${schedule.channelId}>. Give the bot Send Messages, Embed Links and Attach Files there, or ${CHOOSE_ANOTHER}.`,
+      );
+    throw error;
+  });
   await respond(interaction, {
     content: `Posted this week’s digest so far to <#${posted.channelId}> (${posted.messageIds.length} message${posted.messageIds.length === 1 ? '' : 's'}). The full week still comes at its scheduled time.`,
     private: true,
@@ -98,12 +111,14 @@ async function configure(interaction: ChatInputCommandInteraction, hub: Hub): Pr
   const hour = interaction.options.getInteger('hour');
   const quiet = interaction.options.getString('quiet_weeks');
   if (channel === null && day === null && hour === null && quiet === null) {
+    const schedule = hub.digest.store.schedule(guildId);
     await respond(interaction, {
       embeds: [
         scheduleEmbed(
           hub,
-          hub.digest.store.schedule(guildId),
+          schedule,
           isCurator(interaction, hub.settings.get(guildId)),
+          await channelGone(hub, schedule),
         ),
       ],
       private: true,
@@ -134,25 +149,34 @@ async function configure(interaction: ChatInputCommandInteraction, hub: Hub): Pr
   hub.log.info({ guildId, userId: interaction.user.id, schedule: updated }, 'Digest schedule changed');
   await respond(interaction, {
     content: 'Saved.',
-    embeds: [scheduleEmbed(hub, updated, true)],
+    embeds: [scheduleEmbed(hub, updated, true, await channelGone(hub, updated))],
     private: true,
   });
 }
 
-function scheduleEmbed(hub: Hub, s: DigestSchedule, curator: boolean): EmbedBuilder {
+async function channelGone(hub: Hub, s: DigestSchedule): Promise<boolean> {
+  return s.channelId !== null && (await hub.digest.service.channelState(s.channelId)) === 'gone';
+}
+
+function scheduleEmbed(hub: Hub, s: DigestSchedule, curator: boolean, gone = false): EmbedBuilder {
   const hh = String(s.hour).padStart(2, '0');
+  const channel = !s.channelId
+    ? 'not set (no digest is posted)'
+    : gone
+      ? `<#${s.channelId}> no longer exists; ${CHOOSE_ANOTHER}`
+      : `<#${s.channelId}>`;
   return new EmbedBuilder()
     .setTitle('Weekly digest')
     .setColor(0x2b6cb0)
     .addFields(
       {
         name: 'Channel',
-        value: s.channelId ? `<#${s.channelId}>` : 'not set (no digest is posted)',
+        value: channel,
         inline: true,
       },
       { name: 'When', value: `${DAYS[s.weekday - 1]} ${hh}:00 (${s.timeZone})`, inline: true },
       { name: 'Quiet weeks', value: s.quietWeeks === 'post' ? 'a short note' : 'no post', inline: true },
-      ...(s.channelId
+      ...(s.channelId && !gone
         ? [{ name: 'Next', value: discordTime(hub.digest.service.nextPostAt(s), 'F'), inline: false }]
         : []),
     )

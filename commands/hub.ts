@@ -15,20 +15,26 @@ import { isCurator, requireCurator } from '../src/discord/permissions.ts';
 import {
   addQuotaOptions,
   quotaEmbed,
+  quotaKeyOf,
+  quotaOptionList,
   quotaOptionNames,
   readQuotaOptions,
 } from '../src/discord/quota-options.ts';
 import { respond } from '../src/discord/reply.ts';
 import { UserError } from '../src/errors.ts';
 import type { Hub } from '../src/hub.ts';
-import { timeZoneNames, validateRepo, validateTimeZone } from '../src/settings/validate.ts';
+import { matchTimeZones, validateRepo, validateTimeZone } from '../src/settings/validate.ts';
 
 const CLEARABLE = {
   curator_role: 'curatorRoleId',
   ideas_channel: 'ideasChannelId',
   digest_channel: 'digestChannelId',
   default_repo: 'defaultRepo',
+  timezone: 'timeZone',
 } as const satisfies Record<string, keyof GuildSettingsPatch>;
+
+// The time zone column is never empty: clearing it means the bot's default.
+const DEFAULT_TIME_ZONE = 'UTC';
 
 export const data = new SlashCommandBuilder()
   .setName('hub')
@@ -76,7 +82,9 @@ export const data = new SlashCommandBuilder()
           o
             .setName('clear')
             .setDescription('Remove one setting')
-            .addChoices(...Object.keys(CLEARABLE).map((k) => ({ name: k, value: k }))),
+            .addChoices(
+              ...[...Object.keys(CLEARABLE), ...quotaOptionList].map((k) => ({ name: k, value: k })),
+            ),
         ),
     ),
   );
@@ -91,11 +99,7 @@ export async function execute(interaction: ChatInputCommandInteraction, hub: Hub
 }
 
 export async function autocomplete(interaction: AutocompleteInteraction): Promise<void> {
-  const typed = interaction.options.getFocused().toLowerCase();
-  const matches = timeZoneNames()
-    .filter((z) => z.toLowerCase().includes(typed))
-    .slice(0, 25)
-    .map((z) => ({ name: z, value: z }));
+  const matches = matchTimeZones(interaction.options.getFocused()).map((z) => ({ name: z, value: z }));
   await interaction.respond(matches);
 }
 
@@ -141,7 +145,7 @@ async function configure(interaction: ChatInputCommandInteraction, hub: Hub): Pr
   const digest = interaction.options.getChannel('digest_channel');
   const zone = interaction.options.getString('timezone');
   const repo = interaction.options.getString('default_repo');
-  const clear = interaction.options.getString('clear') as keyof typeof CLEARABLE | null;
+  const clear = interaction.options.getString('clear');
   const quotas = readQuotaOptions(interaction);
   const changed = () => [...Object.keys(patch), ...quotaOptionNames(quotas)];
 
@@ -152,9 +156,19 @@ async function configure(interaction: ChatInputCommandInteraction, hub: Hub): Pr
   if (zone !== null) patch.timeZone = validateTimeZone(zone);
   if (repo !== null) patch.defaultRepo = validateRepo(repo);
   if (clear) {
-    const key = CLEARABLE[clear];
-    if (key in patch) throw new UserError(`You both set and cleared ${clear}; choose one.`);
-    patch[key] = null;
+    const quotaKey = quotaKeyOf(clear);
+    const key = Object.hasOwn(CLEARABLE, clear) ? CLEARABLE[clear as keyof typeof CLEARABLE] : undefined;
+    if (quotaKey) {
+      if (quotas[quotaKey] !== undefined)
+        throw new UserError(`You both set and cleared ${clear}; choose one.`);
+      quotas[quotaKey] = null;
+    } else if (key) {
+      if (key in patch) throw new UserError(`You both set and cleared ${clear}; choose one.`);
+      if (key === 'timeZone') patch.timeZone = DEFAULT_TIME_ZONE;
+      else patch[key] = null;
+    } else {
+      throw new UserError(`${clear} is not a setting /hub config can clear.`);
+    }
   }
 
   if (changed().length === 0) {

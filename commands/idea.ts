@@ -12,7 +12,7 @@ import {
   type RepliableInteraction,
   SlashCommandBuilder,
 } from 'discord.js';
-import { customId } from '../src/discord/command.ts';
+import { customId, STALE_ANSWER } from '../src/discord/command.ts';
 import { truncate } from '../src/discord/format.ts';
 import { requireCurator } from '../src/discord/permissions.ts';
 import { replyPrivately, respond } from '../src/discord/reply.ts';
@@ -197,8 +197,10 @@ function idArg(value: string, min = 1): number {
   return n;
 }
 
-const STALE =
-  'This button or form is out of date or not one of ours; nothing was changed. Run the command again.';
+const STALE = STALE_ANSWER;
+
+export const componentActions = ['vote', 'discuss', 'draft', 'page', 'review'] as const;
+export const modalActions = ['submit', 'decide'] as const;
 
 export async function component(
   interaction: MessageComponentInteraction,

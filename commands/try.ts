@@ -9,6 +9,7 @@ import {
   MessageFlags,
   SlashCommandBuilder,
 } from 'discord.js';
+import { notOurs } from '../src/discord/command.ts';
 import { modelChoices } from '../src/discord/model-choices.ts';
 import { isCurator } from '../src/discord/permissions.ts';
 import { PostError } from '../src/discord/post.ts';
@@ -90,13 +91,15 @@ export async function autocomplete(interaction: AutocompleteInteraction, hub: Hu
   await interaction.respond(await modelChoices(hub, interaction.options.getFocused()));
 }
 
+export const componentActions = ['stop', 'thread'] as const;
+
 export async function component(
   interaction: MessageComponentInteraction,
   hub: Hub,
   args: string[],
 ): Promise<void> {
   const [action, ...rest] = args;
-  const forged = new UserError('This button is no longer understood by the bot. Run /try again.');
+  const forged = notOurs();
   if (!interaction.isButton()) throw forged;
   if (action === 'stop') {
     const outcome = hub.models.service.stop(

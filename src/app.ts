@@ -11,6 +11,7 @@ import { createDiscordClient } from './discord/client.ts';
 import type { Command } from './discord/command.ts';
 import { createPoster } from './discord/post.ts';
 import { InteractionRouter } from './discord/router.ts';
+import { createUserLookup } from './discord/users.ts';
 import { createGitHub } from './github/client.ts';
 import { HttpServer } from './http/server.ts';
 import type { Hub, HubCore } from './hub.ts';
@@ -101,7 +102,10 @@ export async function startApp(config: Readonly<Config>, options: AppOptions = {
   });
   const hub: Hub = {
     ...core,
-    digest: setupDigest(core, { rest: client.rest, schedule: options.schedule !== false }),
+    digest: setupDigest(core, {
+      lookupUser: createUserLookup(client.rest),
+      schedule: options.schedule !== false,
+    }),
     models: setupModels(core),
     // Filing needs a token; without one the ideas feature says so instead of trying.
     ideas: setupIdeas(core, {

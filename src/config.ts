@@ -46,7 +46,7 @@ const url = (fallback?: string) =>
   optionalText
     .refine((v) => v === undefined || URL.canParse(v), 'is not a valid URL')
     .refine(
-      (v) => v === undefined || /^https?:$/.test(new URL(v).protocol),
+      (v) => v === undefined || !URL.canParse(v) || /^https?:$/.test(new URL(v).protocol),
       'must start with http:// or https://',
     )
     .transform((v) => (v ?? fallback)?.replace(/\/+$/, ''));
@@ -112,7 +112,16 @@ export class ConfigError extends Error {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => {
+    // zod reports every check a value fails ("is not set" and "must be a Discord id" for an empty
+    // id); the operator needs one sentence per setting: the first check, which is the most basic.
+    const seen = new Set<string>();
+    const firstPerSetting = parsed.error.issues.filter((issue) => {
+      const name = String(issue.path[0]);
+      if (seen.has(name)) return false;
+      seen.add(name);
+      return true;
+    });
+    const lines = firstPerSetting.map((issue) => {
       const name = String(issue.path[0]);
       const help = HELP[name] ? ` ${HELP[name]}` : '';
       return `${name} ${issue.message}.${help}`;

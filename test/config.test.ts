@@ -63,3 +63,64 @@ describe('configuration', () => {
     expect(config.inferenceEndpointUrl).toBe('http://x:8000/v1');
   });
 });
+
+describe('one sentence per setting', () => {
+  const lines = (env: Record<string, string>) => errorOf(env).split('\n');
+  const about = (env: Record<string, string>, name: string) =>
+    lines(env).filter((line) => line.startsWith(`${name} `));
+
+  it.each(['DISCORD_TOKEN', 'DISCORD_APPLICATION_ID'])(
+    'says once that the required %s is not set',
+    (name) => {
+      const env: Record<string, string> = { ...valid };
+      delete env[name];
+      expect(about(env, name)).toEqual([expect.stringMatching(new RegExp(`^${name} is not set\\.`))]);
+      expect(about({ ...valid, [name]: '   ' }, name)).toHaveLength(1);
+    },
+  );
+
+  it('reports a missing DISCORD_APPLICATION_ID as missing only, not also as a bad id', () => {
+    const message = errorOf({ DISCORD_TOKEN: valid.DISCORD_TOKEN });
+    expect(message).toContain('DISCORD_APPLICATION_ID is not set');
+    expect(message).not.toContain('must be a Discord id');
+  });
+
+  // Every format-checked setting, with a value that breaks its format in each way we check.
+  const bad: Array<[string, string]> = [
+    ['DISCORD_APPLICATION_ID', 'abc'],
+    ['DISCORD_DEV_GUILD_ID', '12'],
+    ['DISCORD_API_URL', 'not a url'],
+    ['DISCORD_API_URL', 'ftp://x'],
+    ['GITHUB_API_URL', 'not a url'],
+    ['GITHUB_API_URL', 'ftp://x'],
+    ['HF_ENDPOINT', '::'],
+    ['INFERENCE_ENDPOINT_URL', 'localhost:8000'],
+    ['HTTP_PORT', '99999'],
+    ['HTTP_PORT', 'eighty'],
+    ['LOG_LEVEL', 'loud'],
+    ['INFERENCE_ROUTER_URL', 'nope'],
+    ['SHOW_REASONING', 'always'],
+    ['INFERENCE_TIMEOUT_MS', '0'],
+    ['INFERENCE_FIRST_TOKEN_TIMEOUT_MS', '-1'],
+    ['INFERENCE_LOADING_RETRIES', 'two'],
+    ['INFERENCE_BACKOFF_MAX_MS', '1.5'],
+    ['TRY_EDIT_INTERVAL_MS', '0'],
+    ['TRY_MAX_MESSAGES', 'x'],
+    ['TRY_COOLDOWN_MS', '-5'],
+    ['TRY_USER_DAILY_REQUESTS', 'x'],
+    ['TRY_USER_DAILY_TOKENS', 'x'],
+    ['TRY_GUILD_DAILY_REQUESTS', 'x'],
+    ['TRY_GUILD_DAILY_TOKENS', 'x'],
+    ['POLL_INTERVAL_MINUTES', '0'],
+    ['POLL_INTERVAL_MINUTES', 'often'],
+    ['IDEAS_PER_HOUR', '0'],
+    ['IDEAS_SYNC_MINUTES', 'x'],
+  ];
+
+  it.each(bad)('%s=%s gets exactly one sentence that says how to fix it', (name, value) => {
+    const mine = about({ ...valid, [name]: value }, name);
+    expect(mine).toHaveLength(1);
+    expect(mine[0]).toMatch(/\.( |$)/);
+    expect(lines({ ...valid, [name]: value })).toHaveLength(1);
+  });
+});

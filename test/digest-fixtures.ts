@@ -1,14 +1,17 @@
 // Rows for digest tests and the digest benchmark, written straight into the tables the digest
 // reads, the way the tracking, try and ideas features write them.
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { MIGRATIONS_DIR, migrate } from '../src/db/migrate.ts';
 import { type Db, openDatabase } from '../src/db/open.ts';
+import { tempDir } from './support/temp.ts';
 
-/** A migrated SQLite file in a temp dir; `only` limits it to migrations whose names contain one of the words. */
+/**
+ * A migrated SQLite file in a temp dir (removed after the test file, see test/support/temp.ts);
+ * `only` limits it to migrations whose names contain one of the words.
+ */
 export function openDigestDb(only?: string[]): Db {
-  const dir = mkdtempSync(join(tmpdir(), 'omh-digest-'));
+  const dir = tempDir('omh-digest-');
   let migrations = MIGRATIONS_DIR;
   if (only) {
     migrations = join(dir, 'migrations');

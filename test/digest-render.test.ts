@@ -1,9 +1,9 @@
-import { loadImage } from '@napi-rs/canvas';
+import { createCanvas, loadImage } from '@napi-rs/canvas';
 import type { APIEmbed } from 'discord.js';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../src/clock.ts';
 import { buildWeeklyDigest } from '../src/digest/build.ts';
-import { CHART_HEIGHT, CHART_WIDTH, renderActivityChart } from '../src/digest/chart.ts';
+import { CHART_COLORS, CHART_HEIGHT, CHART_WIDTH, renderActivityChart } from '../src/digest/chart.ts';
 import { MAX_MESSAGES, renderDigest } from '../src/digest/render.ts';
 import type { Digest } from '../src/digest/types.ts';
 import { previousWeek } from '../src/digest/week.ts';
@@ -146,4 +146,92 @@ describe('the activity chart', () => {
     );
     expect(png.length).toBeGreaterThan(empty.length);
   });
+
+  // Discord shows an image as it is, on #313338 (dark theme) or #ffffff (light theme).
+  it('has its own opaque background, with text that reads on it whatever Discord’s theme', async () => {
+    const png = renderActivityChart(weekOf([1, 0, 2, 0, 0, 1, 0], [40, 52, 61, 44, 27, 12, 9]));
+    const pixels = await pixelsOf(png);
+    let transparent = 0;
+    for (let i = 3; i < pixels.data.length; i += 4) if (pixels.data[i]! < 255) transparent++;
+    expect(transparent).toBe(0);
+    const background = pixelAt(pixels, 2, 2);
+    expect(background).toEqual(hexToRgb(CHART_COLORS.background));
+    expect(contrast(CHART_COLORS.text, CHART_COLORS.background)).toBeGreaterThanOrEqual(7);
+    expect(contrast(CHART_COLORS.mutedText, CHART_COLORS.background)).toBeGreaterThanOrEqual(4.5);
+    for (const color of Object.values(CHART_COLORS.series))
+      expect(contrast(color, CHART_COLORS.background), color).toBeGreaterThanOrEqual(3);
+    // The card stands out from both themes' backgrounds, so it reads as one image in either.
+    for (const theme of ['#313338', '#ffffff'])
+      expect(contrast(CHART_COLORS.background, theme), theme).toBeGreaterThanOrEqual(1.15);
+  });
+
+  it('gives each series its own scale: a week of few releases and many model runs shows both', async () => {
+    const png = renderActivityChart(weekOf([1, 0, 2, 0, 0, 1, 0], [40, 52, 61, 44, 27, 12, 9]));
+    const pixels = await pixelsOf(png);
+    for (const color of [CHART_COLORS.series.releases, CHART_COLORS.series.modelRuns]) {
+      // The tallest bar of each series fills most of its plot (~90 px; the old shared axis drew releases ~9 px).
+      expect(tallestRun(pixels, hexToRgb(color)), color).toBeGreaterThan(CHART_HEIGHT * 0.12);
+    }
+  });
 });
+
+function weekOf(releases: number[], modelRuns: number[]) {
+  return releases.map((r, i) => ({
+    date: `2026-01-${String(5 + i).padStart(2, '0')}`,
+    releases: r,
+    issues: i % 3,
+    ideas: (i * 2) % 5,
+    modelRuns: modelRuns[i]!,
+  }));
+}
+
+async function pixelsOf(png: Buffer) {
+  const image = await loadImage(png);
+  const canvas = createCanvas(image.width, image.height);
+  const ctx = canvas.getContext('2d');
+  ctx.drawImage(image, 0, 0);
+  return {
+    width: image.width,
+    height: image.height,
+    data: ctx.getImageData(0, 0, image.width, image.height).data,
+  };
+}
+
+type Pixels = Awaited<ReturnType<typeof pixelsOf>>;
+
+function pixelAt(p: Pixels, x: number, y: number): [number, number, number] {
+  const i = (y * p.width + x) * 4;
+  return [p.data[i]!, p.data[i + 1]!, p.data[i + 2]!];
+}
+
+/** The longest vertical run of exactly `rgb` in any column: the height of the tallest bar of that colour. */
+function tallestRun(p: Pixels, rgb: [number, number, number]): number {
+  let best = 0;
+  for (let x = 0; x < p.width; x++) {
+    let run = 0;
+    for (let y = 0; y < p.height; y++) {
+      const [r, g, b] = pixelAt(p, x, y);
+      run = r === rgb[0] && g === rgb[1] && b === rgb[2] ? run + 1 : 0;
+      best = Math.max(best, run);
+    }
+  }
+  return best;
+}
+
+function hexToRgb(hex: string): [number, number, number] {
+  const n = Number.parseInt(hex.slice(1), 16);
+  return [(n >> 16) & 255, (n >> 8) & 255, n & 255];
+}
+
+/** WCAG 2 contrast ratio of two colours. */
+function contrast(a: string, b: string): number {
+  const lum = (hex: string) => {
+    const [r, g, bl] = hexToRgb(hex).map((c) => {
+      const s = c / 255;
+      return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+    }) as [number, number, number];
+    return 0.2126 * r + 0.7152 * g + 0.0722 * bl;
+  };
+  const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x) as [number, number];
+  return (hi + 0.05) / (lo + 0.05);
+}

@@ -239,3 +239,126 @@ describe('/digest', () => {
     expect(t.hub.digest.store.record(t.guildId, '2026-W02')).toBeUndefined();
   });
 });
+
+describe('what /digest config announces as Next', () => {
+  const at = (iso: string) => `<t:${Date.parse(iso) / 1000}:F>`;
+
+  async function utcServer(clock: ManualClock) {
+    th = await startTestHub({ clock, schedule: true });
+    const t = th;
+    const channelId = t.discord.addChannel(t.guildId, { name: 'digest' });
+    const config = async (options: Record<string, string | number> = {}) => {
+      const reply = await t.discord
+        .command({
+          guildId: t.guildId,
+          channelId: t.channelId,
+          userId: t.curatorId,
+          name: 'digest',
+          subcommand: 'config',
+          options,
+        })
+        .reply();
+      const fields = (reply.embeds[0]?.fields ?? []) as Array<{ name: string; value: string }>;
+      return { reply, next: fields.find((f) => f.name === 'Next')?.value, fields };
+    };
+    return { t, channelId, config };
+  }
+
+  it('is kept when the slot moves later in the week after the channel was set (last slot recorded skipped)', async () => {
+    const clock = new ManualClock('2026-01-13T10:00:00Z'); // a Tuesday
+    const { t, channelId, config } = await utcServer(clock);
+    await config({ channel: channelId });
+    await tick(t);
+    // Monday 09:00 passed before the server had a digest: recorded as skipped, not missed.
+    expect(t.hub.digest.store.record(t.guildId, '2026-W02')?.status).toBe('skipped');
+
+    const moved = await config({ day: 'tuesday', hour: 20 });
+    expect(moved.next).toBe(at('2026-01-13T20:00:00Z'));
+
+    clock.set('2026-01-13T20:00:00Z');
+    await tick(t);
+    const posted = digestsIn(t, channelId).concat(
+      t.discord.messagesIn(channelId).filter((m) => m.content?.includes('quiet week')),
+    );
+    expect(posted).toHaveLength(1);
+    expect(t.hub.digest.store.record(t.guildId, '2026-W02')?.status).toMatch(/^(posted|quiet)$/);
+    expect((await config()).next).toBe(at('2026-01-20T20:00:00Z'));
+  });
+
+  it('skips a slot whose week was already posted, and nothing is posted then', async () => {
+    const clock = new ManualClock('2026-01-12T09:00:00Z'); // Monday 09:00, the default slot
+    const { t, channelId, config } = await utcServer(clock);
+    await config({ channel: channelId });
+    await tick(t);
+    expect(t.discord.messagesIn(channelId)).toHaveLength(1);
+
+    clock.set('2026-01-13T10:00:00Z');
+    const moved = await config({ day: 'tuesday', hour: 20 });
+    // Last week's digest is out; the next one is the week after, at the new slot.
+    expect(moved.next).toBe(at('2026-01-20T20:00:00Z'));
+    clock.set('2026-01-13T20:00:00Z');
+    await tick(t);
+    expect(t.discord.messagesIn(channelId)).toHaveLength(1);
+    const status = await t.hub.status.collect(t.guildId);
+    expect(status.find((l) => l.name === 'Weekly digest')?.value).toContain(
+      `<t:${Date.parse('2026-01-20T20:00:00Z') / 1000}:f>`,
+    );
+  });
+});
+
+describe('a digest channel that was deleted', () => {
+  it('post-now says the channel is gone and how to choose another; config shows it no longer exists', async () => {
+    const clock = new ManualClock('2026-01-07T12:00:00Z');
+    th = await startTestHub({ clock });
+    const t = th;
+    const channelId = t.discord.addChannel(t.guildId, { name: 'weekly' });
+    t.hub.settings.update(t.guildId, { digestChannelId: channelId }, t.curatorId);
+    t.discord.deleteChannel(channelId);
+    const run = (subcommand: string) =>
+      t.discord
+        .command({
+          guildId: t.guildId,
+          channelId: t.channelId,
+          userId: t.curatorId,
+          name: 'digest',
+          subcommand,
+        })
+        .reply();
+
+    const errorsBefore = t.logs.lines.filter((l) => Number(l.level) >= 50).length;
+    const posted = await run('post-now');
+    expect(posted.flags & 64).toBe(64);
+    expect(posted.content).toBe(
+      'The digest channel no longer exists (it was deleted). Choose another with /digest config channel.',
+    );
+    expect(t.logs.lines.filter((l) => Number(l.level) >= 50).length).toBe(errorsBefore);
+
+    const config = await run('config');
+    const fields = config.embeds[0]?.fields as Array<{ name: string; value: string }>;
+    expect(fields.find((f) => f.name === 'Channel')?.value).toBe(
+      `<#${channelId}> no longer exists; choose another channel with /digest config channel`,
+    );
+    expect(fields.find((f) => f.name === 'Next')).toBeUndefined();
+  });
+
+  it('post-now says so when the bot may not post in the channel', async () => {
+    const clock = new ManualClock('2026-01-07T12:00:00Z');
+    th = await startTestHub({ clock });
+    const t = th;
+    const channelId = t.discord.addChannel(t.guildId, { name: 'weekly' });
+    t.hub.settings.update(t.guildId, { digestChannelId: channelId }, t.curatorId);
+    t.discord.denyBot(channelId, 'send');
+    const reply = await t.discord
+      .command({
+        guildId: t.guildId,
+        channelId: t.channelId,
+        userId: t.curatorId,
+        name: 'digest',
+        subcommand: 'post-now',
+      })
+      .reply();
+    expect(reply.content).toBe(
+      `I may not post in <#${channelId}>. Give the bot Send Messages, Embed Links and Attach Files there, or choose another channel with /digest config channel.`,
+    );
+  });
+});

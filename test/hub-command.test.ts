@@ -129,3 +129,85 @@ describe('/hub', () => {
     expect(t.hub.settings.get(t.guildId).timeZone).toBe('Asia/Tokyo');
   });
 });
+
+describe('/hub config clear:', () => {
+  it('offers every setting /hub config can set', () => {
+    const config = t.hub.commands
+      .find((c) => c.data.name === 'hub')!
+      .data.toJSON()
+      .options!.find((o) => o.name === 'config') as {
+      options: Array<{ name: string; choices?: Array<{ value: string }> }>;
+    };
+    const settable = config.options.map((o) => o.name).filter((n) => n !== 'clear');
+    const clearable = config.options.find((o) => o.name === 'clear')!.choices!.map((c) => c.value);
+    expect(clearable.sort()).toEqual(settable.sort());
+  });
+
+  it('returns the time zone and each /try quota to the operator default', async () => {
+    const defaults = t.hub.models.service.quotas.get('no-such-guild');
+    const set = await as(t.curatorId, 'config', {
+      timezone: 'Asia/Tokyo',
+      try_user_requests: 1,
+      try_user_tokens: 2,
+      try_server_requests: 3,
+      try_server_tokens: 4,
+    }).reply();
+    expect(set.content).toMatch(/^Saved/);
+    expect(t.hub.models.service.quotas.get(t.guildId)).toEqual({
+      userDailyRequests: 1,
+      userDailyTokens: 2,
+      guildDailyRequests: 3,
+      guildDailyTokens: 4,
+    });
+    for (const clear of [
+      'timezone',
+      'try_user_requests',
+      'try_user_tokens',
+      'try_server_requests',
+      'try_server_tokens',
+    ]) {
+      const reply = await as(t.curatorId, 'config', { clear }).reply();
+      expect(reply.content, clear).toMatch(/^Saved/);
+      expect(reply.flags & 64).toBe(64);
+    }
+    expect(t.hub.settings.get(t.guildId).timeZone).toBe('UTC');
+    expect(t.hub.models.service.quotas.get(t.guildId)).toEqual(defaults);
+  });
+
+  it('refuses to set and clear the same quota at once, changing nothing', async () => {
+    const before = t.hub.models.service.quotas.get(t.guildId);
+    const reply = await as(t.curatorId, 'config', { try_user_tokens: 7, clear: 'try_user_tokens' }).reply();
+    expect(reply.content).toBe('You both set and cleared try_user_tokens; choose one.');
+    expect(t.hub.models.service.quotas.get(t.guildId)).toEqual(before);
+  });
+
+  it('refuses a plain member clearing a quota', async () => {
+    const reply = await as(t.memberId, 'config', { clear: 'try_server_tokens' }).reply();
+    expect(reply.content).toMatch(/^Only curators/);
+  });
+});
+
+describe('/hub config timezone', () => {
+  it('keeps the current IANA name the curator chose and offers it in autocomplete', async () => {
+    const choices = await t.discord
+      .autocomplete({
+        guildId: t.guildId,
+        channelId: t.channelId,
+        userId: t.curatorId,
+        name: 'hub',
+        subcommand: 'config',
+        options: { timezone: 'kiev' },
+        focused: 'timezone',
+      })
+      .autocompleteChoices();
+    expect(choices.map((c) => c.value)).toEqual(['Europe/Kyiv']);
+    for (const zone of ['europe/kyiv', 'Asia/Kolkata']) {
+      const reply = await as(t.curatorId, 'config', { timezone: zone }).reply();
+      const shown = (reply.embeds[0].fields as Array<{ name: string; value: string }>).find(
+        (f) => f.name === 'Time zone',
+      )?.value;
+      expect(shown).toBe(zone === 'europe/kyiv' ? 'Europe/Kyiv' : 'Asia/Kolkata');
+      expect(t.hub.settings.get(t.guildId).timeZone).toBe(shown);
+    }
+  });
+});

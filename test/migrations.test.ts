@@ -1,18 +1,18 @@
-import { appendFileSync, copyFileSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, copyFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MIGRATIONS_DIR, MigrationError, migrate, schemaVersion } from '../src/db/migrate.ts';
 import { openDatabase } from '../src/db/open.ts';
+import { tempDir } from './support/temp.ts';
 
 function copyMigrations(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'omh-migrations-'));
+  const dir = tempDir('omh-migrations-');
   for (const file of readdirSync(MIGRATIONS_DIR)) copyFileSync(join(MIGRATIONS_DIR, file), join(dir, file));
   return dir;
 }
 
 function tempDb() {
-  return openDatabase(join(mkdtempSync(join(tmpdir(), 'omh-db-')), 'hub.sqlite'));
+  return openDatabase(join(tempDir('omh-db-'), 'hub.sqlite'));
 }
 
 describe('migrations', () => {

@@ -1,10 +1,9 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commands } from '../commands/index.ts';
 import { DiscordEmulator } from './support/discord/index.ts';
+import { tempDir, trackChild } from './support/temp.ts';
 
 const root = resolve(import.meta.dirname, '..');
 let discord: DiscordEmulator;
@@ -19,16 +18,18 @@ afterAll(async () => {
 function register(
   env: Record<string, string>,
 ): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const child = spawn(join(root, 'node_modules', '.bin', 'tsx'), [join(root, 'src', 'register.ts')], {
-    cwd: mkdtempSync(join(tmpdir(), 'omh-register-')),
-    env: {
-      PATH: process.env.PATH ?? '',
-      DISCORD_TOKEN: discord.token,
-      DISCORD_APPLICATION_ID: discord.applicationId,
-      DISCORD_API_URL: discord.apiUrl,
-      ...env,
-    },
-  });
+  const child = trackChild(
+    spawn(join(root, 'node_modules', '.bin', 'tsx'), [join(root, 'src', 'register.ts')], {
+      cwd: tempDir('omh-register-'),
+      env: {
+        PATH: process.env.PATH ?? '',
+        DISCORD_TOKEN: discord.token,
+        DISCORD_APPLICATION_ID: discord.applicationId,
+        DISCORD_API_URL: discord.apiUrl,
+        ...env,
+      },
+    }),
+  );
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));

@@ -1,7 +1,8 @@
 import { SlashCommandBuilder } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as hubCommand from '../commands/hub.ts';
-import type { Command } from '../src/discord/command.ts';
+import { commands } from '../commands/index.ts';
+import { type Command, STALE_ANSWER } from '../src/discord/command.ts';
 import { replyPrivately } from '../src/discord/reply.ts';
 import { UserError } from '../src/errors.ts';
 import { startTestHub, type TestHub } from './support/harness.ts';
@@ -118,7 +119,7 @@ describe('the interaction router', () => {
       });
     expect((await click('broken:vote:42').reply()).content).toBe('clicked vote,42');
     expect((await click('broken:boom').reply()).content).toMatch(/Something went wrong \(ref [0-9a-f]{6}\)/);
-    expect((await click('gone:thing').reply()).content).toContain('no longer available');
+    expect((await click('gone:thing').reply()).content).toBe(STALE_ANSWER);
   });
 
   it('after a deferred update, answers an error privately and leaves the clicked message alone', async () => {
@@ -178,5 +179,82 @@ describe('the interaction router', () => {
     await stopping;
     expect(slow.original()?.content).toBe('finished');
     await t.restart();
+  });
+});
+
+// Buttons, select menus and forms the bot did not make (an older version's messages, a tampered
+// client) all get one private "out of date" answer from the router, whatever command they name.
+describe('components and forms the bot does not recognise', () => {
+  let all: TestHub;
+  beforeAll(async () => {
+    all = await startTestHub();
+  });
+  afterAll(async () => {
+    await all?.stop();
+  });
+
+  const actor = () => ({ guildId: all.guildId, channelId: all.channelId, userId: all.memberId });
+  const clickOn = async (customId: string, values?: string[]) => {
+    const posted = await all.hub.poster.post(all.channelId, { content: 'an old message' });
+    return all.discord.click({ ...actor(), customId, messageId: posted.id, values }).reply();
+  };
+  const submit = (customId: string) => all.discord.submitModal({ ...actor(), customId, fields: {} }).reply();
+
+  const expectStale = (reply: { content: string; flags: number }) => {
+    expect(reply.content).toBe(STALE_ANSWER);
+    expect(reply.flags & 64).toBe(64);
+  };
+
+  const buttons = [
+    'hub:status',
+    'hub:config:x',
+    'digest:post-now',
+    'watch:remove:1',
+    'models:granite',
+    'compare:stop:1',
+  ];
+  const modals = ['hub:config', 'digest:config', 'watch:add', 'try:stop:1'];
+
+  it.each(buttons)('answers the button %s as out of date', async (id) => {
+    const errors = all.logs.lines.filter((l) => Number(l.level) >= 50).length;
+    expectStale(await clickOn(id));
+    expect(all.logs.lines.filter((l) => Number(l.level) >= 50).length).toBe(errors);
+  });
+
+  it.each(buttons)('answers the select menu %s as out of date', async (id) => {
+    expectStale(await clickOn(id, ['a']));
+  });
+
+  it.each(modals)('answers the form %s as out of date', async (id) => {
+    const errors = all.logs.lines.filter((l) => Number(l.level) >= 50).length;
+    expectStale(await submit(id));
+    expect(all.logs.lines.filter((l) => Number(l.level) >= 50).length).toBe(errors);
+  });
+
+  it('answers a forged id of every command privately, never as a bug, and posts nothing', async () => {
+    const forged = commands.flatMap((c) => {
+      const name = c.data.name;
+      return [name, `${name}:`, `${name}:forged`, `${name}:forged:1`, `${name}:status`, `${name}::1`];
+    });
+    for (const id of forged) {
+      const before = all.discord.messagesIn(all.channelId).length;
+      for (const reply of [await clickOn(id), await clickOn(id, ['x']), await submit(id)]) {
+        expect(reply.content, id).toBe(STALE_ANSWER);
+        expect(reply.flags & 64, id).toBe(64);
+      }
+      // Only the two "old messages" the clicks need were posted; the forged ids posted nothing.
+      expect(all.discord.messagesIn(all.channelId).length, id).toBe(before + 2);
+    }
+    expect(all.logs.lines.filter((l) => Number(l.level) >= 50)).toEqual([]);
+  });
+
+  it('answers a select menu on a button action of a real handler as out of date', async () => {
+    for (const c of commands) {
+      for (const action of c.componentActions ?? []) {
+        const reply = await clickOn(`${c.data.name}:${action}:1`, ['x']);
+        expect(reply.flags & 64, action).toBe(64);
+        expect(reply.content, action).not.toMatch(/Something went wrong/);
+      }
+    }
   });
 });

@@ -1,10 +1,9 @@
 // `npm start` against a Discord that says no: the operator reads what to fix, and the process ends.
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DiscordEmulator } from './support/discord/index.ts';
+import { tempDir, trackChild } from './support/temp.ts';
 
 const root = resolve(import.meta.dirname, '..');
 let discord: DiscordEmulator | undefined;
@@ -15,17 +14,19 @@ afterEach(async () => {
 
 // Asynchronous: the emulator lives in this process and must keep answering.
 function start(emulator: DiscordEmulator, token = emulator.token) {
-  const child = spawn(join(root, 'node_modules', '.bin', 'tsx'), [join(root, 'src', 'main.ts')], {
-    cwd: mkdtempSync(join(tmpdir(), 'omh-start-')),
-    env: {
-      PATH: process.env.PATH ?? '',
-      DISCORD_TOKEN: token,
-      DISCORD_APPLICATION_ID: emulator.applicationId,
-      DISCORD_API_URL: emulator.apiUrl,
-      DATABASE_PATH: join(mkdtempSync(join(tmpdir(), 'omh-start-db-')), 'hub.sqlite'),
-      HTTP_PORT: '0',
-    },
-  });
+  const child = trackChild(
+    spawn(join(root, 'node_modules', '.bin', 'tsx'), [join(root, 'src', 'main.ts')], {
+      cwd: tempDir('omh-start-'),
+      env: {
+        PATH: process.env.PATH ?? '',
+        DISCORD_TOKEN: token,
+        DISCORD_APPLICATION_ID: emulator.applicationId,
+        DISCORD_API_URL: emulator.apiUrl,
+        DATABASE_PATH: join(tempDir('omh-start-db-'), 'hub.sqlite'),
+        HTTP_PORT: '0',
+      },
+    }),
+  );
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
   return new Promise<{ status: number | null; stderr: string }>((done) =>

@@ -1,13 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from './support/temp.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const tsx = join(root, 'node_modules', '.bin', 'tsx');
 
-function start(env: Record<string, string>, cwd = mkdtempSync(join(tmpdir(), 'omh-start-'))) {
+function start(env: Record<string, string>, cwd = tempDir('omh-start-')) {
   return spawnSync(tsx, [join(root, 'src', 'main.ts')], {
     cwd,
     env: { PATH: process.env.PATH ?? '', ...env },
@@ -27,7 +27,7 @@ describe('npm start', () => {
   });
 
   it('reads .env from the working directory', () => {
-    const cwd = mkdtempSync(join(tmpdir(), 'omh-start-'));
+    const cwd = tempDir('omh-start-');
     writeFileSync(join(cwd, '.env'), 'DISCORD_TOKEN=from-dotenv\nDISCORD_APPLICATION_ID=not-a-number\n');
     const result = start({}, cwd);
     expect(result.status).toBe(1);

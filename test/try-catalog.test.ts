@@ -1,10 +1,10 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { INFERENCE_PROVIDERS } from '@huggingface/inference';
 import { describe, expect, it } from 'vitest';
 import { ModelCatalog } from '../src/models/catalog.ts';
 import { PINNED_PROVIDERS } from '../src/models/providers.ts';
+import { tempDir } from './support/temp.ts';
 
 describe('model catalog', () => {
   it('ships Granite 3.0 2B and 8B, a Granite Guardian, Llama 3.x 8B and Mistral 7B', () => {
@@ -24,7 +24,7 @@ describe('model catalog', () => {
   });
 
   it('names the file and the entry when the catalog is invalid', () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'omh-cat-')), 'models.json');
+    const path = join(tempDir('omh-cat-'), 'models.json');
     writeFileSync(path, JSON.stringify({ models: [{ id: 'not an id', name: 'x' }] }));
     expect(() => ModelCatalog.load(path)).toThrow(
       /models\.json is invalid:\nmodels\.0\.id: must be a Hugging Face model id/,

@@ -1,5 +1,7 @@
 // Defects found in review of /try: each test drives the real bot through the emulators.
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { STALE_ANSWER } from '../src/discord/command.ts';
 import {
   answerMessages,
   isOf,
@@ -125,7 +127,7 @@ describe('/try review', () => {
       .click({ guildId, channelId, userId: memberId, customId: 'try:bogus:1', messageId: answer.id })
       .reply();
     expect(reply.flags & 64).toBe(64);
-    expect(reply.content).toBe('This button is no longer understood by the bot. Run /try again.');
+    expect(reply.content).toBe(STALE_ANSWER);
     expect(discord.message(answer.id)!.content).toBe('Anchor.');
   });
 

@@ -1,7 +1,6 @@
 // Hugging Face Inference Providers mode (no self-hosted endpoint): the router and the Hub's
 // provider mapping, both played by the inference emulator behind INFERENCE_ROUTER_URL / HF_ENDPOINT.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -11,6 +10,7 @@ import {
   type TryWorld,
   waitForFinal,
 } from './support/inference/try-driver.ts';
+import { tempDir } from './support/temp.ts';
 
 const GRANITE = 'ibm-granite/granite-3.0-8b-instruct';
 const MISTRAL = 'mistralai/Mistral-7B-Instruct-v0.3';
@@ -27,7 +27,7 @@ beforeAll(async () => {
     name: `Acme ${i}`,
     family: 'acme',
   }));
-  const catalogPath = join(mkdtempSync(join(tmpdir(), 'omh-catalog-')), 'models.json');
+  const catalogPath = join(tempDir('omh-catalog-'), 'models.json');
   writeFileSync(catalogPath, JSON.stringify({ models: [...shipped.models, ...extra] }));
   world = await startTryWorld((inference) => ({
     MODEL_CATALOG_PATH: catalogPath,

@@ -1,12 +1,11 @@
 // model_runs: quotas, cooldown and crash recovery against a real SQLite file.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../src/clock.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { type Db, openDatabase } from '../src/db/open.ts';
 import { ModelRunStore, QuotaExceeded, type RunStart } from '../src/models/runs.ts';
+import { tempDir } from './support/temp.ts';
 
 const NO_LIMITS = { userDailyRequests: 0, userDailyTokens: 0, guildDailyRequests: 0, guildDailyTokens: 0 };
 const start = (userId: string, tokensIn = 3): RunStart => ({
@@ -23,7 +22,7 @@ let db: Db;
 let clock: ManualClock;
 let store: ModelRunStore;
 beforeEach(() => {
-  db = openDatabase(join(mkdtempSync(join(tmpdir(), 'omh-runs-')), 'hub.sqlite'));
+  db = openDatabase(join(tempDir('omh-runs-'), 'hub.sqlite'));
   migrate(db);
   clock = new ManualClock('2026-11-23T09:00:00Z');
   store = new ModelRunStore(db, clock);

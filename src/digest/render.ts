@@ -1,7 +1,7 @@
 // renderDigest: a Digest → Discord messages, every one inside Discord's limits. Long sections
 // continue in further embeds and messages; lines are never cut, so links stay whole.
-import type { APIEmbed } from 'discord.js';
 import { escapeMarkdown, LIMITS, truncate } from '../discord/format.ts';
+import type { APIEmbed } from '../discord/payloads.ts';
 import type { OutgoingMessage } from '../discord/post.ts';
 import type { Digest, IdeaLine } from './types.ts';
 import { formatLocalDate } from './week.ts';

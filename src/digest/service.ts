@@ -8,7 +8,7 @@ import type { Logger } from '../log.ts';
 import { buildWeeklyDigest } from './build.ts';
 import { type ChartSeries, renderActivityChart } from './chart.ts';
 import { renderDigest } from './render.ts';
-import type { DigestSchedule, DigestStore } from './store.ts';
+import type { DigestRecord, DigestSchedule, DigestStore } from './store.ts';
 import type { Digest } from './types.ts';
 import { resolveUnknownUsers, type UserLookup } from './users.ts';
 import { latestSlot, nextSlot, previousWeek, type Week, weekContaining } from './week.ts';
@@ -89,9 +89,35 @@ export class DigestService {
     return { channelId: target, messageIds };
   }
 
-  /** When the next scheduled digest of a server is due. */
+  /**
+   * Whether the digest channel still exists for the bot: `gone` once Discord says it was deleted,
+   * `unknown` when Discord could not be asked (the channel is then shown as set).
+   */
+  async channelState(channelId: string): Promise<'ok' | 'gone' | 'unknown'> {
+    try {
+      await this.deps.poster.channel(channelId);
+      return 'ok';
+    } catch (error) {
+      if (error instanceof PostError && error.failure === 'gone') return 'gone';
+      this.deps.log.debug({ err: error, channelId }, 'Could not check the digest channel');
+      return 'unknown';
+    }
+  }
+
+  /**
+   * When the next scheduled digest of a server is posted: the next slot whose week postDue will
+   * still post (a slot whose week is already done is passed over, as postDue passes it over).
+   */
   nextPostAt(schedule: DigestSchedule): Date {
-    return nextSlot(this.deps.clock.now(), schedule.timeZone, schedule.weekday, schedule.hour);
+    const { timeZone, weekday, hour } = schedule;
+    let slot = nextSlot(this.deps.clock.now(), timeZone, weekday, hour);
+    // Only the week before the first coming slot can have a record already; the one after cannot.
+    for (let i = 0; i < 2; i++) {
+      const record = this.deps.store.record(schedule.guildId, previousWeek(slot, timeZone).key);
+      if (!record || stillToPost(record, slot)) return slot;
+      slot = nextSlot(slot, timeZone, weekday, hour);
+    }
+    return slot;
   }
 
   /**
@@ -125,7 +151,10 @@ export class DigestService {
     // A row still 'posting' here was left by a run that died mid-post (runs never overlap):
     // post again with the same nonces, and Discord hands back what it already took.
     const resuming = existing?.status === 'posting';
-    if (existing && !resuming) return { ...base, result: 'already-done' };
+    // Skipped at an earlier slot, and the curator has since moved the slot later: the week is
+    // posted at its new slot, as /digest config announced.
+    const reopening = existing?.status === 'skipped' && stillToPost(existing, slot);
+    if (existing && !resuming && !reopening) return { ...base, result: 'already-done' };
     if (resuming)
       log.warn(
         { guildId, week: week.key, claimedAt: existing.claimedAt },
@@ -134,6 +163,7 @@ export class DigestService {
 
     const late = now.getTime() - slot.getTime();
     if (late >= CATCH_UP_MS) {
+      if (reopening) return { ...base, result: 'skipped' };
       const note = `due ${slot.toISOString()}, ${Math.floor(late / 3_600_000)} h late`;
       const firstEver = !store.lastPosted(guildId);
       if (
@@ -153,8 +183,12 @@ export class DigestService {
       }
       return { ...base, result: 'skipped' };
     }
-    if (!resuming && !store.claim({ guildId, isoWeek: week.key, channelId, scheduledFor: slot }))
-      return { ...base, result: 'already-done' };
+    const claimed = resuming
+      ? true
+      : reopening
+        ? store.reopenSkipped({ guildId, isoWeek: week.key, channelId, scheduledFor: slot })
+        : store.claim({ guildId, isoWeek: week.key, channelId, scheduledFor: slot });
+    if (!claimed) return { ...base, result: 'already-done' };
 
     let messages: OutgoingMessage[];
     let digest: Digest;
@@ -203,6 +237,12 @@ export class DigestService {
     log.info({ guildId, week: week.key, channelId, messages: posted.length }, 'Weekly digest posted');
     return { ...base, result: digest.quiet ? 'quiet' : 'posted' };
   }
+}
+
+/** Whether postDue will still post a week that has `record`, at `slot`. */
+function stillToPost(record: DigestRecord, slot: Date): boolean {
+  if (record.status === 'posting') return true;
+  return record.status === 'skipped' && record.scheduledFor < slot.toISOString();
 }
 
 /** A stable nonce (at most 25 characters) for message `index` of a server's weekly digest. */

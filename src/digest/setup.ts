@@ -1,17 +1,19 @@
 // Wires the weekly digest into the hub: service, minute job with start-up catch-up, status line.
-import type { REST } from 'discord.js';
 import { discordTime } from '../discord/format.ts';
 import type { HubCore } from '../hub.ts';
 import { DigestService } from './service.ts';
 import { DigestStore } from './store.ts';
-import { discordUserLookup } from './users.ts';
+import type { UserLookup } from './users.ts';
 
 export interface DigestFeature {
   service: DigestService;
   store: DigestStore;
 }
 
-export function setupDigest(core: HubCore, options: { rest?: REST; schedule: boolean }): DigestFeature {
+export function setupDigest(
+  core: HubCore,
+  options: { lookupUser?: UserLookup; schedule: boolean },
+): DigestFeature {
   const store = new DigestStore(core.db, core.clock);
   const service = new DigestService({
     db: core.db,
@@ -19,7 +21,7 @@ export function setupDigest(core: HubCore, options: { rest?: REST; schedule: boo
     log: core.log.child({ feature: 'digest' }),
     poster: core.poster,
     store,
-    ...(options.rest ? { lookupUser: discordUserLookup(options.rest) } : {}),
+    ...(options.lookupUser ? { lookupUser: options.lookupUser } : {}),
   });
 
   core.status.add((guildId) => {

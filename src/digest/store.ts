@@ -89,6 +89,7 @@ export class DigestStore {
   private readonly claimStmt;
   private readonly finishStmt;
   private readonly releaseStmt;
+  private readonly reopenStmt;
 
   constructor(
     private readonly db: Db,
@@ -112,6 +113,11 @@ export class DigestStore {
     );
     this.releaseStmt = db.prepare(
       `DELETE FROM digests WHERE guild_id = ? AND iso_week = ? AND status = 'posting'`,
+    );
+    this.reopenStmt = db.prepare(
+      `UPDATE digests SET status = 'posting', channel_id = @channelId, scheduled_for = @scheduledFor,
+         claimed_at = @now, finished_at = NULL, note = NULL, message_ids = '[]'
+       WHERE guild_id = @guildId AND iso_week = @isoWeek AND status = 'skipped' AND scheduled_for < @scheduledFor`,
     );
   }
 
@@ -203,6 +209,26 @@ export class DigestStore {
       now: this.clock.now().toISOString(),
       note: outcome.note ?? null,
     });
+  }
+
+  /**
+   * Takes a week that was recorded skipped at an earlier slot, now that the server's slot for it
+   * is later (the curator moved it); false when another run took it first or the skip stands.
+   */
+  reopenSkipped(o: {
+    guildId: string;
+    isoWeek: string;
+    channelId: string | null;
+    scheduledFor: Date;
+  }): boolean {
+    const result = this.reopenStmt.run({
+      guildId: o.guildId,
+      isoWeek: o.isoWeek,
+      channelId: o.channelId,
+      scheduledFor: o.scheduledFor.toISOString(),
+      now: this.clock.now().toISOString(),
+    });
+    return result.changes === 1;
   }
 
   /** Gives the week back after a failure worth retrying (nothing was posted). */

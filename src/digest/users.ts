@@ -1,33 +1,11 @@
 // Who is a bot: Discord says so on the user object, and the digest keeps the answer in
 // discord_users so each user is asked about once, before the builder leaves bots out.
-import { type REST, Routes } from 'discord.js';
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/open.ts';
+import type { KnownUser, UserLookup } from '../discord/users.ts';
 import { tableExists } from './sections/query.ts';
 
-export interface KnownUser {
-  bot: boolean;
-  name: string | null;
-}
-
-/** Looks a Discord user up; null when Discord does not know the id (deleted account). */
-export type UserLookup = (userId: string) => Promise<KnownUser | null>;
-
-export function discordUserLookup(rest: REST): UserLookup {
-  return async (userId) => {
-    try {
-      const user = (await rest.get(Routes.user(userId))) as {
-        bot?: boolean;
-        username: string;
-        global_name?: string | null;
-      };
-      return { bot: user.bot === true, name: user.global_name ?? user.username };
-    } catch (error) {
-      if ((error as { status?: number }).status === 404) return null;
-      throw error;
-    }
-  };
-}
+export type { KnownUser, UserLookup };
 
 // Every place a Discord user id is counted by the digest, with the column holding its time.
 const SOURCES = [

@@ -34,9 +34,20 @@ export function addQuotaOptions(sub: SlashCommandSubcommandBuilder): SlashComman
   return sub;
 }
 
+/** A quota change: a number sets it, null returns it to the operator's default. */
+export type QuotaPatch = Partial<Record<keyof QuotaLimits, number | null>>;
+
+/** The option names `/hub config clear:` offers for quotas. */
+export const quotaOptionList: readonly string[] = OPTIONS.map((o) => o.name);
+
+/** The limit behind a quota option name, if it is one. */
+export function quotaKeyOf(name: string): keyof QuotaLimits | undefined {
+  return OPTIONS.find((o) => o.name === name)?.key;
+}
+
 /** The quota options given in this /hub config call, keyed by limit. */
-export function readQuotaOptions(interaction: ChatInputCommandInteraction): Partial<QuotaLimits> {
-  const patch: Partial<QuotaLimits> = {};
+export function readQuotaOptions(interaction: ChatInputCommandInteraction): QuotaPatch {
+  const patch: QuotaPatch = {};
   for (const o of OPTIONS) {
     const value = interaction.options.getInteger(o.name);
     if (value !== null) patch[o.key] = value;
@@ -44,7 +55,7 @@ export function readQuotaOptions(interaction: ChatInputCommandInteraction): Part
   return patch;
 }
 
-export function quotaOptionNames(patch: Partial<QuotaLimits>): string[] {
+export function quotaOptionNames(patch: QuotaPatch): string[] {
   return OPTIONS.filter((o) => patch[o.key] !== undefined).map((o) => o.name);
 }
 

@@ -9,7 +9,7 @@ import {
 } from 'discord.js';
 import { errorRef, UserError } from '../errors.ts';
 import type { Hub } from '../hub.ts';
-import type { Command } from './command.ts';
+import { type Command, NotOursError, STALE_ANSWER } from './command.ts';
 import { replyPrivately } from './reply.ts';
 
 type Kind = 'command' | 'autocomplete' | 'component' | 'modal' | 'message';
@@ -95,11 +95,13 @@ export class InteractionRouter {
         await this.refuse(interaction, 'Open Model Hub is restarting. Try again in a minute.');
         return;
       }
-      if (!command) {
+      if (!command || !owns(command, kind, args)) {
         outcome = 'refused';
         await this.refuse(
           interaction,
-          'This command or button is no longer available. The bot may have been updated; run the command again.',
+          kind === 'component' || kind === 'modal'
+            ? STALE_ANSWER
+            : 'This command or button is no longer available. The bot may have been updated; run the command again.',
         );
         return;
       }
@@ -113,7 +115,8 @@ export class InteractionRouter {
       }
       await this.run(kind, command, interaction, args);
     } catch (error) {
-      outcome = error instanceof UserError ? 'user_error' : 'error';
+      outcome =
+        error instanceof NotOursError ? 'refused' : error instanceof UserError ? 'user_error' : 'error';
       await this.answerError(interaction, error, name, kind);
     } finally {
       this.hub.metrics.interactions.inc({ command: name, kind, outcome });
@@ -181,11 +184,9 @@ export class InteractionRouter {
       if (!interaction.responded) await interaction.respond([]);
       return;
     } else if (kind === 'component' && interaction.isMessageComponent()) {
-      if (!command.component) throw new Error(`${command.data.name} has no component handler`);
-      await command.component(interaction, hub, args);
+      await command.component?.(interaction, hub, args);
     } else if (kind === 'modal' && interaction.isModalSubmit()) {
-      if (!command.modal) throw new Error(`${command.data.name} has no modal handler`);
-      await command.modal(interaction, hub, args);
+      await command.modal?.(interaction, hub, args);
     }
     if (interaction.isRepliable() && !interaction.replied && !interaction.deferred) {
       this.hub.log.warn(
@@ -236,4 +237,21 @@ export class InteractionRouter {
       );
     }
   }
+}
+
+/**
+ * Whether a component or form belongs to a handler of `command`. Ids come from old messages and
+ * tampered clients as well as from the bot, so "no handler" and "an action it does not list" are
+ * answered as out of date, not as bugs.
+ */
+function owns(command: Command, kind: Kind, args: readonly string[]): boolean {
+  if (kind === 'component') {
+    if (!command.component) return false;
+    return !command.componentActions || command.componentActions.includes(args[0] ?? '');
+  }
+  if (kind === 'modal') {
+    if (!command.modal) return false;
+    return !command.modalActions || command.modalActions.includes(args[0] ?? '');
+  }
+  return true;
 }

@@ -1,7 +1,7 @@
 // How ideas look in Discord, as plain API JSON (no discord.js), always inside Discord's limits.
-import type { APIActionRowComponent, APIComponentInActionRow, APIEmbed } from 'discord.js';
 import { customId } from '../discord/command.ts';
 import { discordTime, LIMITS, truncate } from '../discord/format.ts';
+import type { APIActionRowComponent, APIComponentInActionRow, APIEmbed } from '../discord/payloads.ts';
 import type { OutgoingMessage } from '../discord/post.ts';
 import { type Idea, type IdeaEvent, STATUS_LABELS, votingOpen } from './types.ts';
 

@@ -64,14 +64,10 @@ export function setupIdeas(core: HubCore, options: IdeasOptions = {}): Ideas {
     });
   }
   if (options.schedule !== false && github) {
-    core.scheduler.schedule(
-      options.syncCron ??
-        (config.ideas.syncMinutes >= 60 ? '0 * * * *' : `*/${config.ideas.syncMinutes} * * * *`),
-      {
-        name: 'ideas-issue-sync',
-        run: () => sync.syncFiledIssues(),
-      },
-    );
+    // A true interval: the cron */45 would run at :00 and :45, gaps of 45 and 15 minutes.
+    const job = { name: 'ideas-issue-sync', run: () => sync.syncFiledIssues() };
+    if (options.syncCron) core.scheduler.schedule(options.syncCron, job);
+    else core.scheduler.every(config.ideas.syncMinutes * 60_000, job);
   }
   core.status.add((guildId) => {
     const lines = [

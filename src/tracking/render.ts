@@ -1,6 +1,6 @@
 // The embeds users see for a release, an issue or a model, and the "and N more" line.
-import type { APIEmbed } from 'discord.js';
 import { LIMITS, truncate } from '../discord/format.ts';
+import type { APIEmbed } from '../discord/payloads.ts';
 import type { OutgoingMessage } from '../discord/post.ts';
 import { cutMarkdown, tidyMarkdown } from './markdown.ts';
 import type { Kind, TrackedEvent, Watch } from './store.ts';

@@ -1,7 +1,5 @@
 // Starts the real bot (startApp) against the local Discord emulator, with a temp database and a
 // fixed clock, and a small world: one server, #general, a curator and a plain member.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PermissionFlagsBits } from 'discord.js';
 import { commands as allCommands } from '../../commands/index.ts';
@@ -12,6 +10,7 @@ import type { Command } from '../../src/discord/command.ts';
 import type { Hub } from '../../src/hub.ts';
 import { createLogger, LogCollector } from '../../src/log.ts';
 import { DiscordEmulator } from './discord/index.ts';
+import { removeTempDir, tempDir } from './temp.ts';
 
 export interface TestHubOptions {
   env?: Record<string, string>;
@@ -53,7 +52,8 @@ export async function startTestHub(options: TestHubOptions = {}): Promise<TestHu
   const memberId = discord.addMember(guildId, { username: 'member', displayName: 'Mo Member' });
   const clock = options.clock ?? new ManualClock('2026-11-23T09:00:00Z');
   const logs = new LogCollector();
-  const dbPath = join(mkdtempSync(join(tmpdir(), 'omh-hub-')), 'hub.sqlite');
+  const dbDir = tempDir('omh-hub-');
+  const dbPath = join(dbDir, 'hub.sqlite');
   const config = loadConfig({
     DISCORD_TOKEN: discord.token,
     DISCORD_APPLICATION_ID: discord.applicationId,
@@ -92,8 +92,12 @@ export async function startTestHub(options: TestHubOptions = {}): Promise<TestHu
       app = await boot();
     },
     async stop() {
-      await app.shutdown('test end');
-      if (ownsDiscord) await discord.stop();
+      try {
+        await app.shutdown('test end');
+        if (ownsDiscord) await discord.stop();
+      } finally {
+        removeTempDir(dbDir);
+      }
     },
   };
   return testHub;
