@@ -54,6 +54,8 @@ export interface TrackedItem {
   state?: IssueState | null;
   /** Issues: when GitHub closed it (ISO, null while open). */
   closedAt?: string | null;
+  /** Read by a poll that could not reach back to the previous one: older ones may be unread. */
+  afterGap?: boolean;
 }
 
 /**
@@ -86,6 +88,8 @@ export interface PendingDelivery {
   watchId: number;
   channelId: string;
   attempts: number;
+  /** Made by a poll that could not read back to the previous one (see migrations/0008). */
+  afterGap: boolean;
   event: TrackedEvent;
 }
 
@@ -429,12 +433,12 @@ export class TrackingStore {
 
   // --- deliveries ------------------------------------------------------------------------
 
-  createDelivery(eventId: number, watch: Watch, at: string): boolean {
+  createDelivery(eventId: number, watch: Watch, at: string, afterGap = false): boolean {
     const info = this.db
       .prepare(
-        'INSERT OR IGNORE INTO deliveries (event_id, watch_id, channel_id, created_at) VALUES (?, ?, ?, ?)',
+        'INSERT OR IGNORE INTO deliveries (event_id, watch_id, channel_id, created_at, after_gap) VALUES (?, ?, ?, ?, ?)',
       )
-      .run(eventId, watch.id, watch.channelId, at);
+      .run(eventId, watch.id, watch.channelId, at, afterGap ? 1 : 0);
     return info.changes === 1;
   }
 
@@ -448,7 +452,7 @@ export class TrackingStore {
   pendingDeliveries(): PendingDelivery[] {
     const rows = this.db
       .prepare(
-        `SELECT d.id AS delivery_id, d.watch_id, d.channel_id, d.attempts, e.*
+        `SELECT d.id AS delivery_id, d.watch_id, d.channel_id, d.attempts, d.after_gap, e.*
          FROM deliveries d JOIN events e ON e.id = d.event_id
          WHERE d.status = 'pending'
          ORDER BY d.watch_id, e.published_at, e.id`,
@@ -459,6 +463,7 @@ export class TrackingStore {
       watchId: r.watch_id as number,
       channelId: r.channel_id as string,
       attempts: r.attempts as number,
+      afterGap: r.after_gap === 1,
       event: toEvent(r),
     }));
   }
