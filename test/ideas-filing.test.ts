@@ -50,6 +50,17 @@ describe('filing', () => {
     expect(issuesWithMarker(ideaMarker(t.guildId, number))).toHaveLength(1);
   });
 
+  it('files a title with entity-encoded mentions without any mention reaching GitHub', async () => {
+    const number = await acceptedIdea('Ask &#64;monalisa, &commat;hubot and &#x40;org/team about GQA');
+    await fileCommand(number);
+    const issue = gh.issues(REPO).at(-1)!;
+    for (const text of [issue.title, issue.body ?? '']) {
+      expect(text).not.toMatch(/&(#0*64|#x0*40|commat)/i);
+      expect(text).not.toMatch(/@[a-z0-9]/i);
+    }
+    expect(issue.title).toBe('Ask @\u200bmonalisa, @\u200bhubot and @\u200borg/team about GQA');
+  });
+
   it('files exactly once when the process dies between GitHub’s 201 and the database write', async () => {
     const number = await acceptedIdea('Multi token prediction head');
     const marker = ideaMarker(t.guildId, number);
