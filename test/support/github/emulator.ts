@@ -113,6 +113,12 @@ export class GitHubEmulator {
   /** Old name (lower case) → new full name, for the 301 GitHub answers after a rename. */
   private readonly renamed = new Map<string, string>();
   private readonly faults: PendingFault[] = [];
+  private readonly holds: Array<{
+    method: string;
+    path: RegExp;
+    arrive: (r: RecordedRequest) => void;
+    released: Promise<void>;
+  }> = [];
   private nextId = 1000;
   private limit: number;
   private remaining: number;
@@ -290,6 +296,24 @@ export class GitHubEmulator {
     this.faults.push({ method: method.toUpperCase(), path, fault, times });
   }
 
+  /**
+   * The next request matching method and path waits until release() before GitHub handles it (a
+   * slow GitHub: the client may time out while the request is still going to be carried out);
+   * `arrived` resolves when it is waiting.
+   */
+  hold(method: string, path: RegExp): { arrived: Promise<RecordedRequest>; release(): void } {
+    let arrive!: (r: RecordedRequest) => void;
+    let release!: () => void;
+    const arrived = new Promise<RecordedRequest>((resolve) => {
+      arrive = resolve;
+    });
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    this.holds.push({ method: method.toUpperCase(), path, arrive, released });
+    return { arrived, release };
+  }
+
   resetCounters(): void {
     this.requests = 0;
     this.chargedRequests = 0;
@@ -434,6 +458,12 @@ export class GitHubEmulator {
     };
     this.requests++;
     this.requestLog.push(record);
+    const held = this.holds.findIndex((h) => h.method === method && h.path.test(path));
+    if (held !== -1) {
+      const [hold] = this.holds.splice(held, 1);
+      hold!.arrive(record);
+      await hold!.released;
+    }
     this.refill();
 
     const send = (status: number, payload: unknown, extra: Record<string, string> = {}) => {
