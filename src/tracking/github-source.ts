@@ -162,11 +162,22 @@ export async function fetchReleases(
   };
 }
 
-/** The repository's canonical name, or null when GitHub does not know it. */
-export async function findRepository(github: GitHubLike, target: string): Promise<string | null> {
+/**
+ * The repository's canonical name and whether it is private, or null when GitHub does not know it
+ * (or the token cannot read it: GitHub answers both with 404).
+ */
+export async function findRepository(
+  github: GitHubLike,
+  target: string,
+): Promise<{ fullName: string; private: boolean } | null> {
   try {
     const { data } = await github.request('GET /repos/{owner}/{repo}', splitRepo(target));
-    return (data as { full_name: string }).full_name;
+    const repo = data as { full_name: string; private?: boolean; visibility?: string };
+    // `visibility` is newer ("internal" on Enterprise is not public either); `private` is always there.
+    return {
+      fullName: repo.full_name,
+      private: repo.private === true || (repo.visibility !== undefined && repo.visibility !== 'public'),
+    };
   } catch (error) {
     if (statusOf(error) === 404) return null;
     throw error;

@@ -22,6 +22,20 @@ export interface Watch {
   createdBy: string | null;
   failingSinceAt: string | null;
   lastError: string | null;
+  /** A private repository: who confirmed its posts may go to this channel, and when (migration 0008). */
+  privateConfirmedBy: string | null;
+  privateConfirmedAt: string | null;
+}
+
+/** A /watch add of a private repository waiting for its curator's confirmation. */
+export interface WatchConfirmation {
+  token: string;
+  guildId: string;
+  userId: string;
+  target: string;
+  /** The add request as given, JSON. */
+  request: string;
+  createdAt: string;
 }
 
 export interface SourceState {
@@ -120,6 +134,8 @@ const toWatch = (r: Record<string, unknown>): Watch => ({
   createdBy: (r.created_by as string | null) ?? null,
   failingSinceAt: (r.failing_since_at as string | null) ?? null,
   lastError: (r.last_error as string | null) ?? null,
+  privateConfirmedBy: (r.private_confirmed_by as string | null) ?? null,
+  privateConfirmedAt: (r.private_confirmed_at as string | null) ?? null,
 });
 
 const toState = (r: Record<string, unknown>): SourceState => ({
@@ -159,7 +175,11 @@ const toEvent = (r: Record<string, unknown>, prefix = ''): TrackedEvent => ({
   closedAt: (r.closed_at as string | null) ?? null,
 });
 
-export type NewWatch = Omit<Watch, 'id' | 'failingSinceAt' | 'lastError'>;
+export type NewWatch = Omit<
+  Watch,
+  'id' | 'failingSinceAt' | 'lastError' | 'privateConfirmedBy' | 'privateConfirmedAt'
+> &
+  Partial<Pick<Watch, 'privateConfirmedBy' | 'privateConfirmedAt'>>;
 
 export class TrackingStore {
   constructor(readonly db: Db) {}
@@ -169,8 +189,9 @@ export class TrackingStore {
   insertWatch(w: NewWatch): Watch {
     const info = this.db
       .prepare(
-        `INSERT INTO watches (guild_id, channel_id, source, target, target_key, kinds, prereleases, labels, preset, created_at, created_by)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO watches (guild_id, channel_id, source, target, target_key, kinds, prereleases, labels, preset, created_at, created_by,
+           private_confirmed_by, private_confirmed_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         w.guildId,
@@ -184,8 +205,49 @@ export class TrackingStore {
         w.preset,
         w.createdAt,
         w.createdBy,
+        w.privateConfirmedBy ?? null,
+        w.privateConfirmedAt ?? null,
       );
     return this.watch(Number(info.lastInsertRowid))!;
+  }
+
+  insertConfirmation(c: WatchConfirmation): void {
+    this.db
+      .prepare(
+        'INSERT INTO watch_confirmations (token, guild_id, user_id, target, request, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+      )
+      .run(c.token, c.guildId, c.userId, c.target, c.request, c.createdAt);
+  }
+
+  /**
+   * Removes and returns a pending confirmation of this member in this server made at or after
+   * `notBefore`: a token is good for one click, by the member who asked.
+   */
+  takeConfirmation(
+    token: string,
+    guildId: string,
+    userId: string,
+    notBefore: string,
+  ): WatchConfirmation | undefined {
+    const row = this.db
+      .prepare(
+        'DELETE FROM watch_confirmations WHERE token = ? AND guild_id = ? AND user_id = ? AND created_at >= ? RETURNING *',
+      )
+      .get(token, guildId, userId, notBefore) as Record<string, unknown> | undefined;
+    if (!row) return undefined;
+    return {
+      token: row.token as string,
+      guildId: row.guild_id as string,
+      userId: row.user_id as string,
+      target: row.target as string,
+      request: row.request as string,
+      createdAt: row.created_at as string,
+    };
+  }
+
+  /** Forgets confirmations nobody clicked before `before`. */
+  dropConfirmationsBefore(before: string): void {
+    this.db.prepare('DELETE FROM watch_confirmations WHERE created_at < ?').run(before);
   }
 
   watch(id: number): Watch | undefined {

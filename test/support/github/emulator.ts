@@ -57,6 +57,8 @@ interface Repo {
   id: number;
   fullName: string;
   private: boolean;
+  /** A private repository the emulator's token has no access to (GitHub answers 404 then too). */
+  hiddenFromToken?: boolean;
   releases: Release[];
   issues: Issue[];
   labels: Label[];
@@ -154,8 +156,16 @@ export class GitHubEmulator {
   }
 
   /** Creates a repository (verbs below create theirs on first use). */
-  addRepo(fullName: string, options: { private?: boolean; labels?: string[] } = {}): void {
-    this.repo(fullName, options.private);
+  /**
+   * A private repository is visible only to an authenticated request (the token can read it,
+   * unless `tokenCanRead: false`); to everyone else GitHub answers 404, as for no repository.
+   */
+  addRepo(
+    fullName: string,
+    options: { private?: boolean; labels?: string[]; tokenCanRead?: boolean } = {},
+  ): void {
+    const repo = this.repo(fullName, options.private);
+    if (options.tokenCanRead === false) repo.hiddenFromToken = true;
     for (const name of options.labels ?? []) this.label(fullName, name);
   }
 
@@ -583,6 +593,7 @@ export class GitHubEmulator {
         .toLowerCase();
       const all = [...this.repos.values()]
         .filter((r) => !repo || r.fullName.toLowerCase() === repo.toLowerCase())
+        .filter((r) => !r.private || (authenticated && !r.hiddenFromToken))
         .flatMap((r) => r.issues)
         .filter((i) => Boolean(i.pull_request) === wantPulls)
         .filter((i) => !terms || `${i.title} ${i.body ?? ''}`.toLowerCase().includes(terms));
@@ -599,6 +610,8 @@ export class GitHubEmulator {
       return { status: 301, payload: { message: 'Moved Permanently', url: location }, headers: { location } };
     }
     if (!repo) return notFound;
+    // GitHub hides a private repository behind the same 404 as a missing one.
+    if (repo.private && (!authenticated || repo.hiddenFromToken)) return notFound;
 
     if (method === 'GET' && rest === '') return { status: 200, payload: this.repoJson(repo) };
     if (method === 'GET' && rest === '/releases') {
@@ -709,6 +722,7 @@ export class GitHubEmulator {
       name: repo.fullName.split('/')[1],
       full_name: repo.fullName,
       private: repo.private,
+      visibility: repo.private ? 'private' : 'public',
       owner: this.user(owner!, 'Organization'),
       html_url: `https://github.com/${repo.fullName}`,
       description: null,
