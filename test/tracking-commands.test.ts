@@ -212,6 +212,26 @@ describe('/watch preset', () => {
   });
 });
 
+describe('/watch preset and private repositories', () => {
+  it('leaves a private repository of a preset out, saying how to add it with a confirmation', async () => {
+    w.github.addRepo('mistralai/mistral-inference');
+    w.github.addRepo('mistralai/mistral-common');
+    w.github.addRepo('mistralai/mistral-finetune', { private: true });
+    w.hfHub.addOrg('mistralai');
+    const channel = w.addChannel('mistral');
+    const reply = await run('preset', { name: 'mistral', channel });
+    const lines = reply.content.split('\n');
+    expect(lines[0]).toMatch(/: 3 watches added\.$/);
+    expect(lines.slice(-2)).toEqual([
+      'Not added:',
+      '• mistralai/mistral-finetune: a private repository: add it on its own with /watch add, which asks you to confirm that its posts may go to this channel.',
+    ]);
+    expect(
+      w.hub.tracking.watches.list(w.guildId).some((x) => x.target === 'mistralai/mistral-finetune'),
+    ).toBe(false);
+  });
+});
+
 describe('/watch list and remove', () => {
   it('lists the server’s watches with their last poll, and removes one', async () => {
     w.github.addRepo('acme/listed');
