@@ -101,7 +101,13 @@ describe('filing', () => {
       store: t.hub.ideas.store,
       lifecycle: t.hub.ideas.lifecycle,
       settings: t.hub.settings,
-      github: createGitHub({ token: TOKEN, baseUrl: gh.baseUrl, log: t.hub.log, timeoutMs: 200 }),
+      github: createGitHub({
+        token: TOKEN,
+        baseUrl: gh.baseUrl,
+        log: t.hub.log,
+        timeoutMs: 200,
+        throttleId: 'filing-timeout-test',
+      }),
       clock: t.clock,
       log: t.hub.log,
     });

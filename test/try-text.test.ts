@@ -9,9 +9,14 @@ import { fitToContext } from '../src/models/threads.ts';
 function insideCodeBlock(text: string, at: number): boolean {
   const lineOf = text.slice(0, at).split('\n').length - 1;
   const startsLine = at === 0 || text[at - 1] === '\n';
-  return new MarkdownIt()
-    .parse(text, {})
-    .some((t) => t.type === 'fence' && t.map && lineOf > t.map[0] && (lineOf < t.map[1] || !startsLine));
+  return new MarkdownIt().parse(text, {}).some(
+    (t) =>
+      t.type === 'fence' &&
+      t.map &&
+      lineOf < t.map[1] &&
+      // A cut at a line start falls between lines; one within a line is inside that line.
+      (startsLine ? lineOf > t.map[0] : lineOf >= t.map[0]),
+  );
 }
 
 const fencesBalanced = (piece: string) => (piece.match(/^ {0,3}```/gm)?.length ?? 0) % 2 === 0;
