@@ -250,6 +250,23 @@ describe('restarts and downtime', () => {
     expect(tags(channel).at(-1)).toBe('v3.0');
   });
 
+  it('stops at the page whose last release is the newest one seen', async () => {
+    const channel = await watched('acme/exact', 'exact');
+    w.github.publishRelease('acme/exact', { tag: 'v0' });
+    await w.nextCycle();
+    for (let i = 1; i <= 99; i++) {
+      w.clock.advance(1_000);
+      w.github.publishRelease('acme/exact', { tag: `v4.${i}` });
+    }
+    w.github.resetCounters();
+    await w.nextCycle();
+    const reads = w.github.requestLog.filter((r) => r.path === '/repos/acme/exact/releases');
+    expect(reads).toHaveLength(1);
+    expect(tags(channel).at(-1)).toBe(
+      '…and 89 more releases of acme/exact while the bot was away: <https://github.com/acme/exact/releases>',
+    );
+  });
+
   it('the first poll of a new watch reads one page and announces nothing, however long the list', async () => {
     w.github.addRepo('acme/old');
     for (let i = 1; i <= 250; i++) {

@@ -115,7 +115,7 @@ export const hasNextPage = (link: string | undefined) => Boolean(link?.includes(
 /**
  * The newest releases (drafts left out: they are not published). The baseline reads one page;
  * later polls send the stored ETag, and only when the list changed and its last release is still
- * at or after the newest one seen do they read on (charged), at most `maxPages` pages: after a
+ * newer than the newest one seen do they read on (charged), at most `maxPages` pages: after a
  * long downtime every release published meanwhile is counted, and `truncated` says when some
  * were not read at all.
  */
@@ -137,9 +137,10 @@ export async function fetchReleases(
   }
   const all = [...(first.data as ApiRelease[])];
   const seenMs = cursor ? Date.parse(cursor.seen) : Number.POSITIVE_INFINITY;
+  // Still newer than the newest release seen: what lies behind it on the next page may be unseen.
   const reachesBack = () => {
     const oldest = all.at(-1)?.created_at;
-    return oldest !== undefined && Date.parse(oldest) >= seenMs;
+    return oldest !== undefined && Date.parse(oldest) > seenMs;
   };
   let link = first.headers.link;
   for (let page = 1; page < maxPages && hasNextPage(link) && reachesBack(); page++) {
