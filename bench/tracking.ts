@@ -26,6 +26,8 @@ const EXISTING_ISSUES = Number(process.env.BENCH_EXISTING_ISSUES ?? 1);
 const INTERVAL_MINUTES = 5;
 const CHANGE_SHARE = 0.02;
 const CHANNELS = 50;
+// Releases and issues each of a few repositories publishes during the downtime phase.
+const DOWNTIME_ITEMS = 150;
 
 type ChangeKind = 'release' | 'issue' | 'pull' | 'close' | 'comment';
 
@@ -295,6 +297,29 @@ async function main(): Promise<void> {
     `  delay from publication to post: p50 ${(p(0.5) / 1000).toFixed(1)} s, p95 ${(p(0.95) / 1000).toFixed(1)} s, max ${(p(1) / 1000).toFixed(1)} s over ${delays.length} posts (target p95 ≤ ${INTERVAL_MINUTES * 60 + 30} s)`,
   );
   console.log(`  memory: rss ${mb(memory.rss)}, heap used ${mb(memory.heapUsed)}`);
+
+  // A day of downtime while a few repositories were busy: one interval after the restart reads
+  // each list back to what it had seen, page by page. Every page is a charged request, counted here.
+  const downtimeRepos = Math.min(REPOS, Number(process.env.BENCH_DOWNTIME_REPOS ?? 10));
+  const beforeDowntime = await call<Stats>({ op: 'stats' });
+  const postsBeforeDowntime = posts;
+  const downtimeStart = clock.now().getTime();
+  for (let i = 0; i < downtimeRepos; i++)
+    for (let n = 0; n < DOWNTIME_ITEMS; n++) {
+      await call({ op: 'now', now: downtimeStart + (i * DOWNTIME_ITEMS + n + 1) * 1000 });
+      await call({ op: 'publish', repo: repoName(i), kind: 'release', tag: `v9.${i}.${n}` });
+      await call({ op: 'publish', repo: repoName(i), kind: 'issue', tag: `d${i}.${n}` });
+    }
+  clock.set(new Date(downtimeStart + 24 * 3600_000));
+  for (let minute = 1; minute <= INTERVAL_MINUTES; minute++) {
+    clock.set(new Date(clock.now().getTime() + 60_000));
+    await call({ op: 'now', now: clock.now().getTime() });
+    await tracker.pollDueSources();
+  }
+  const afterDowntime = await call<Stats>({ op: 'stats' });
+  console.log(
+    `  catch-up after a day of downtime (${downtimeRepos} repositories × ${DOWNTIME_ITEMS} releases and ${DOWNTIME_ITEMS} issues, then one interval): ${afterDowntime.charged - beforeDowntime.charged} charged requests (releases lists ${afterDowntime.chargedReleases - beforeDowntime.chargedReleases}, issues lists ${afterDowntime.chargedIssues - beforeDowntime.chargedIssues}, the rest of the 2,000 sources answered 304), ${posts - postsBeforeDowntime} Discord posts (10 per watch, then one "…and N more" line per kind)`,
+  );
 
   await call({ op: 'stop' });
   db.close();

@@ -5,14 +5,16 @@ import {
   type ChatInputCommandInteraction,
   EmbedBuilder,
   InteractionContextType,
+  type MessageComponentInteraction,
   SlashCommandBuilder,
 } from 'discord.js';
+import { customId, notOurs } from '../src/discord/command.ts';
 import { discordTime, truncate } from '../src/discord/format.ts';
 import { requireChannelManager } from '../src/discord/permissions.ts';
 import { respond } from '../src/discord/reply.ts';
 import type { Hub } from '../src/hub.ts';
 import type { PrereleaseFilter, Source, Watch } from '../src/tracking/store.ts';
-import { MAX_BACKFILL, type WatchListing } from '../src/tracking/watches.ts';
+import { type AddWatchResult, MAX_BACKFILL, type WatchListing } from '../src/tracking/watches.ts';
 
 const TEXT_CHANNELS = [ChannelType.GuildText, ChannelType.GuildAnnouncement] as const;
 
@@ -135,7 +137,7 @@ async function add(interaction: ChatInputCommandInteraction, hub: Hub): Promise<
   const guildId = interaction.guildId!;
   requireChannelManager(interaction, hub.settings.get(guildId), 'add watches');
   const channelId = interaction.options.getChannel('channel')?.id ?? interaction.channelId;
-  const { watch, backfilled } = await hub.tracking.watches.add({
+  const result = await hub.tracking.watches.add({
     guildId,
     channelId,
     userId: interaction.user.id,
@@ -146,11 +148,78 @@ async function add(interaction: ChatInputCommandInteraction, hub: Hub): Promise<
     labels: interaction.options.getString('labels'),
     backfill: interaction.options.getInteger('backfill'),
   });
+  await respond(interaction, { ...addedMessage(result), private: true });
+}
+
+/** The answer to an add: the watch added, or the question a private repository needs first. */
+function addedMessage(result: AddWatchResult) {
+  if (result.kind === 'confirm-private') {
+    const what =
+      result.kinds === 'both'
+        ? 'releases and new issues'
+        : result.kinds === 'issues'
+          ? 'new issues'
+          : 'releases';
+    const button = (label: string, action: string, style: number) => ({
+      type: 2,
+      style,
+      label,
+      custom_id: customId('watch', action, result.token),
+    });
+    return {
+      content: `${result.target} is a private repository: its ${what} would be posted in <#${result.channelId}>, where everyone who can read that channel sees them. Watch it anyway?`,
+      components: [
+        {
+          type: 1,
+          components: [
+            button('Watch it anyway', 'confirm-private', 4),
+            button('Cancel', 'cancel-private', 2),
+          ],
+        },
+      ],
+    };
+  }
+  const { watch, backfilled } = result;
   const start = backfilled > 0 ? `posted the latest ${backfilled}, and from now on` : 'from now on';
-  await respond(interaction, {
-    content: `Watch #${watch.id}: <#${watch.channelId}> gets ${describe(watch)} — ${start}, nothing older.`,
-    private: true,
-  });
+  const confirmed = watch.privateConfirmedBy
+    ? ` 🔒 A private repository, confirmed by <@${watch.privateConfirmedBy}>.`
+    : '';
+  return {
+    content: `Watch #${watch.id}: <#${watch.channelId}> gets ${describe(watch)} — ${start}, nothing older.${confirmed}`,
+    components: [],
+  };
+}
+
+export const componentActions = ['confirm-private', 'cancel-private'] as const;
+
+/** The buttons under a private repository's question: `watch:confirm-private:<token>`, `watch:cancel-private:<token>`. */
+export async function component(
+  interaction: MessageComponentInteraction,
+  hub: Hub,
+  args: string[],
+): Promise<void> {
+  const [action, token = ''] = args;
+  if (!interaction.isButton() || args.length !== 2) throw notOurs();
+  if (action !== 'confirm-private' && action !== 'cancel-private') throw notOurs();
+  const guildId = interaction.guildId!;
+  requireChannelManager(interaction, hub.settings.get(guildId), 'add watches');
+  // Taken before the slow part (GitHub's check and the baseline): a stale or forged token is
+  // answered at once, and a double click adds one watch.
+  const request = hub.tracking.watches.claimPrivate(guildId, interaction.user.id, token);
+  if (!request) throw notOurs();
+  if (action === 'cancel-private') {
+    await interaction.update({
+      content: `Nothing was added: ${request.target.trim()} stays unwatched.`,
+      components: [],
+      allowedMentions: { parse: [] },
+    });
+    return;
+  }
+  await interaction.deferUpdate();
+  await respond(
+    interaction,
+    addedMessage(await hub.tracking.watches.addConfirmed(request, interaction.user.id)),
+  );
 }
 
 async function preset(interaction: ChatInputCommandInteraction, hub: Hub): Promise<void> {
@@ -241,6 +310,10 @@ function listLine(w: WatchListing): string {
   lines.push(
     w.lastSuccessAt ? `last successful poll ${discordTime(new Date(w.lastSuccessAt))}` : 'not polled yet',
   );
+  if (w.privateConfirmedBy)
+    lines.push(
+      `🔒 private repository, posted here as <@${w.privateConfirmedBy}> confirmed${w.privateConfirmedAt ? ` ${discordTime(new Date(w.privateConfirmedAt))}` : ''}`,
+    );
   if (w.failingSinceAt)
     lines.push(
       `⚠️ failing since ${discordTime(new Date(w.failingSinceAt))}: ${truncate(w.lastError ?? '', 200)}`,

@@ -1,10 +1,12 @@
 // Filing accepted ideas on GitHub exactly once (even across a crash between GitHub's 201 and
 // the database write), refusals that leave the idea accepted, and a missing token.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createGitHub } from '../src/github/client.ts';
+import { IdeaFiling } from '../src/ideas/filing.ts';
 import { ideaMarker } from '../src/ideas/issue-body.ts';
 import type { GitHubEmulator } from './support/github/emulator.ts';
 import { startTestHub, type TestHub } from './support/harness.ts';
-import { type IdeasWorld, REPO, startIdeasWorld } from './support/ideas-world.ts';
+import { type IdeasWorld, REPO, startIdeasWorld, TOKEN } from './support/ideas-world.ts';
 
 let w: IdeasWorld;
 let gh: GitHubEmulator;
@@ -50,6 +52,17 @@ describe('filing', () => {
     expect(issuesWithMarker(ideaMarker(t.guildId, number))).toHaveLength(1);
   });
 
+  it('files a title with entity-encoded mentions without any mention reaching GitHub', async () => {
+    const number = await acceptedIdea('Ask &#64;monalisa, &commat;hubot and &#x40;org/team about GQA');
+    await fileCommand(number);
+    const issue = gh.issues(REPO).at(-1)!;
+    for (const text of [issue.title, issue.body ?? '']) {
+      expect(text).not.toMatch(/&(#0*64|#x0*40|commat)/i);
+      expect(text).not.toMatch(/@[a-z0-9]/i);
+    }
+    expect(issue.title).toBe('Ask @\u200bmonalisa, @\u200bhubot and @\u200borg/team about GQA');
+  });
+
   it('files exactly once when the process dies between GitHub’s 201 and the database write', async () => {
     const number = await acceptedIdea('Multi token prediction head');
     const marker = ideaMarker(t.guildId, number);
@@ -78,6 +91,41 @@ describe('filing', () => {
     expect(filed.status).toBe('filed');
     expect(filed.issueUrl).toBe(issuesWithMarker(marker)[0]!.html_url);
     expect(t.hub.ideas.store.filing(filed.id)?.state).toBe('done');
+    await t.hub.ideas.settled();
+  });
+
+  it('says a filing timed out (not "did not answer clearly (500)"), and the retry adopts the late issue', async () => {
+    const number = await acceptedIdea('Sliding window attention');
+    // The same filing service with a client whose timeout is short, so the test does not wait 15 s.
+    const filing = new IdeaFiling({
+      store: t.hub.ideas.store,
+      lifecycle: t.hub.ideas.lifecycle,
+      settings: t.hub.settings,
+      github: createGitHub({
+        token: TOKEN,
+        baseUrl: gh.baseUrl,
+        log: t.hub.log,
+        timeoutMs: 200,
+        throttleId: 'filing-timeout-test',
+      }),
+      clock: t.clock,
+      log: t.hub.log,
+    });
+    const held = gh.hold('POST', new RegExp(`^/repos/${REPO}/issues$`));
+    try {
+      const attempt = filing.file(t.guildId, number, t.curatorId, { guildName: 'Open Models' });
+      await expect(attempt).rejects.toThrow(
+        'GitHub did not answer in time (the request timed out); the issue may or may not exist. Run /idea file again: it looks for the issue first and will not create a second one.',
+      );
+    } finally {
+      // GitHub carries the request out after all: the issue exists, its answer never arrived.
+      held.release();
+    }
+    const marker = ideaMarker(t.guildId, number);
+    await expect.poll(() => issuesWithMarker(marker).length).toBe(1);
+    const retry = await fileCommand(number);
+    expect(retry.content).toContain('was already filed by an earlier attempt that did not finish');
+    expect(issuesWithMarker(marker)).toHaveLength(1);
     await t.hub.ideas.settled();
   });
 

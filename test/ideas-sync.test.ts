@@ -124,7 +124,11 @@ describe('export', () => {
     const csv = await t.discord
       .command({ ...at(t.curatorId), name: 'idea', subcommand: 'export', options: { format: 'csv' } })
       .reply();
-    const text = csv.attachments[0]!.data.toString('utf8');
+    const bytes = csv.attachments[0]!.data;
+    // A UTF-8 byte-order mark first: without it Excel on Windows reads the file as ANSI and garbles
+    // non-ASCII names and titles.
+    expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const text = bytes.subarray(3).toString('utf8');
     const rows = text.trim().split('\r\n');
     expect(rows[0]).toBe(
       'number,title,status,status_reason,family,author_id,author_name,up,down,duplicate_of,issue_url,created_at,updated_at,problem,proposal,evidence',

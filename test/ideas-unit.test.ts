@@ -1,5 +1,9 @@
 // The pure parts of ideas: input checks, the issue body and its bot-owned section, what an
 // issue's state means for the idea, and the words search ranks on.
+// entities is markdown-it's own decoder (WHATWG's rules: numeric references decode without their
+// semicolon too), used here to read rendered HTML as a browser would.
+import { decodeHTML } from 'entities';
+import MarkdownIt from 'markdown-it';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../src/errors.ts';
 import {
@@ -93,6 +97,63 @@ describe('the issue body', () => {
     expect(next.endsWith('\nafter')).toBe(true);
     expect(next).toContain('5 up, 1 down');
     expect(replaceSection(body.replace(SECTION_BEGIN, ''), 'x')).toBeNull();
+  });
+});
+
+/**
+ * The names a GitHub page would mention: the Markdown rendered (raw HTML passed through, as GitHub
+ * does before sanitising), the tags dropped, character references decoded once as a browser
+ * does, then GitHub's mention pattern (@ after a non-word character, then a login or org/team).
+ */
+function mentionsRendered(markdown: string): string[] {
+  const html = new MarkdownIt({ html: true, linkify: true }).render(markdown);
+  const text = decodeHTML(html.replace(/<[^>]*>/g, ' '));
+  return [...text.matchAll(/(?:^|[^\w`])@([a-z0-9][a-z0-9-]*(?:\/[a-z0-9][\w.-]*)?)/gi)].map((m) => m[1]!);
+}
+
+const HOSTILE = [
+  '&#64;monalisa',
+  '&commat;hubot',
+  '&#x40;octocat',
+  '&#0064;mona',
+  '&#X40;mona',
+  '&#x0040;mona',
+  '&#64;org/team',
+  '@&#109;onalisa',
+  '&#64;&#109;ona',
+  '\\@monalisa',
+  '@monalisa at the start',
+  '(@monalisa), "@hubot", .@octocat',
+  '[@monalisa](https://example.com) and <https://example.com/@hubot>',
+  '**@monalisa** _@hubot_',
+  'ask @org/team',
+];
+
+describe('mentions made inert, in every form GitHub renders', () => {
+  it('the hostile forms do render as mentions when left alone (the check can fail)', () => {
+    for (const form of HOSTILE.slice(0, 9)) expect(mentionsRendered(form), form).not.toEqual([]);
+    // Without the semicolon HTML still decodes a numeric reference, in an HTML block for one.
+    expect(mentionsRendered('<div>\n&#64monalisa &#x40hubot\n</div>')).toEqual(['monalisa', 'hubot']);
+  });
+
+  it('none of them mentions anyone in a filed body or title', () => {
+    for (const form of [...HOSTILE, '<div>\n&#64monalisa &#x40hubot &COMMAT;x &commatoctocat\n</div>']) {
+      const body = issueBody(idea({ problem: form, proposal: `Line one\n${form}`, evidence: form }), {
+        guildName: form,
+        discussion: null,
+        marker: ideaMarker('1', 7),
+      });
+      expect(mentionsRendered(body), form).toEqual([]);
+      expect(mentionsRendered(issueTitle({ title: form })), form).toEqual([]);
+      expect(issueTitle({ title: form })).not.toMatch(/&(#0*64|#x0*40|commat)/i);
+    }
+  });
+
+  it('keeps what is not a mention as written: the full-width ＠, plain text, the decoded @ still visible', () => {
+    expect(inert('＠monalisa')).toBe('＠monalisa');
+    expect(inert('no mentions here & there')).toBe('no mentions here & there');
+    expect(inert('&#64;monalisa')).toBe('@\u200bmonalisa');
+    expect(inert('&#640;')).toBe('&#640;');
   });
 });
 

@@ -34,6 +34,84 @@ describe('/watch add', () => {
     expect(w.hub.tracking.watches.list(w.guildId)).toHaveLength(before);
   });
 
+  it('asks before following a private repository, and remembers who confirmed', async () => {
+    w.github.addRepo('acme/secret-weights', { private: true });
+    const channel = w.addChannel('secret');
+    const before = w.hub.tracking.watches.list(w.guildId).length;
+    const asked = await run('add', { source: 'github', target: 'acme/secret-weights', channel });
+    expect(asked.flags & 64).toBe(64);
+    expect(asked.content).toBe(
+      `acme/secret-weights is a private repository: its releases would be posted in <#${channel}>, where everyone who can read that channel sees them. Watch it anyway?`,
+    );
+    const buttons = asked.components[0].components as Array<{ custom_id: string; label: string }>;
+    expect(buttons.map((b) => b.label)).toEqual(['Watch it anyway', 'Cancel']);
+    expect(buttons[0]!.custom_id).toMatch(/^watch:confirm-private:[0-9a-f]{16}$/);
+    expect(w.hub.tracking.watches.list(w.guildId)).toHaveLength(before);
+
+    const actor = { guildId: w.guildId, channelId: w.channelId, userId: w.curatorId };
+    const confirmed = await w.discord
+      .click({ ...actor, customId: buttons[0]!.custom_id, messageId: asked.id })
+      .reply();
+    expect(confirmed.content).toMatch(/^Watch #\d+: <#\d+> gets releases of acme\/secret-weights/);
+    expect(confirmed.content).toContain('private repository, confirmed by');
+    expect(confirmed.components).toEqual([]);
+    const watch = w.hub.tracking.watches.list(w.guildId).find((x) => x.target === 'acme/secret-weights')!;
+    expect(watch.privateConfirmedBy).toBe(w.curatorId);
+    expect(watch.privateConfirmedAt).toBe(w.clock.now().toISOString());
+
+    // The button works once: a second click is out of date and adds nothing.
+    const again = await w.discord
+      .click({ ...actor, customId: buttons[0]!.custom_id, messageId: asked.id })
+      .reply();
+    expect(again.flags & 64).toBe(64);
+    expect(again.content).toBe(
+      'This button or form is out of date or not one of ours; nothing was changed. Run the command again.',
+    );
+    expect(w.hub.tracking.watches.list(w.guildId)).toHaveLength(before + 1);
+    const listed = await run('list');
+    expect(listed.embeds[0].description).toContain('🔒 private repository');
+  });
+
+  it('answers a forged or stale private confirmation as out of date, and Cancel adds nothing', async () => {
+    w.github.addRepo('acme/secret-two', { private: true });
+    const channel = w.addChannel('secret-two');
+    const before = w.hub.tracking.watches.list(w.guildId).length;
+    const asked = await run('add', { source: 'github', target: 'acme/secret-two', channel });
+    const [confirm, cancel] = (asked.components[0].components as Array<{ custom_id: string }>).map(
+      (b) => b.custom_id,
+    );
+    const actor = { guildId: w.guildId, channelId: w.channelId, userId: w.curatorId };
+    const stale =
+      'This button or form is out of date or not one of ours; nothing was changed. Run the command again.';
+    for (const customId of [
+      'watch:confirm-private:0123456789abcdef',
+      'watch:confirm-private:',
+      'watch:confirm-private:../x',
+    ]) {
+      const forged = await w.discord.click({ ...actor, customId, messageId: asked.id }).reply();
+      expect(forged.flags & 64).toBe(64);
+      expect(forged.content).toBe(stale);
+    }
+    // Another curator's click on a confirmation that is not theirs.
+    const other = w.discord.addMember(w.guildId, { username: 'other-curator', permissions: 1n << 5n });
+    const foreign = await w.discord
+      .click({ ...actor, userId: other, customId: confirm!, messageId: asked.id })
+      .reply();
+    expect(foreign.content).toBe(stale);
+    const cancelled = await w.discord.click({ ...actor, customId: cancel!, messageId: asked.id }).reply();
+    expect(cancelled.content).toBe('Nothing was added: acme/secret-two stays unwatched.');
+    const late = await w.discord.click({ ...actor, customId: confirm!, messageId: asked.id }).reply();
+    expect(late.content).toBe(stale);
+    // A confirmation older than 15 minutes is out of date too.
+    const again = await run('add', { source: 'github', target: 'acme/secret-two', channel });
+    w.clock.advance(16 * 60_000);
+    const expired = await w.discord
+      .click({ ...actor, customId: again.components[0].components[0].custom_id, messageId: again.id })
+      .reply();
+    expect(expired.content).toBe(stale);
+    expect(w.hub.tracking.watches.list(w.guildId)).toHaveLength(before);
+  });
+
   it('refuses members without Manage Channels or the curator role', async () => {
     w.github.addRepo('acme/private-club');
     const reply = await run('add', { source: 'github', target: 'acme/private-club' }, w.memberId);
@@ -131,6 +209,26 @@ describe('/watch preset', () => {
     expect(w.discord.messagesIn(channel).map((m) => m.embeds[0].title)).toEqual([
       'Release v0.3.0 · meta-llama/llama-stack',
     ]);
+  });
+});
+
+describe('/watch preset and private repositories', () => {
+  it('leaves a private repository of a preset out, saying how to add it with a confirmation', async () => {
+    w.github.addRepo('mistralai/mistral-inference');
+    w.github.addRepo('mistralai/mistral-common');
+    w.github.addRepo('mistralai/mistral-finetune', { private: true });
+    w.hfHub.addOrg('mistralai');
+    const channel = w.addChannel('mistral');
+    const reply = await run('preset', { name: 'mistral', channel });
+    const lines = reply.content.split('\n');
+    expect(lines[0]).toMatch(/: 3 watches added\.$/);
+    expect(lines.slice(-2)).toEqual([
+      'Not added:',
+      '• mistralai/mistral-finetune: a private repository: add it on its own with /watch add, which asks you to confirm that its posts may go to this channel.',
+    ]);
+    expect(
+      w.hub.tracking.watches.list(w.guildId).some((x) => x.target === 'mistralai/mistral-finetune'),
+    ).toBe(false);
   });
 });
 

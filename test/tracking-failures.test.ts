@@ -203,4 +203,122 @@ describe('restarts and downtime', () => {
     await w.nextCycle();
     expect(tags(channel)).toHaveLength(11);
   });
+
+  it('after a long downtime reads back to the last release seen and counts every one it did not post', async () => {
+    const channel = await watched('acme/flood', 'flood');
+    for (let i = 1; i <= 150; i++) {
+      w.clock.advance(1_000);
+      w.github.publishRelease('acme/flood', { tag: `v1.${i}` });
+    }
+    w.github.resetCounters();
+    await w.nextCycle();
+    const posted = tags(channel);
+    expect(posted.slice(0, 10)).toEqual(Array.from({ length: 10 }, (_, i) => `v1.${i + 1}`));
+    expect(posted[10]).toBe(
+      '…and 140 more releases of acme/flood while the bot was away: <https://github.com/acme/flood/releases>',
+    );
+    expect(posted).toHaveLength(11);
+    // Two pages of 100, both charged: the price of the read-back, counted like any request.
+    const reads = w.github.requestLog.filter((r) => r.path === '/repos/acme/flood/releases');
+    expect(reads.map((r) => [r.query.page ?? '1', r.status])).toEqual([
+      ['1', 200],
+      ['2', 200],
+    ]);
+    expect(
+      w.hub.db.prepare("SELECT COUNT(*) AS n FROM events WHERE target_key = 'acme/flood'").get(),
+    ).toEqual({
+      n: 150,
+    });
+  });
+
+  it('reads no second page when the first reaches back to what was seen, and none on a 304', async () => {
+    const channel = await watched('acme/steady', 'steady');
+    for (let i = 1; i <= 120; i++) {
+      w.clock.advance(1_000);
+      w.github.publishRelease('acme/steady', { tag: `v2.${i}` });
+    }
+    await w.nextCycle();
+    w.github.publishRelease('acme/steady', { tag: 'v3.0' });
+    w.github.resetCounters();
+    await w.nextCycle();
+    await w.nextCycle();
+    const reads = w.github.requestLog.filter((r) => r.path === '/repos/acme/steady/releases');
+    expect(reads.map((r) => [r.query.page ?? '1', r.status])).toEqual([
+      ['1', 200],
+      ['1', 304],
+    ]);
+    expect(tags(channel).at(-1)).toBe('v3.0');
+  });
+
+  it('stops at the page whose last release is the newest one seen', async () => {
+    const channel = await watched('acme/exact', 'exact');
+    w.github.publishRelease('acme/exact', { tag: 'v0' });
+    await w.nextCycle();
+    for (let i = 1; i <= 99; i++) {
+      w.clock.advance(1_000);
+      w.github.publishRelease('acme/exact', { tag: `v4.${i}` });
+    }
+    w.github.resetCounters();
+    await w.nextCycle();
+    const reads = w.github.requestLog.filter((r) => r.path === '/repos/acme/exact/releases');
+    expect(reads).toHaveLength(1);
+    expect(tags(channel).at(-1)).toBe(
+      '…and 89 more releases of acme/exact while the bot was away: <https://github.com/acme/exact/releases>',
+    );
+  });
+
+  it('the first poll of a new watch reads one page and announces nothing, however long the list', async () => {
+    w.github.addRepo('acme/old');
+    for (let i = 1; i <= 250; i++) {
+      w.clock.advance(1_000);
+      w.github.publishRelease('acme/old', { tag: `v0.${i}` });
+    }
+    w.github.resetCounters();
+    const channel = await watched('acme/old', 'old');
+    const reads = w.github.requestLog.filter((r) => r.path === '/repos/acme/old/releases');
+    expect(reads).toHaveLength(1);
+    await w.nextCycle();
+    expect(tags(channel)).toEqual([]);
+  });
+
+  it('says "more than" when the read-back stops at its bound of 10 pages', async () => {
+    const channel = await watched('acme/torrent', 'torrent');
+    for (let i = 1; i <= 1050; i++) {
+      w.clock.advance(1_000);
+      w.github.publishRelease('acme/torrent', { tag: `v9.${i}` });
+    }
+    w.github.resetCounters();
+    await w.nextCycle();
+    const reads = w.github.requestLog.filter((r) => r.path === '/repos/acme/torrent/releases');
+    expect(reads).toHaveLength(10);
+    const posted = tags(channel);
+    // The newest 1,000 were read; the 10 oldest of those are posted, oldest first.
+    expect(posted.slice(0, 10)).toEqual(Array.from({ length: 10 }, (_, i) => `v9.${i + 51}`));
+    expect(posted[10]).toBe(
+      '…and more than 990 more releases of acme/torrent while the bot was away (too many to read back): <https://github.com/acme/torrent/releases>',
+    );
+    expect(posted).toHaveLength(11);
+  });
+
+  it('the same for issues: every new issue counted, "more than" past the bound', async () => {
+    const channel = await watched('acme/swamp', 'swamp', { kinds: 'issues' });
+    for (let i = 1; i <= 150; i++) {
+      w.clock.advance(1_000);
+      w.github.openIssue('acme/swamp', { title: `Issue ${i}` });
+    }
+    await w.nextCycle();
+    const issues = () => w.discord.messagesIn(channel).map((m) => m.embeds[0]?.title ?? m.content);
+    expect(issues()[10]).toBe(
+      '…and 140 more issues of acme/swamp while the bot was away: <https://github.com/acme/swamp/issues?q=is%3Aissue+sort%3Acreated-desc>',
+    );
+    for (let i = 151; i <= 1200; i++) {
+      w.clock.advance(1_000);
+      w.github.openIssue('acme/swamp', { title: `Issue ${i}` });
+    }
+    w.github.resetCounters();
+    await w.nextCycle();
+    const reads = w.github.requestLog.filter((r) => r.path === '/repos/acme/swamp/issues');
+    expect(reads).toHaveLength(10);
+    expect(issues().at(-1)).toMatch(/^…and more than 990 more issues of acme\/swamp while the bot was away/);
+  });
 });

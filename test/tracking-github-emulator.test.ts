@@ -112,6 +112,32 @@ describe('GitHub emulator', () => {
     expect(error.status).toBe(404);
   });
 
+  it('shows a private repository only to a token that can read it, marked private as GitHub marks it', async () => {
+    github.addRepo('acme/private-models', { private: true });
+    github.publishRelease('acme/private-models', { tag: 'v1' });
+    const { data } = await octokit.request('GET /repos/{owner}/{repo}', {
+      owner: 'acme',
+      repo: 'private-models',
+    });
+    expect(data).toMatchObject({ full_name: 'acme/private-models', private: true, visibility: 'private' });
+    const anonymous = createGitHub({ baseUrl: github.baseUrl, log: createLogger({ level: 'silent' }) });
+    for (const route of ['GET /repos/{owner}/{repo}', 'GET /repos/{owner}/{repo}/releases'] as const)
+      await expect(anonymous.request(route, { owner: 'acme', repo: 'private-models' })).rejects.toMatchObject(
+        {
+          status: 404,
+        },
+      );
+    github.addRepo('other/hidden', { private: true, tokenCanRead: false });
+    await expect(
+      octokit.request('GET /repos/{owner}/{repo}', { owner: 'other', repo: 'hidden' }),
+    ).rejects.toMatchObject({ status: 404 });
+    const publicRepo = await anonymous.request('GET /repos/{owner}/{repo}', {
+      owner: 'acme',
+      repo: 'models',
+    });
+    expect(publicRepo.data).toMatchObject({ private: false, visibility: 'public' });
+  });
+
   it('creates issues as the authenticated user and edits them', async () => {
     github.addRepo('acme/ideas');
     const created = await octokit.request('POST /repos/{owner}/{repo}/issues', {

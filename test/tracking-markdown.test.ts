@@ -69,6 +69,20 @@ describe('cutMarkdown', () => {
     expect(cutCode.endsWith(`[… Read more](${URL})`)).toBe(true);
   });
 
+  it('closes a code block with its own fence, and does not take ~~~ inside ``` for its end', () => {
+    const tilde = `intro\n~~~~ yaml\n${'key: value\n'.repeat(40)}~~~~`;
+    const cutTilde = cutMarkdown(tidyMarkdown(tilde), 200, URL);
+    expect(cutTilde).toMatch(/\n~~~~\n\n\[… Read more\]/);
+    const mixed = `intro\n\`\`\`\n${'a = 1\n'.repeat(5)}~~~\n${'b = 2\n'.repeat(40)}\`\`\``;
+    const cutMixed = cutMarkdown(tidyMarkdown(mixed), 200, URL);
+    expect(cutMixed).toMatch(/\n```\n\n\[… Read more\]/);
+  });
+
+  it('tidies prose after a ~~~ line inside a ``` block only once the block really ends', () => {
+    const text = '```\n~~~\n# not a heading\n```\n# Heading';
+    expect(tidyMarkdown(text)).toBe('```\n~~~\n# not a heading\n```\n**Heading**');
+  });
+
   it('closes bold text cut on its last line', () => {
     const cut = cutMarkdown(`**${'bold words '.repeat(30)}**`, 120, URL);
     expect(cut.split('\n')[0]!.match(/\*\*/g)).toHaveLength(2);

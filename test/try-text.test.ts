@@ -1,8 +1,23 @@
+import MarkdownIt from 'markdown-it';
 import { describe, expect, it } from 'vitest';
 import { parseVerdict } from '../src/models/guard.ts';
 import { ThinkFilter } from '../src/models/reasoning.ts';
 import { splitAnswer } from '../src/models/split.ts';
 import { fitToContext } from '../src/models/threads.ts';
+
+/** Whether offset `at` of `text` lies inside a fenced code block, as markdown-it (CommonMark) parses it. */
+function insideCodeBlock(text: string, at: number): boolean {
+  const lineOf = text.slice(0, at).split('\n').length - 1;
+  const startsLine = at === 0 || text[at - 1] === '\n';
+  return new MarkdownIt().parse(text, {}).some(
+    (t) =>
+      t.type === 'fence' &&
+      t.map &&
+      lineOf < t.map[1] &&
+      // A cut at a line start falls between lines; one within a line is inside that line.
+      (startsLine ? lineOf > t.map[0] : lineOf >= t.map[0]),
+  );
+}
 
 const fencesBalanced = (piece: string) => (piece.match(/^ {0,3}```/gm)?.length ?? 0) % 2 === 0;
 
@@ -46,6 +61,37 @@ describe('splitting an answer into messages', () => {
     expect(result.clean).toBe(1);
     expect(result.pieces[0]).toBe('Before.\n\n');
     expect(result.pieces.join('')).toBe(text);
+  });
+
+  it('does not take a ~~~ line inside a ``` block for a fence, and never claims a clean cut inside code', () => {
+    // CommonMark: a fence closes only with its own character; the ~~~ line is code.
+    const code = [
+      '```',
+      'first part',
+      '~~~',
+      ...Array.from({ length: 40 }, (_, i) => `code line ${i}`),
+      '```',
+    ];
+    const text = `Intro paragraph.\n\n${code.join('\n')}\n\nAfter the code.`;
+    const result = splitAnswer(text, 300);
+    expect(result.pieces.join('')).toBe(text);
+    let at = 0;
+    for (const piece of result.pieces.slice(0, result.clean)) {
+      at += piece.length;
+      if (at < text.length) expect(insideCodeBlock(text, at)).toBe(false);
+    }
+    expect(result.overflow).toBe(true);
+  });
+
+  it('keeps a block opened by four backticks open across a ``` line', () => {
+    const code = ['````md', '```', ...Array.from({ length: 20 }, (_, i) => `inner ${i}`), '```', '````'];
+    const text = `${'Prose. '.repeat(20)}\n\n${code.join('\n')}\n\nTail.`;
+    const result = splitAnswer(text, 200);
+    let at = 0;
+    for (const piece of result.pieces.slice(0, result.clean)) {
+      at += piece.length;
+      if (at < text.length) expect(insideCodeBlock(text, at)).toBe(false);
+    }
   });
 });
 

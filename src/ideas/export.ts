@@ -57,7 +57,10 @@ export function exportIdeas(
         .map(csvCell)
         .join(','),
     );
-    return { name: 'ideas.csv', data: Buffer.from(`${[COLUMNS.join(','), ...rows].join('\r\n')}\r\n`) };
+    // The byte-order mark is how Excel on Windows knows a CSV is UTF-8 (else it reads the local
+    // ANSI code page and garbles non-ASCII names and titles); other spreadsheets skip it.
+    const csv = `\uFEFF${[COLUMNS.join(','), ...rows].join('\r\n')}\r\n`;
+    return { name: 'ideas.csv', data: Buffer.from(csv, 'utf8') };
   }
   const votes = new Map<number, Array<{ userId: string; value: number; votedAt: string }>>();
   for (const v of store.allVotes(guildId)) {

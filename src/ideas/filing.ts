@@ -13,6 +13,15 @@ import type { IdeaStore } from './store.ts';
 import type { Idea } from './types.ts';
 
 const REPO = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
+
+/**
+ * Octokit reports a request our client's timeout aborted as a 500 of its own making; the fetch
+ * error it wraps (`cause`) says what really happened.
+ */
+function timedOut(error: unknown): boolean {
+  const cause = (error as { cause?: { name?: unknown } } | null)?.cause;
+  return cause?.name === 'TimeoutError' || cause?.name === 'AbortError';
+}
 /** The bot's clock and GitHub's may disagree; look this far before the intent for created issues. */
 const CLOCK_SKEW_MS = 60 * 60_000;
 
@@ -226,6 +235,10 @@ export class IdeaFiling {
     if (status === 422)
       return new UserError(`GitHub rejected the issue (422), often because a label is invalid. ${keep}`);
     if (certain) return new UserError(`GitHub answered ${status}. ${keep}`);
+    if (timedOut(error))
+      return new UserError(
+        'GitHub did not answer in time (the request timed out); the issue may or may not exist. Run /idea file again: it looks for the issue first and will not create a second one.',
+      );
     return new UserError(
       `GitHub did not answer clearly (${status ?? 'no answer'}); the issue may or may not exist. Run /idea file again: it looks for the issue first and will not create a second one.`,
     );

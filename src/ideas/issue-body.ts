@@ -11,14 +11,25 @@ export function ideaMarker(guildId: string, number: number): string {
 }
 
 /**
- * Member text made inert on GitHub: "@name" would notify GitHub users, and an HTML comment
- * could forge our markers.
+ * Character references a browser decodes to "@": decimal 64 and hex 40 with any leading zeros and
+ * either x, semicolon or not (HTML decodes numeric references without it, and GitHub passes HTML
+ * blocks through), and the named &commat; in any case.
+ */
+const AT_REFERENCE = /&(?:#0*64(?![0-9])|#x0*40(?![0-9a-f])|commat);?/gi;
+
+/**
+ * Member text made inert on GitHub: "@name" and "@org/team" would notify people, in whatever
+ * form the "@" arrives (a character reference, a backslash escape, an entity-encoded first
+ * letter), and an HTML comment could forge our markers. Every "@" not followed by a space gets a
+ * zero-width space after it, so GitHub's mention pattern (an "@" then a letter or digit) never
+ * matches, while readers still see the "@". The full-width "＠" is not a mention and stays.
  */
 export function inert(text: string): string {
   return text
     .replaceAll('<!--', '&lt;!--')
     .replaceAll('-->', '--&gt;')
-    .replace(/@(?=[\w-])/g, '@\u200b');
+    .replace(AT_REFERENCE, '@')
+    .replace(/@(?![\s\u200b]|$)/g, '@\u200b');
 }
 
 /** The issue title: the idea's, made inert like the body (a title is member text too). */

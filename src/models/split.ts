@@ -1,6 +1,7 @@
 // Splits an answer into Discord-sized pieces whose concatenation is the answer exactly, cutting
-// only outside code blocks so every piece renders its fences intact.
-const FENCE = /^ {0,3}(```|~~~)/;
+// only outside code blocks (CommonMark's fences, see src/text/fences.ts) so every piece renders
+// its fences intact.
+import { findCut } from '../text/fences.ts';
 
 export interface SplitResult {
   pieces: string[];
@@ -34,39 +35,4 @@ export function splitAnswer(text: string, limit: number): SplitResult {
   }
   if (rest.length > 0 || pieces.length === 0) pieces.push(rest);
   return { pieces, overflow, clean: overflow ? clean : pieces.length };
-}
-
-/** The best cut position ≤ limit that lies outside every code block, or 0 when there is none. */
-function findCut(text: string, limit: number): number {
-  const lines = linesUpTo(text, limit);
-  const safe = lines.filter((l) => l.start > 0 && !l.insideBefore).map((l) => l.start);
-  const half = limit / 2;
-  const paragraph = safe.filter((at) => text[at - 2] === '\n').at(-1);
-  if (paragraph !== undefined && paragraph >= half) return paragraph;
-  const line = safe.at(-1);
-  if (line !== undefined && line >= half) return line;
-  // A long line outside code: cut after its last space, else at the limit itself.
-  const last = lines.at(-1)!;
-  if (!last.insideBefore && !last.fence) {
-    const space = text.lastIndexOf(' ', limit - 1);
-    if (space >= last.start && space + 1 > (line ?? 0)) return space + 1;
-    if (line === undefined) return limit;
-  }
-  return line ?? 0;
-}
-
-/** Every line starting at or before `limit`: where it starts, whether a code block is open before it, whether it is a fence. */
-function linesUpTo(text: string, limit: number) {
-  const lines: Array<{ start: number; insideBefore: boolean; fence: boolean }> = [];
-  let inside = false;
-  let pos = 0;
-  while (pos <= limit && pos <= text.length) {
-    const end = text.indexOf('\n', pos);
-    const fence = FENCE.test(text.slice(pos, end === -1 ? text.length : end));
-    lines.push({ start: pos, insideBefore: inside, fence });
-    if (fence) inside = !inside;
-    if (end === -1) break;
-    pos = end + 1;
-  }
-  return lines;
 }

@@ -1,7 +1,14 @@
 // Issue activity of one repository — issues opened, closed, relabelled — read from GitHub's list of
 // recently updated issues with one conditional request per poll: an unchanged list is a free 304.
 import { type GitHubLike, isNotModified } from '../github/client.ts';
-import { type ApiIssue, conditional, type FetchResult, issueToItem, splitRepo } from './github-source.ts';
+import {
+  type ApiIssue,
+  conditional,
+  type FetchResult,
+  hasNextPage,
+  issueToItem,
+  splitRepo,
+} from './github-source.ts';
 import type { IssueMark, SourceState } from './store.ts';
 
 /**
@@ -73,7 +80,7 @@ export async function fetchIssueActivity(
   options: IssueFetchOptions = {},
 ): Promise<FetchResult> {
   const perPage = options.perPage ?? 100;
-  const maxPages = cursor ? (options.maxPages ?? 5) : 1;
+  const maxPages = cursor ? (options.maxPages ?? 10) : 1;
   const base = {
     ...splitRepo(target),
     state: 'all',
@@ -98,12 +105,12 @@ export async function fetchIssueActivity(
   };
   let link = first.headers.link;
   let page = 1;
-  for (; page < maxPages && link?.includes('rel="next"') && reachesBack(); page++) {
+  for (; page < maxPages && hasNextPage(link) && reachesBack(); page++) {
     const next = await github.request('GET /repos/{owner}/{repo}/issues', { ...base, page: page + 1 });
     all.push(...(next.data as ApiIssue[]));
     link = next.headers.link;
   }
-  const truncated = cursor !== null && Boolean(link?.includes('rel="next"')) && reachesBack();
+  const truncated = cursor !== null && hasNextPage(link) && reachesBack();
 
   const newestMs = Math.max(
     cursor ? Date.parse(cursor.seen) : 0,
@@ -137,7 +144,9 @@ export async function fetchIssueActivity(
   for (const i of all) if (!i.pull_request && !byNumber.has(i.number)) byNumber.set(i.number, i);
   return {
     status: 'ok',
-    items: [...byNumber.values()].map(issueToItem),
+    items: [...byNumber.values()].map((i) =>
+      truncated ? { ...issueToItem(i), afterGap: true } : issueToItem(i),
+    ),
     etag: first.headers.etag ?? null,
     cursor: JSON.stringify(next),
     mark: { from: next.from, number: next.number },

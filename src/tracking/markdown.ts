@@ -1,6 +1,5 @@
 // GitHub-flavoured release notes and issue bodies, tidied for a Discord embed and cut cleanly.
-
-const FENCE = /(```[\s\S]*?(?:```|$))/g;
+import { closingFence, fenceBlocks, findCut } from '../text/fences.ts';
 
 /** Rewrites what Discord does not render (headings, HTML, images, comments) outside code blocks. */
 function tidyProse(text: string): string {
@@ -46,7 +45,14 @@ function tidyProse(text: string): string {
 
 export function tidyMarkdown(markdown: string): string {
   const text = markdown.replace(/\r\n?/g, '\n');
-  const parts = text.split(FENCE).map((part, i) => (i % 2 === 1 ? part : tidyProse(part)));
+  // Code blocks as CommonMark reads them are kept as written; only the prose between is tidied.
+  const parts: string[] = [];
+  let at = 0;
+  for (const block of fenceBlocks(text)) {
+    parts.push(tidyProse(text.slice(at, block.start)), text.slice(block.start, block.end));
+    at = block.end;
+  }
+  parts.push(tidyProse(text.slice(at)));
   return parts
     .join('')
     .replace(/[ \t]+$/gm, '')
@@ -61,21 +67,21 @@ export function tidyMarkdown(markdown: string): string {
 export function cutMarkdown(text: string, max: number, moreUrl: string, moreLabel = 'Read more'): string {
   if (text.length <= max) return text;
   const suffix = `\n\n[… ${moreLabel}](${moreUrl})`;
-  const room = Math.max(0, max - suffix.length - 4);
-  let cut = text.slice(0, room);
-  const paragraph = cut.lastIndexOf('\n\n');
-  const line = cut.lastIndexOf('\n');
-  const space = cut.lastIndexOf(' ');
-  if (paragraph > room * 0.6) cut = cut.slice(0, paragraph);
-  else if (line > room * 0.6) cut = cut.slice(0, line);
-  else if (space > room * 0.6) cut = cut.slice(0, space);
+  // Room for a fence closing a block the cut falls in: a newline and the longest closing line.
+  const closing = Math.max(3, ...fenceBlocks(text).map((b) => closingFence(b).length));
+  const room = Math.max(0, max - suffix.length - 1 - closing);
+  // Outside code when that keeps most of the room; else inside a block, which is closed below.
+  const clean = findCut(text, room, { floor: 0.6 });
+  const at = clean >= room * 0.6 ? clean : findCut(text, room, { floor: 0.6, insideCode: true });
+  let cut = text.slice(0, at);
   // A link whose "[" survived the cut but whose "](url)" did not would show raw brackets.
   const open = cut.lastIndexOf('[');
   if (open > cut.lastIndexOf(')') && open > cut.lastIndexOf(']')) cut = cut.slice(0, open);
   const openLink = /\[[^\]]*\]\([^)]*$/.exec(cut);
   if (openLink) cut = cut.slice(0, openLink.index);
   cut = cut.trimEnd();
-  if ((cut.match(/```/g)?.length ?? 0) % 2 === 1) cut += '\n```';
+  const unclosed = fenceBlocks(cut).at(-1);
+  if (unclosed && !unclosed.closed) cut += `\n${closingFence(unclosed)}`;
   else {
     // Unbalanced bold or inline code on the last line would swallow the link below.
     const lastLine = cut.slice(cut.lastIndexOf('\n') + 1);

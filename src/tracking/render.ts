@@ -100,13 +100,24 @@ const NOUNS: Record<Kind, [string, string]> = {
   models: ['model', 'models'],
 };
 
-/** One line after a capped catch-up: how many were not posted, and where to see them. */
-export function renderOverflow(watch: Watch, kind: Kind, count: number, hubWebUrl: string): OutgoingMessage {
-  const noun = NOUNS[kind][count === 1 ? 0 : 1];
-  return {
-    content: truncate(
-      `…and ${count} more ${noun} of ${watch.target} while the bot was away: <${LIST_PAGES[kind](watch.target, hubWebUrl)}>`,
-      LIMITS.content,
-    ),
-  };
+/**
+ * One line after a capped catch-up: how many were not posted, and where to see them. `unread`:
+ * the read-back stopped at its bound, so more were published than were read and `count` is a
+ * lower bound.
+ */
+export function renderOverflow(
+  watch: Watch,
+  kind: Kind,
+  count: number,
+  hubWebUrl: string,
+  unread = false,
+): OutgoingMessage {
+  const link = `<${LIST_PAGES[kind](watch.target, hubWebUrl)}>`;
+  const of = `of ${watch.target} while the bot was away`;
+  const text = !unread
+    ? `…and ${count} more ${NOUNS[kind][count === 1 ? 0 : 1]} ${of}: ${link}`
+    : count > 0
+      ? `…and more than ${count} more ${NOUNS[kind][1]} ${of} (too many to read back): ${link}`
+      : `…and possibly more ${NOUNS[kind][1]} ${of} (too many changes to read back): ${link}`;
+  return { content: truncate(text, LIMITS.content) };
 }

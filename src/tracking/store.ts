@@ -22,6 +22,20 @@ export interface Watch {
   createdBy: string | null;
   failingSinceAt: string | null;
   lastError: string | null;
+  /** A private repository: who confirmed its posts may go to this channel, and when (migration 0008). */
+  privateConfirmedBy: string | null;
+  privateConfirmedAt: string | null;
+}
+
+/** A /watch add of a private repository waiting for its curator's confirmation. */
+export interface WatchConfirmation {
+  token: string;
+  guildId: string;
+  userId: string;
+  target: string;
+  /** The add request as given, JSON. */
+  request: string;
+  createdAt: string;
 }
 
 export interface SourceState {
@@ -54,6 +68,8 @@ export interface TrackedItem {
   state?: IssueState | null;
   /** Issues: when GitHub closed it (ISO, null while open). */
   closedAt?: string | null;
+  /** Read by a poll that could not reach back to the previous one: older ones may be unread. */
+  afterGap?: boolean;
 }
 
 /**
@@ -86,6 +102,8 @@ export interface PendingDelivery {
   watchId: number;
   channelId: string;
   attempts: number;
+  /** Made by a poll that could not read back to the previous one (see migrations/0008). */
+  afterGap: boolean;
   event: TrackedEvent;
 }
 
@@ -116,6 +134,8 @@ const toWatch = (r: Record<string, unknown>): Watch => ({
   createdBy: (r.created_by as string | null) ?? null,
   failingSinceAt: (r.failing_since_at as string | null) ?? null,
   lastError: (r.last_error as string | null) ?? null,
+  privateConfirmedBy: (r.private_confirmed_by as string | null) ?? null,
+  privateConfirmedAt: (r.private_confirmed_at as string | null) ?? null,
 });
 
 const toState = (r: Record<string, unknown>): SourceState => ({
@@ -155,7 +175,11 @@ const toEvent = (r: Record<string, unknown>, prefix = ''): TrackedEvent => ({
   closedAt: (r.closed_at as string | null) ?? null,
 });
 
-export type NewWatch = Omit<Watch, 'id' | 'failingSinceAt' | 'lastError'>;
+export type NewWatch = Omit<
+  Watch,
+  'id' | 'failingSinceAt' | 'lastError' | 'privateConfirmedBy' | 'privateConfirmedAt'
+> &
+  Partial<Pick<Watch, 'privateConfirmedBy' | 'privateConfirmedAt'>>;
 
 export class TrackingStore {
   constructor(readonly db: Db) {}
@@ -165,8 +189,9 @@ export class TrackingStore {
   insertWatch(w: NewWatch): Watch {
     const info = this.db
       .prepare(
-        `INSERT INTO watches (guild_id, channel_id, source, target, target_key, kinds, prereleases, labels, preset, created_at, created_by)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO watches (guild_id, channel_id, source, target, target_key, kinds, prereleases, labels, preset, created_at, created_by,
+           private_confirmed_by, private_confirmed_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         w.guildId,
@@ -180,8 +205,49 @@ export class TrackingStore {
         w.preset,
         w.createdAt,
         w.createdBy,
+        w.privateConfirmedBy ?? null,
+        w.privateConfirmedAt ?? null,
       );
     return this.watch(Number(info.lastInsertRowid))!;
+  }
+
+  insertConfirmation(c: WatchConfirmation): void {
+    this.db
+      .prepare(
+        'INSERT INTO watch_confirmations (token, guild_id, user_id, target, request, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+      )
+      .run(c.token, c.guildId, c.userId, c.target, c.request, c.createdAt);
+  }
+
+  /**
+   * Removes and returns a pending confirmation of this member in this server made at or after
+   * `notBefore`: a token is good for one click, by the member who asked.
+   */
+  takeConfirmation(
+    token: string,
+    guildId: string,
+    userId: string,
+    notBefore: string,
+  ): WatchConfirmation | undefined {
+    const row = this.db
+      .prepare(
+        'DELETE FROM watch_confirmations WHERE token = ? AND guild_id = ? AND user_id = ? AND created_at >= ? RETURNING *',
+      )
+      .get(token, guildId, userId, notBefore) as Record<string, unknown> | undefined;
+    if (!row) return undefined;
+    return {
+      token: row.token as string,
+      guildId: row.guild_id as string,
+      userId: row.user_id as string,
+      target: row.target as string,
+      request: row.request as string,
+      createdAt: row.created_at as string,
+    };
+  }
+
+  /** Forgets confirmations nobody clicked before `before`. */
+  dropConfirmationsBefore(before: string): void {
+    this.db.prepare('DELETE FROM watch_confirmations WHERE created_at < ?').run(before);
   }
 
   watch(id: number): Watch | undefined {
@@ -429,12 +495,12 @@ export class TrackingStore {
 
   // --- deliveries ------------------------------------------------------------------------
 
-  createDelivery(eventId: number, watch: Watch, at: string): boolean {
+  createDelivery(eventId: number, watch: Watch, at: string, afterGap = false): boolean {
     const info = this.db
       .prepare(
-        'INSERT OR IGNORE INTO deliveries (event_id, watch_id, channel_id, created_at) VALUES (?, ?, ?, ?)',
+        'INSERT OR IGNORE INTO deliveries (event_id, watch_id, channel_id, created_at, after_gap) VALUES (?, ?, ?, ?, ?)',
       )
-      .run(eventId, watch.id, watch.channelId, at);
+      .run(eventId, watch.id, watch.channelId, at, afterGap ? 1 : 0);
     return info.changes === 1;
   }
 
@@ -448,7 +514,7 @@ export class TrackingStore {
   pendingDeliveries(): PendingDelivery[] {
     const rows = this.db
       .prepare(
-        `SELECT d.id AS delivery_id, d.watch_id, d.channel_id, d.attempts, e.*
+        `SELECT d.id AS delivery_id, d.watch_id, d.channel_id, d.attempts, d.after_gap, e.*
          FROM deliveries d JOIN events e ON e.id = d.event_id
          WHERE d.status = 'pending'
          ORDER BY d.watch_id, e.published_at, e.id`,
@@ -459,6 +525,7 @@ export class TrackingStore {
       watchId: r.watch_id as number,
       channelId: r.channel_id as string,
       attempts: r.attempts as number,
+      afterGap: r.after_gap === 1,
       event: toEvent(r),
     }));
   }

@@ -6,7 +6,7 @@ import { classifyDiscordError, type PostError } from '../discord/post.ts';
 import { type GitHubLike, headersOf, type RateLimitSnapshot, statusOf } from '../github/client.ts';
 import type { Logger } from '../log.ts';
 import { fetchIssueActivity, parseIssueCursor } from './github-issues.ts';
-import { type FetchResult, fetchReleases } from './github-source.ts';
+import { type FetchResult, fetchReleases, parseReleaseCursor } from './github-source.ts';
 import type { HubSource } from './hf-source.ts';
 import { renderEvent, renderOverflow } from './render.ts';
 import type {
@@ -238,7 +238,9 @@ export class Tracker {
       if (result.truncated)
         this.o.log.warn(
           { target: state.target, kind: state.kind },
-          `More issues of ${state.target} changed since the last poll than one poll reads; the oldest of those changes are not seen`,
+          state.kind === 'releases'
+            ? `More releases of ${state.target} were published since the last poll than one poll reads back; the oldest of them are not posted`
+            : `More issues of ${state.target} changed since the last poll than one poll reads; the oldest of those changes are not seen`,
         );
       this.store.updateSource(state, {
         lastPollAt: at,
@@ -261,7 +263,8 @@ export class Tracker {
   }
 
   private fetch(state: SourceState): Promise<FetchResult> {
-    if (state.kind === 'releases') return fetchReleases(this.o.github, state.target, state.etag);
+    if (state.kind === 'releases')
+      return fetchReleases(this.o.github, state.target, state.etag, parseReleaseCursor(state));
     if (state.kind === 'issues')
       return fetchIssueActivity(this.o.github, state.target, state.etag, parseIssueCursor(state), {
         now: this.o.clock.now(),
@@ -361,7 +364,7 @@ export class Tracker {
           if (id === undefined || options.baseline) continue;
           created++;
           for (const watch of watches)
-            if (watchWants(watch, item, key.kind)) this.store.createDelivery(id, watch, at);
+            if (watchWants(watch, item, key.kind)) this.store.createDelivery(id, watch, at, item.afterGap);
           continue;
         }
         if (key.kind === 'issues' && item.state) {
@@ -489,6 +492,9 @@ export class Tracker {
       const watch = this.store.watch(watchId);
       if (!watch) continue;
       const overflow = new Map<Kind, number>();
+      // Kinds whose catch-up could not read back to the previous poll: the count is a lower bound.
+      const gaps = new Set(pending.filter((d) => d.afterGap).map((d) => d.event.kind));
+      for (const kind of gaps) overflow.set(kind, 0);
       let batch = pending;
       if (pending.length > this.maxPosts) {
         batch = pending.slice(0, this.maxPosts);
@@ -501,7 +507,10 @@ export class Tracker {
       if (!ok) continue;
       for (const [kind, count] of overflow) {
         try {
-          await this.o.poster.post(watch.channelId, renderOverflow(watch, kind, count, this.o.hubWebUrl));
+          await this.o.poster.post(
+            watch.channelId,
+            renderOverflow(watch, kind, count, this.o.hubWebUrl, gaps.has(kind)),
+          );
         } catch (error) {
           this.o.log.warn({ err: error, watchId }, 'Could not post the "and N more" line');
         }

@@ -1,4 +1,5 @@
 // Adding, listing and removing watches: the rules behind /watch.
+import { randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.ts';
 import { UserError } from '../errors.ts';
 import { type GitHubLike, headersOf, statusOf } from '../github/client.ts';
@@ -32,7 +33,18 @@ export interface AddWatchInput {
   /** Post the latest N (at most 10) right away instead of starting silently. */
   backfill?: number | null;
   preset?: string | null;
+  /** A private repository: refuse it (presets) instead of asking for a confirmation. */
+  refusePrivate?: boolean;
 }
+
+/** Added, or a private repository waiting for its curator's confirmation (see confirmPrivate). */
+export type AddWatchResult =
+  | { kind: 'added'; watch: Watch; backfilled: number }
+  | { kind: 'confirm-private'; token: string; target: string; channelId: string; kinds: Watch['kinds'] };
+
+/** How long a private-repository confirmation stays good (an ephemeral answer's useful life). */
+export const CONFIRM_PRIVATE_MS = 15 * 60_000;
+const TOKEN = /^[0-9a-f]{16}$/;
 
 export interface WatchListing extends Watch {
   lastSuccessAt: string | null;
@@ -61,7 +73,29 @@ export class WatchService {
     return this.o.presets();
   }
 
-  async add(input: AddWatchInput): Promise<{ watch: Watch; backfilled: number }> {
+  /** Adds a watch; a private repository is only added once its curator confirms (confirmPrivate). */
+  async add(input: AddWatchInput): Promise<AddWatchResult> {
+    return this.addChecked(input, null);
+  }
+
+  /**
+   * The curator's "Watch it anyway" or "Cancel" for a private repository: takes the request they
+   * made (once: a double click gets null the second time). Null too when the token is unknown,
+   * expired, or someone else's.
+   */
+  claimPrivate(guildId: string, userId: string, token: string): AddWatchInput | null {
+    if (!TOKEN.test(token)) return null;
+    const notBefore = new Date(this.o.clock.now().getTime() - CONFIRM_PRIVATE_MS).toISOString();
+    const row = this.o.store.takeConfirmation(token, guildId, userId, notBefore);
+    return row ? (JSON.parse(row.request) as AddWatchInput) : null;
+  }
+
+  /** Adds a claimed request with the curator's confirmation recorded on the watch. */
+  addConfirmed(input: AddWatchInput, userId: string): Promise<AddWatchResult> {
+    return this.addChecked(input, userId);
+  }
+
+  private async addChecked(input: AddWatchInput, confirmedBy: string | null): Promise<AddWatchResult> {
     const { store, clock } = this.o;
     const source = input.source;
     let target: string;
@@ -123,10 +157,28 @@ export class WatchService {
     };
     refuseClash(target.toLowerCase());
 
-    const canonical = await this.checkTarget(source, target);
+    const { name: canonical, isPrivate } = await this.checkTarget(source, target);
     // A renamed repository answers under its old name too: check again under the name GitHub gave.
     refuseClash(canonical.toLowerCase());
     const now = clock.now().toISOString();
+    if (isPrivate && input.refusePrivate)
+      throw new UserError(
+        'a private repository: add it on its own with /watch add, which asks you to confirm that its posts may go to this channel.',
+      );
+    if (isPrivate && !confirmedBy) {
+      // The token the button carries; the request waits in the database, so a restart keeps it.
+      const token = randomBytes(8).toString('hex');
+      store.dropConfirmationsBefore(new Date(clock.now().getTime() - CONFIRM_PRIVATE_MS).toISOString());
+      store.insertConfirmation({
+        token,
+        guildId: input.guildId,
+        userId: input.userId,
+        target: canonical,
+        request: JSON.stringify(input),
+        createdAt: now,
+      });
+      return { kind: 'confirm-private', token, target: canonical, channelId: input.channelId, kinds };
+    }
     const watch = store.insertWatch({
       guildId: input.guildId,
       channelId: input.channelId,
@@ -139,6 +191,7 @@ export class WatchService {
       preset: input.preset ?? null,
       createdAt: now,
       createdBy: input.userId,
+      ...(isPrivate ? { privateConfirmedBy: confirmedBy, privateConfirmedAt: now } : {}),
     });
     for (const kind of wanted) store.ensureSource(source, watch.targetKey, kind, canonical, now);
     this.o.log.info(
@@ -149,12 +202,13 @@ export class WatchService {
         source,
         target: canonical,
         kinds,
+        ...(isPrivate ? { privateConfirmedBy: confirmedBy } : {}),
       },
-      'Watch added',
+      isPrivate ? 'Watch of a private repository added, as its curator confirmed' : 'Watch added',
     );
     await this.takeBaselines(watch, wanted);
     const backfilled = backfill > 0 ? await this.backfill(watch, wanted, backfill) : 0;
-    return { watch, backfilled };
+    return { kind: 'added', watch, backfilled };
   }
 
   /** Adds the watches of a preset; targets the channel already follows are reported, not an error. */
@@ -181,13 +235,14 @@ export class WatchService {
     ];
     for (const t of targets) {
       try {
-        const { watch } = await this.add({
+        const result = await this.add({
           ...input,
           ...t,
           kinds: t.source === 'github' ? preset.kinds : null,
           preset: preset.name,
+          refusePrivate: true,
         });
-        added.push(watch);
+        if (result.kind === 'added') added.push(result.watch);
       } catch (error) {
         if (!(error instanceof UserError)) throw error;
         skipped.push(`${t.target}: ${error.message}`);
@@ -219,7 +274,7 @@ export class WatchService {
     return watch;
   }
 
-  private async checkTarget(source: Source, target: string): Promise<string> {
+  private async checkTarget(source: Source, target: string): Promise<{ name: string; isPrivate: boolean }> {
     try {
       if (source === 'github') {
         const found = await findRepository(this.o.github, target);
@@ -227,14 +282,14 @@ export class WatchService {
           throw new UserError(
             `GitHub has no repository ${target} (or it is private). Check the spelling, as owner/name, e.g. ibm-granite/granite-guardian.`,
           );
-        return found;
+        return { name: found.fullName, isPrivate: found.private };
       }
       const found = await this.o.hubSource.findOwner(target);
       if (!found)
         throw new UserError(
           `Hugging Face has no organisation or user named ${target}. Use the name in its URL, e.g. ibm-granite for huggingface.co/ibm-granite.`,
         );
-      return found;
+      return { name: found, isPrivate: false };
     } catch (error) {
       if (error instanceof UserError) throw error;
       const status = statusOf(error);

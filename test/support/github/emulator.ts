@@ -57,6 +57,8 @@ interface Repo {
   id: number;
   fullName: string;
   private: boolean;
+  /** A private repository the emulator's token has no access to (GitHub answers 404 then too). */
+  hiddenFromToken?: boolean;
   releases: Release[];
   issues: Issue[];
   labels: Label[];
@@ -113,6 +115,12 @@ export class GitHubEmulator {
   /** Old name (lower case) → new full name, for the 301 GitHub answers after a rename. */
   private readonly renamed = new Map<string, string>();
   private readonly faults: PendingFault[] = [];
+  private readonly holds: Array<{
+    method: string;
+    path: RegExp;
+    arrive: (r: RecordedRequest) => void;
+    released: Promise<void>;
+  }> = [];
   private nextId = 1000;
   private limit: number;
   private remaining: number;
@@ -148,8 +156,16 @@ export class GitHubEmulator {
   }
 
   /** Creates a repository (verbs below create theirs on first use). */
-  addRepo(fullName: string, options: { private?: boolean; labels?: string[] } = {}): void {
-    this.repo(fullName, options.private);
+  /**
+   * A private repository is visible only to an authenticated request (the token can read it,
+   * unless `tokenCanRead: false`); to everyone else GitHub answers 404, as for no repository.
+   */
+  addRepo(
+    fullName: string,
+    options: { private?: boolean; labels?: string[]; tokenCanRead?: boolean } = {},
+  ): void {
+    const repo = this.repo(fullName, options.private);
+    if (options.tokenCanRead === false) repo.hiddenFromToken = true;
     for (const name of options.labels ?? []) this.label(fullName, name);
   }
 
@@ -288,6 +304,24 @@ export class GitHubEmulator {
   /** The next `times` requests matching method and path get `fault` instead of their answer. */
   failNext(method: string, path: RegExp, fault: Fault, times = 1): void {
     this.faults.push({ method: method.toUpperCase(), path, fault, times });
+  }
+
+  /**
+   * The next request matching method and path waits until release() before GitHub handles it (a
+   * slow GitHub: the client may time out while the request is still going to be carried out);
+   * `arrived` resolves when it is waiting.
+   */
+  hold(method: string, path: RegExp): { arrived: Promise<RecordedRequest>; release(): void } {
+    let arrive!: (r: RecordedRequest) => void;
+    let release!: () => void;
+    const arrived = new Promise<RecordedRequest>((resolve) => {
+      arrive = resolve;
+    });
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    this.holds.push({ method: method.toUpperCase(), path, arrive, released });
+    return { arrived, release };
   }
 
   resetCounters(): void {
@@ -434,6 +468,12 @@ export class GitHubEmulator {
     };
     this.requests++;
     this.requestLog.push(record);
+    const held = this.holds.findIndex((h) => h.method === method && h.path.test(path));
+    if (held !== -1) {
+      const [hold] = this.holds.splice(held, 1);
+      hold!.arrive(record);
+      await hold!.released;
+    }
     this.refill();
 
     const send = (status: number, payload: unknown, extra: Record<string, string> = {}) => {
@@ -553,6 +593,7 @@ export class GitHubEmulator {
         .toLowerCase();
       const all = [...this.repos.values()]
         .filter((r) => !repo || r.fullName.toLowerCase() === repo.toLowerCase())
+        .filter((r) => !r.private || (authenticated && !r.hiddenFromToken))
         .flatMap((r) => r.issues)
         .filter((i) => Boolean(i.pull_request) === wantPulls)
         .filter((i) => !terms || `${i.title} ${i.body ?? ''}`.toLowerCase().includes(terms));
@@ -569,6 +610,8 @@ export class GitHubEmulator {
       return { status: 301, payload: { message: 'Moved Permanently', url: location }, headers: { location } };
     }
     if (!repo) return notFound;
+    // GitHub hides a private repository behind the same 404 as a missing one.
+    if (repo.private && (!authenticated || repo.hiddenFromToken)) return notFound;
 
     if (method === 'GET' && rest === '') return { status: 200, payload: this.repoJson(repo) };
     if (method === 'GET' && rest === '/releases') {
@@ -679,6 +722,7 @@ export class GitHubEmulator {
       name: repo.fullName.split('/')[1],
       full_name: repo.fullName,
       private: repo.private,
+      visibility: repo.private ? 'private' : 'public',
       owner: this.user(owner!, 'Organization'),
       html_url: `https://github.com/${repo.fullName}`,
       description: null,
