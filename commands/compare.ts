@@ -15,6 +15,7 @@ import { Throttle } from '../src/discord/throttle.ts';
 import { reserveRuns } from '../src/discord/try-flow.ts';
 import { UserError } from '../src/errors.ts';
 import type { Hub } from '../src/hub.ts';
+import { requireText } from '../src/models/prompt.ts';
 import type { GenerationInput, GenerationProgress, GenerationResult } from '../src/models/service.ts';
 
 /** The most of an answer one side shows. */
@@ -63,7 +64,7 @@ export async function execute(interaction: ChatInputCommandInteraction, hub: Hub
     service.resolveModel(interaction.options.getString('model_b', true)),
   ];
   if (models[0]!.id === models[1]!.id) throw new UserError('Pick two different models to compare.');
-  const prompt = interaction.options.getString('prompt', true);
+  const prompt = requireText(interaction.options.getString('prompt', true), 'prompt');
   const inputs: GenerationInput[] = models.map((model) => ({
     guildId: interaction.guildId!,
     channelId: interaction.channelId,

@@ -17,6 +17,7 @@ import { describeQuota, reserveRuns, streamGeneration } from '../src/discord/try
 import { UserError } from '../src/errors.ts';
 import type { Hub } from '../src/hub.ts';
 import type { ChatMessage } from '../src/models/inference.ts';
+import { optionalText, requireText } from '../src/models/prompt.ts';
 import { QuotaExceeded } from '../src/models/runs.ts';
 import { fitToContext } from '../src/models/threads.ts';
 
@@ -60,8 +61,8 @@ export const data = new SlashCommandBuilder()
 export async function execute(interaction: ChatInputCommandInteraction, hub: Hub): Promise<void> {
   const { service } = hub.models;
   const model = service.resolveModel(interaction.options.getString('model', true));
-  const prompt = interaction.options.getString('prompt', true);
-  const system = interaction.options.getString('system');
+  const prompt = requireText(interaction.options.getString('prompt', true), 'prompt');
+  const system = optionalText(interaction.options.getString('system'), 'system prompt');
   const isPrivate = interaction.options.getBoolean('private') ?? false;
   const messages: ChatMessage[] = [
     ...(system ? [{ role: 'system' as const, content: system }] : []),

@@ -229,6 +229,18 @@ describe('/try', () => {
     expect(JSON.stringify(answerMessages(b))).not.toContain('Separate field reasoning');
   });
 
+  it.each([
+    [{ prompt: '   ' }, /prompt is empty/],
+    [{ prompt: '\n\t ' }, /prompt is empty/],
+    [{ prompt: 'Hi', system: '   ' }, /system prompt is empty/],
+  ])('refuses %o privately and sends nothing upstream', async (options, sentence) => {
+    const before = world.inference.requests.length;
+    const reply = await runTry({ model: GRANITE, ...options }).reply();
+    expect(reply.flags & 64).toBe(64);
+    expect(reply.content).toMatch(sentence);
+    expect(world.inference.requests).toHaveLength(before);
+  });
+
   it('refuses a model id that is not one, privately', async () => {
     const interaction = runTry({ model: 'not a model', prompt: 'hi' });
     const reply = await interaction.reply();

@@ -116,6 +116,23 @@ describe('/compare', () => {
     expect(message!.components).toEqual([]);
   });
 
+  it('refuses a whitespace-only prompt privately and sends nothing upstream', async () => {
+    const { discord, guildId, channelId, memberId } = world.hub;
+    const before = world.inference.requests.length;
+    const reply = await discord
+      .command({
+        guildId,
+        channelId,
+        userId: memberId,
+        name: 'compare',
+        options: { model_a: GRANITE_2B, model_b: GRANITE_8B, prompt: '  \n ' },
+      })
+      .reply();
+    expect(reply.flags & 64).toBe(64);
+    expect(reply.content).toMatch(/prompt is empty/);
+    expect(world.inference.requests).toHaveLength(before);
+  });
+
   it('refuses to compare a model with itself', async () => {
     const { discord, guildId, channelId, memberId } = world.hub;
     const interaction = discord.command({
