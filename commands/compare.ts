@@ -12,7 +12,7 @@ import { customId } from '../src/discord/command.ts';
 import { modelChoices } from '../src/discord/model-choices.ts';
 import { footerText } from '../src/discord/stream-reply.ts';
 import { Throttle } from '../src/discord/throttle.ts';
-import { reserveRuns } from '../src/discord/try-flow.ts';
+import { answerPrivatelyInstead, reserveRuns } from '../src/discord/try-flow.ts';
 import { UserError } from '../src/errors.ts';
 import type { Hub } from '../src/hub.ts';
 import { requireText } from '../src/models/prompt.ts';
@@ -80,6 +80,13 @@ export async function execute(interaction: ChatInputCommandInteraction, hub: Hub
     throw error;
   });
 
+  // One screening for both: the same prompt goes to each model.
+  const refusal = await service.screenPrompt(inputs[0]!);
+  if (refusal) {
+    service.refuse(runIds, refusal);
+    return answerPrivatelyInstead(interaction, undefined, refusal.privateNotice ?? refusal.notice);
+  }
+
   const stopId = customId('try', 'stop', interaction.id);
   const sides: Array<{ progress: GenerationProgress; result?: GenerationResult }> = inputs.map(() => ({
     progress: { answer: '', reasoning: '', thinking: false },
@@ -123,6 +130,7 @@ export async function execute(interaction: ChatInputCommandInteraction, hub: Hub
       inputs.map(async (input, i) => {
         sides[i]!.result = await service.generate(input, runIds[i]!, {
           signal: control.signal,
+          prescreened: true,
           onProgress: (progress) => {
             sides[i]!.progress = progress;
             throttle.poke();

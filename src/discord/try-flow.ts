@@ -7,6 +7,7 @@ import { QuotaExceeded } from '../models/runs.ts';
 import type { GenerationInput, GenerationResult } from '../models/service.ts';
 import { customId } from './command.ts';
 import { discordTime } from './format.ts';
+import { replyPrivately } from './reply.ts';
 import { ChannelSurface, InteractionSurface, StreamReply, type Surface } from './stream-reply.ts';
 
 /** Over quota or inside the cooldown, in words, with when it resets. */
@@ -97,6 +98,13 @@ export async function streamGeneration(
   } finally {
     control.release();
   }
+  if (result.privateNotice) {
+    if (isPrivate) result = { ...result, notice: result.privateNotice };
+    else if ('interaction' in target && !result.answer) {
+      await answerPrivatelyInstead(target.interaction, reply, result.privateNotice);
+      return { result, reply };
+    }
+  }
   const canContinue =
     !isPrivate && input.kind === 'try' && (result.outcome === 'ok' || result.outcome === 'length');
   // Remembered before the button appears, so a quick click finds it.
@@ -110,6 +118,21 @@ export async function streamGeneration(
     });
   await reply.finish(result, canContinue ? [threadButton(runId)] : []);
   return { result, reply };
+}
+
+/**
+ * An outcome about the member (their prompt refused, their model not served) goes to them alone:
+ * the public reply is removed rather than left saying what they asked for.
+ */
+export async function answerPrivatelyInstead(
+  interaction: RepliableInteraction,
+  reply: StreamReply | undefined,
+  text: string,
+): Promise<void> {
+  await reply?.withdraw();
+  // Settles an untouched placeholder first when needed, so the follow-up really is private.
+  await replyPrivately(interaction, text);
+  await interaction.deleteReply().catch(() => undefined);
 }
 
 function failedResult(input: GenerationInput, hub: Hub): GenerationResult {

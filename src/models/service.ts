@@ -44,8 +44,13 @@ export interface GenerationResult {
   durationMs: number;
   tokensOut: number;
   tokensPerSecond: number | undefined;
-  /** A sentence for the user when the answer is not simply complete. */
+  /** A sentence for the user when the answer is not simply complete; fit for the channel. */
   notice: string | undefined;
+  /**
+   * Set when the outcome is about the member (a refused prompt, a model that is not served): the
+   * sentence to tell them privately, while the channel keeps nothing that points at them.
+   */
+  privateNotice?: string | undefined;
   blockedPolicy: string | undefined;
 }
 
@@ -78,6 +83,15 @@ export interface ModelServiceDeps {
  */
 const MODEL_ID = /^(?!.*(?:--|\.\.))\w(?:[\w.-]{0,94}\w)?\/\w(?:[\w.-]{0,94}\w)?$/;
 const SHUTDOWN = 'shutdown';
+/** How long a restart waits for the guard to screen an answer it interrupted. */
+const SHUTDOWN_SCREEN_MS = 3000;
+
+export interface GenerateOptions {
+  signal?: AbortSignal;
+  onProgress?: (p: GenerationProgress) => void;
+  /** The prompt was already screened (/compare screens once for both models). */
+  prescreened?: boolean;
+}
 
 export class ModelService {
   readonly runs: ModelRunStore;
@@ -142,6 +156,17 @@ export class ModelService {
       this.runs.finish(runId, { outcome: 'error', durationMs: 0, tokensOut: 0, error: reason });
   }
 
+  /** Runs whose prompt screenPrompt() refused: recorded as such, nothing was sent. */
+  refuse(runIds: number[], refusal: { outcome: RunOutcome; blockedPolicy?: string | undefined }): void {
+    for (const runId of runIds)
+      this.runs.finish(runId, {
+        outcome: refusal.outcome,
+        durationMs: 0,
+        tokensOut: 0,
+        guardPolicy: refusal.blockedPolicy,
+      });
+  }
+
   /** Registers a generation that a Stop button may cancel; call release() when it ends. */
   control(key: string, userId: string): { signal: AbortSignal; release(): void } {
     const controller = new AbortController();
@@ -189,7 +214,7 @@ export class ModelService {
   async generate(
     input: GenerationInput,
     runId: number,
-    options: { signal?: AbortSignal; onProgress?: (p: GenerationProgress) => void } = {},
+    options: GenerateOptions = {},
   ): Promise<GenerationResult> {
     try {
       const result = await this.generateOnce(input, runId, options);
@@ -205,11 +230,10 @@ export class ModelService {
   private async generateOnce(
     input: GenerationInput,
     runId: number,
-    options: { signal?: AbortSignal; onProgress?: (p: GenerationProgress) => void },
+    options: GenerateOptions,
   ): Promise<GenerationResult> {
     const { guard, inference, log } = this.deps;
     const started = performance.now();
-    const prompt = input.messages.at(-1)?.content ?? '';
     const filter = new ThinkFilter();
     let firstTokenMs: number | undefined;
     let streamStart: number | undefined;
@@ -217,6 +241,7 @@ export class ModelService {
     let tokensIn: number | undefined;
     let outcome: RunOutcome = 'ok';
     let notice: string | undefined;
+    let privateNotice: string | undefined;
     let blockedPolicy: string | undefined;
     let errorText: string | undefined;
 
@@ -244,21 +269,17 @@ export class ModelService {
         tokensOut,
         tokensPerSecond: streamMs > 0 && tokensOut > 1 ? (tokensOut - 1) / (streamMs / 1000) : undefined,
         notice,
+        privateNotice,
         blockedPolicy,
       };
     };
 
-    if (guard) {
-      const verdict = await this.screen(guard, prompt, undefined, options.signal);
-      if (verdict.kind !== 'allowed') {
-        outcome = verdict.kind === 'blocked' ? 'blocked_prompt' : 'guard_error';
-        blockedPolicy = verdict.policy;
-        notice =
-          verdict.kind === 'blocked'
-            ? `Your prompt was not sent: the safety check (${guard.model}) flagged it for ${verdict.policy}.`
-            : 'The safety check could not be completed, so the prompt was not sent. Try again in a minute.';
-        if (verdict.kind === 'blocked')
-          log.info({ runId, model: input.model.id, policy: verdict.policy }, 'Guard blocked a prompt');
+    if (guard && !options.prescreened) {
+      const refusal = await this.screenPrompt(input, options.signal);
+      if (refusal) {
+        ({ outcome, notice, privateNotice, blockedPolicy } = refusal);
+        if (outcome === 'blocked_prompt')
+          log.info({ runId, model: input.model.id, policy: blockedPolicy }, 'Guard blocked a prompt');
         return finish();
       }
     }
@@ -304,8 +325,13 @@ export class ModelService {
     if (outcome === 'length')
       notice = `The answer reached the max_tokens limit${input.maxTokens ? ` (${input.maxTokens})` : ''}.`;
 
-    if (guard && filter.answer.trim() && outcome !== 'stopped') {
-      const verdict = await this.screen(guard, prompt, filter.answer);
+    // Whatever ended the stream (the end, Stop, a timeout, a restart), what stays visible is
+    // screened: a stopped answer whose flagged words had started to show must not stay up.
+    if (guard && filter.answer.trim()) {
+      const shuttingDown = options.signal?.reason === SHUTDOWN;
+      // A restart waits for this; bounded so the drain does not give up and leave the text unscreened.
+      const signal = shuttingDown ? AbortSignal.timeout(SHUTDOWN_SCREEN_MS) : undefined;
+      const verdict = await this.screen(guard, input.messages, filter.answer, signal);
       if (verdict.kind !== 'allowed') {
         outcome = verdict.kind === 'blocked' ? 'blocked_answer' : 'guard_error';
         blockedPolicy = verdict.policy;
@@ -313,6 +339,7 @@ export class ModelService {
           verdict.kind === 'blocked'
             ? `The answer was withheld: the safety check (${guard.model}) flagged it for ${verdict.policy}.`
             : 'The answer was withheld because the safety check could not be completed.';
+        if (shuttingDown) notice += ' The bot is restarting; run /try again in a minute.';
         if (verdict.kind === 'blocked')
           log.info({ runId, model: input.model.id, policy: verdict.policy }, 'Guard blocked an answer');
       }
@@ -320,14 +347,43 @@ export class ModelService {
     return finish();
   }
 
+  /**
+   * Screens everything the model would be sent (system prompt and history included); undefined
+   * when it may go, else the refusal to report. /compare calls this once for both models.
+   */
+  async screenPrompt(
+    input: GenerationInput,
+    signal?: AbortSignal,
+  ): Promise<
+    | { outcome: RunOutcome; notice: string; privateNotice?: string; blockedPolicy?: string | undefined }
+    | undefined
+  > {
+    const { guard } = this.deps;
+    if (!guard) return undefined;
+    const verdict = await this.screen(guard, input.messages, undefined, signal);
+    if (verdict.kind === 'allowed') return undefined;
+    if (verdict.kind === 'failed')
+      return {
+        outcome: 'guard_error',
+        notice: 'The safety check could not be completed, so the prompt was not sent. Try again in a minute.',
+      };
+    // The policy names what the member asked about: for their eyes only.
+    return {
+      outcome: 'blocked_prompt',
+      notice: 'This prompt was not sent to the model.',
+      privateNotice: `Your prompt was not sent: the safety check (${guard.model}) flagged it for ${verdict.policy}.`,
+      blockedPolicy: verdict.policy,
+    };
+  }
+
   private async screen(
     guard: Guard,
-    prompt: string,
+    conversation: ChatMessage[],
     answer: string | undefined,
     signal?: AbortSignal,
   ): Promise<{ kind: 'allowed' | 'blocked' | 'failed'; policy?: string }> {
     try {
-      const verdict = await guard.screen(prompt, answer, signal);
+      const verdict = await guard.screen(conversation, answer, signal);
       return verdict.allowed ? { kind: 'allowed' } : { kind: 'blocked', policy: verdict.policy };
     } catch (error) {
       // Fail closed: an unscreened answer is what the guard exists to prevent.
