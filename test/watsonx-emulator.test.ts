@@ -2,7 +2,7 @@
 // IamAuthenticator) the way IAM and watsonx.ai do: tokens, streams, faults and aborts.
 import type { Readable } from 'node:stream';
 import { WatsonXAI } from '@ibm-cloud/watsonx-ai';
-import { IamAuthenticator } from 'ibm-cloud-sdk-core';
+import { IamAuthenticator } from '@ibm-cloud/watsonx-ai/authentication';
 import { afterEach, expect, it, vi } from 'vitest';
 import { ManualClock } from '../src/clock.ts';
 import { WatsonxEmulator, type WatsonxEmulatorOptions } from './support/watsonx/index.ts';
