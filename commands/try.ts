@@ -9,16 +9,28 @@ import {
   MessageFlags,
   SlashCommandBuilder,
 } from 'discord.js';
-import { modelChoices } from '../src/discord/model-choices.ts';
+import { modelChoices, providerChoices } from '../src/discord/model-choices.ts';
 import { isCurator } from '../src/discord/permissions.ts';
 import { PostError } from '../src/discord/post.ts';
 import { replyPrivately } from '../src/discord/reply.ts';
-import { describeQuota, reserveRuns, streamGeneration } from '../src/discord/try-flow.ts';
+import {
+  answerPrivatelyInstead,
+  describeQuota,
+  reserveRuns,
+  streamGeneration,
+} from '../src/discord/try-flow.ts';
+import { openInputs } from '../src/discord/try-inputs.ts';
 import { UserError } from '../src/errors.ts';
 import type { Hub } from '../src/hub.ts';
-import type { ChatMessage } from '../src/models/inference.ts';
 import { optionalText, requireText } from '../src/models/prompt.ts';
+import {
+  type ChatMessage,
+  isProviderName,
+  PROVIDER_NAMES,
+  type ProviderName,
+} from '../src/models/provider.ts';
 import { QuotaExceeded } from '../src/models/runs.ts';
+import type { Route } from '../src/models/service.ts';
 import { fitToContext } from '../src/models/threads.ts';
 
 /** Answer budget in a thread, where there is no max_tokens option. */
@@ -56,39 +68,101 @@ export const data = new SlashCommandBuilder()
       .setMinValue(1)
       .setMaxValue(4096),
   )
-  .addBooleanOption((o) => o.setName('private').setDescription('Show the answer only to you'));
+  .addBooleanOption((o) => o.setName('private').setDescription('Show the answer only to you'))
+  .addStringOption((o) =>
+    o
+      .setName('provider')
+      .setDescription('Where the model runs (default: the first configured one that serves it)')
+      .setAutocomplete(true)
+      .setMaxLength(20),
+  )
+  .addAttachmentOption((o) =>
+    o.setName('image').setDescription('A PNG, JPEG, WebP or GIF image for a vision model'),
+  )
+  .addAttachmentOption((o) =>
+    o.setName('file').setDescription('A text file (.txt, .md, code, .json, .csv) added to the prompt'),
+  );
 
 export async function execute(interaction: ChatInputCommandInteraction, hub: Hub): Promise<void> {
   const { service } = hub.models;
   const model = service.resolveModel(interaction.options.getString('model', true));
   const prompt = requireText(interaction.options.getString('prompt', true), 'prompt');
   const system = optionalText(interaction.options.getString('system'), 'system prompt');
+  const requested = parseProvider(interaction.options.getString('provider'));
   const isPrivate = interaction.options.getBoolean('private') ?? false;
-  const messages: ChatMessage[] = [
-    ...(system ? [{ role: 'system' as const, content: system }] : []),
-    { role: 'user', content: prompt },
-  ];
+  const maxTokens = interaction.options.getInteger('max_tokens') ?? THREAD_MAX_TOKENS;
+  // Everything that can be checked is checked before the public deferral, so it stays private.
+  const route = await service.route(model, requested);
+  const inputs = await openInputs(hub, {
+    models: [model],
+    prompt,
+    system,
+    maxTokens,
+    image: interaction.options.getAttachment('image'),
+    file: interaction.options.getAttachment('file'),
+  });
   const input = {
     guildId: interaction.guildId!,
     channelId: interaction.channelId,
     userId: interaction.user.id,
     kind: 'try' as const,
     model,
-    messages,
+    route,
+    messages: [
+      ...(system ? [{ role: 'system' as const, content: system }] : []),
+      { role: 'user' as const, content: prompt },
+    ] as ChatMessage[],
     temperature: interaction.options.getNumber('temperature') ?? undefined,
-    maxTokens: interaction.options.getInteger('max_tokens') ?? THREAD_MAX_TOKENS,
+    maxTokens,
+    note: undefined as string | undefined,
   };
   // Quota and cooldown answers are private and immediate, so they come before the deferral.
-  const [runId] = reserveRuns(hub, [input]);
+  let runId: number;
+  try {
+    [runId] = reserveRuns(hub, [input]) as [number];
+  } catch (error) {
+    inputs.cancel();
+    throw error;
+  }
   await interaction.deferReply(isPrivate ? { flags: MessageFlags.Ephemeral } : {}).catch((error) => {
-    service.abandon([runId!], `could not acknowledge: ${String(error)}`);
+    inputs.cancel();
+    service.abandon([runId], `could not acknowledge: ${String(error)}`);
     throw error;
   });
-  await streamGeneration(hub, input, runId!, { interaction, isPrivate }, interaction.id);
+  try {
+    const turn = await inputs.complete();
+    input.messages[input.messages.length - 1] = {
+      role: 'user',
+      content: turn.content,
+      ...(turn.images.length ? { images: turn.images } : {}),
+    };
+    input.note = turn.note;
+  } catch (error) {
+    if (!(error instanceof UserError)) throw error;
+    // The run never started: it does not count against anyone's quota.
+    service.runs.discard([runId]);
+    return answerPrivatelyInstead(interaction, undefined, error.message);
+  }
+  await streamGeneration(hub, input, runId, { interaction, isPrivate }, interaction.id);
+}
+
+/** The provider option: one of the three names, or a private answer listing them. */
+export function parseProvider(value: string | null): ProviderName | undefined {
+  if (value === null || value.trim() === '') return undefined;
+  const name = value.trim().toLowerCase();
+  if (isProviderName(name)) return name;
+  throw new UserError(
+    `“${value.slice(0, 40)}” is not a provider. Pick one of: ${PROVIDER_NAMES.join(', ')}.`,
+  );
 }
 
 export async function autocomplete(interaction: AutocompleteInteraction, hub: Hub): Promise<void> {
-  await interaction.respond(await modelChoices(hub, interaction.options.getFocused()));
+  const focused = interaction.options.getFocused(true);
+  if (focused.name === 'provider')
+    return interaction.respond(
+      await providerChoices(hub, interaction.options.getString('model') ?? '', focused.value),
+    );
+  await interaction.respond(await modelChoices(hub, focused.value));
 }
 
 export async function component(
@@ -130,14 +204,15 @@ async function openThread(interaction: MessageComponentInteraction, hub: Hub, ru
       'Only the person who asked can continue this conversation. Run /try to start your own.',
     );
   }
-  const prompt = exchange.messages.at(-1)?.content ?? '';
+  const first = exchange.messages.at(-1)!;
+  const prompt = first.content;
   let threadId: string;
   try {
     // On the message that carries the button: the end of the answer the conversation continues from.
     threadId = await hub.poster.startThread(
       interaction.channelId,
       interaction.message.id,
-      `${exchange.model.name}: ${prompt}`.slice(0, 100),
+      `${exchange.model.name}: ${exchange.title}`.slice(0, 100),
     );
   } catch (error) {
     // The exchange goes back, so the button works once the cause is gone.
@@ -152,9 +227,11 @@ async function openThread(interaction: MessageComponentInteraction, hub: Hub, ru
       userId: exchange.userId,
       model: exchange.model.id,
       systemPrompt: system,
+      provider: exchange.route.via,
     },
     [
-      { role: 'user', content: prompt },
+      // The first turn keeps its images and inlined file, so the model still sees them.
+      { role: 'user', content: prompt, ...(first.images ? { images: first.images } : {}) },
       { role: 'assistant', content: exchange.answer },
     ],
   );
@@ -198,6 +275,17 @@ export async function message(msg: Message, hub: Hub): Promise<void> {
     return;
   }
   const model = service.resolveModel(thread.model);
+  let route: Route;
+  try {
+    route = await service.route(
+      model,
+      isProviderName(thread.provider ?? '') ? (thread.provider as ProviderName) : undefined,
+    );
+  } catch (error) {
+    if (!(error instanceof UserError)) throw error;
+    await hub.poster.post(thread.threadId, { content: error.message });
+    return;
+  }
   const history = [
     ...service.threads.history(thread.threadId),
     { role: 'user' as const, content: msg.content },
@@ -208,6 +296,7 @@ export async function message(msg: Message, hub: Hub): Promise<void> {
     userId: thread.userId,
     kind: 'thread' as const,
     model,
+    route,
     messages: fitToContext(history, model.contextLength, THREAD_MAX_TOKENS),
     maxTokens: THREAD_MAX_TOKENS,
   };

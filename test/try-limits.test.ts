@@ -263,6 +263,7 @@ describe('guard screening', () => {
     const { discord, guildId, channelId } = world.hub;
     const userId = discord.addMember(guildId, { username: 'comparer' });
     const other = 'mistralai/Mistral-7B-Instruct-v0.3';
+    world.inference.answerAlways(other, 'Never asked.');
     const before = world.inference.requests.filter((r) => r.model !== GUARD).length;
     const screenings = world.inference.requestsFor(GUARD).length;
     const interaction = discord.command({

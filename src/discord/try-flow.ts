@@ -3,6 +3,7 @@
 import { ButtonStyle, ComponentType, type RepliableInteraction } from 'discord.js';
 import { UserError } from '../errors.ts';
 import type { Hub } from '../hub.ts';
+import { promptOnly } from '../models/attachments.ts';
 import { QuotaExceeded } from '../models/runs.ts';
 import type { GenerationInput, GenerationResult } from '../models/service.ts';
 import { customId } from './command.ts';
@@ -113,6 +114,8 @@ export async function streamGeneration(
       guildId: input.guildId,
       userId: input.userId,
       model: input.model,
+      route: input.route,
+      title: promptOnly(input.messages.at(-1)?.content ?? ''),
       messages: input.messages,
       answer: result.answer,
     });
@@ -141,7 +144,7 @@ function failedResult(input: GenerationInput, hub: Hub): GenerationResult {
     answer: '',
     reasoning: '',
     model: input.model,
-    provider: hub.models.service.inference.providerLabel(input.model.provider),
+    provider: hub.models.service.inference.providerLabel(input.model.provider, input.route.via),
     firstTokenMs: undefined,
     durationMs: 0,
     tokensOut: 0,

@@ -1,5 +1,6 @@
 // Safety screening with a guard model (Granite Guardian or Llama Guard) before and after generation.
 import type { ChatMessage, InferenceGateway } from './inference.ts';
+import type { ProviderName } from './provider.ts';
 import type { ProviderChoice } from './providers.ts';
 
 // Llama Guard 3's hazard taxonomy (MLCommons), as the model names its categories.
@@ -47,6 +48,8 @@ export class Guard {
     private readonly inference: InferenceGateway,
     readonly model: string,
     private readonly provider: ProviderChoice,
+    /** Which platform runs the guard, under which id (the same routing as any model). */
+    private readonly route: () => Promise<{ via: ProviderName; id: string }>,
   ) {}
 
   /**
@@ -55,8 +58,10 @@ export class Guard {
    */
   async screen(conversation: ChatMessage[], answer?: string, signal?: AbortSignal): Promise<GuardVerdict> {
     const messages = guardConversation(conversation, answer);
+    const route = await this.route();
     const text = await this.inference.complete({
-      model: this.model,
+      model: route.id,
+      via: route.via,
       provider: this.provider,
       messages,
       temperature: 0,

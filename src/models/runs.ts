@@ -143,6 +143,14 @@ export class ModelRunStore {
     );
   }
 
+  /** Runs reserved for a request that was then refused before anything was sent: as if never made. */
+  discard(runIds: number[]): void {
+    const remove = this.db.prepare("DELETE FROM model_runs WHERE id = ? AND outcome = 'running'");
+    this.db.transaction(() => {
+      for (const id of runIds) remove.run(id);
+    })();
+  }
+
   /** Runs left "running" by a process that stopped mid-answer; returns how many were closed. */
   closeInterrupted(): number {
     return this.db

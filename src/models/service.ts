@@ -5,14 +5,16 @@ import type { Db } from '../db/open.ts';
 import { UserError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { CatalogModel, ModelCatalog } from './catalog.ts';
-import { ModelCatalog as Catalog } from './catalog.ts';
+import { ModelCatalog as Catalog, servedIds } from './catalog.ts';
 import type { ModelsConfig } from './config.ts';
+import type { EndpointModels } from './endpoint-models.ts';
 import { type Guard, GuardUnreadable } from './guard.ts';
 import { type ChatMessage, InferenceError, type InferenceGateway } from './inference.ts';
+import { PROVIDER_TITLES, type ProviderName } from './provider.ts';
 import { QuotaSettingsStore } from './quota-settings.ts';
 import { ThinkFilter } from './reasoning.ts';
 import { ModelRunStore, type RunKind, type RunOutcome } from './runs.ts';
-import { estimateTokens, ThreadStore } from './threads.ts';
+import { messageTokens, ThreadStore } from './threads.ts';
 
 export interface GenerationInput {
   guildId: string;
@@ -20,10 +22,20 @@ export interface GenerationInput {
   userId: string;
   kind: RunKind;
   model: CatalogModel;
+  /** Which platform runs it, under which id (from route()). */
+  route: Route;
   /** The whole conversation, system prompt and history included; the last one is the user's. */
   messages: ChatMessage[];
   temperature?: number | undefined;
   maxTokens?: number | undefined;
+  /** Told with the answer whatever its outcome (how much of a file was used). */
+  note?: string | undefined;
+}
+
+/** Where a generation runs: the platform, and the model's id there. */
+export interface Route {
+  via: ProviderName;
+  id: string;
 }
 
 export interface GenerationProgress {
@@ -58,6 +70,9 @@ export interface Exchange {
   guildId: string;
   userId: string;
   model: CatalogModel;
+  route: Route;
+  /** What the member asked, for the thread's name (without an inlined file). */
+  title: string;
   messages: ChatMessage[];
   answer: string;
 }
@@ -70,6 +85,8 @@ export interface ModelServiceDeps {
   catalog: ModelCatalog;
   inference: InferenceGateway;
   guard: Guard | undefined;
+  /** The self-hosted server's model list, when one is configured. */
+  endpointModels?: EndpointModels | undefined;
   /** The server's time zone, whose midnight resets the daily quotas (UTC when absent). */
   timeZoneOf?: (guildId: string) => string;
   /** Told about every finished generation (metrics). */
@@ -129,6 +146,50 @@ export class ModelService {
   }
 
   /**
+   * Which configured platform runs `model`: the member's choice, else the first in the operator's
+   * order that serves it. Checked before anything is shown publicly, so "not served" is private.
+   */
+  async route(model: CatalogModel, requested?: ProviderName): Promise<Route> {
+    const { inference, endpointModels } = this.deps;
+    const ids = servedIds(model);
+    const configured = inference.order;
+    if (configured.length === 0)
+      throw new UserError(
+        'No inference provider is configured on this bot; ask its operator to set HF_TOKEN, INFERENCE_ENDPOINT_URL or WATSONX_AI_APIKEY.',
+      );
+    const endpointSays = async (id: string) => (endpointModels ? endpointModels.serves(id) : undefined);
+    if (requested) {
+      if (!inference.has(requested))
+        throw new UserError(
+          `${PROVIDER_TITLES[requested]} is not configured on this bot. It uses: ${configured.map((n) => PROVIDER_TITLES[n]).join(', ')}.`,
+        );
+      const id = ids[requested];
+      if (!id)
+        throw new UserError(`${model.name} is not served by ${PROVIDER_TITLES[requested]}. See /models.`);
+      if (requested === 'self-hosted' && (await endpointSays(id)) === false)
+        throw new UserError(await this.notOnEndpoint(id));
+      return { via: requested, id };
+    }
+    for (const via of configured) {
+      const id = ids[via];
+      if (!id) continue;
+      if (via === 'self-hosted' && (await endpointSays(id)) === false) continue;
+      return { via, id };
+    }
+    if (configured.length === 1 && configured[0] === 'self-hosted')
+      throw new UserError(await this.notOnEndpoint(ids['self-hosted']!));
+    throw new UserError(
+      `${model.id} is not served by ${configured.map((n) => PROVIDER_TITLES[n]).join(' or ')} here. See /models for models that are.`,
+    );
+  }
+
+  private async notOnEndpoint(id: string): Promise<string> {
+    const served = [...((await this.deps.endpointModels?.list()) ?? [])];
+    const list = served.slice(0, 10).join(', ');
+    return `${id} is not served by this bot's self-hosted endpoint.${served.length ? ` It serves: ${list}${served.length > 10 ? ', …' : ''}.` : ''} See /models.`;
+  }
+
+  /**
    * Checks the cooldown and today's quotas and records the runs as started (one per input).
    * Throws QuotaExceeded; the caller turns it into words.
    */
@@ -140,9 +201,9 @@ export class ModelService {
         channelId: input.channelId,
         userId: input.userId,
         model: input.model.id,
-        provider: this.providerName(input.model),
+        provider: input.route.via,
         kind: input.kind,
-        tokensIn: input.messages.reduce((n, m) => n + estimateTokens(m.content), 0),
+        tokensIn: input.messages.reduce((n, m) => n + messageTokens(m), 0),
       })),
       this.quotas.get(first.guildId),
       this.deps.config.cooldownMs,
@@ -263,12 +324,12 @@ export class ModelService {
         answer: blocked ? '' : filter.answer,
         reasoning: blocked ? '' : filter.reasoning,
         model: input.model,
-        provider: inference.providerLabel(input.model.provider),
+        provider: inference.providerLabel(input.model.provider, input.route.via),
         firstTokenMs,
         durationMs,
         tokensOut,
         tokensPerSecond: streamMs > 0 && tokensOut > 1 ? (tokensOut - 1) / (streamMs / 1000) : undefined,
-        notice,
+        notice: [input.note, notice].filter(Boolean).join('\n') || undefined,
         privateNotice,
         blockedPolicy,
       };
@@ -286,8 +347,9 @@ export class ModelService {
 
     try {
       for await (const event of inference.stream({
-        model: input.model.id,
+        model: input.route.id,
         provider: input.model.provider,
+        via: input.route.via,
         messages: input.messages,
         temperature: input.temperature,
         maxTokens: input.maxTokens,
@@ -316,7 +378,9 @@ export class ModelService {
       }
     } catch (error) {
       if (!(error instanceof InferenceError)) throw error;
-      ({ outcome, notice } = this.describeFailure(error, input.model));
+      ({ outcome, notice } = this.describeFailure(error, input.model, input.route));
+      // A model the platform does not know is about the member's choice, not the channel's business.
+      if (outcome === 'unknown_model') privateNotice = notice;
       errorText = error.message;
       if (options.signal?.reason === SHUTDOWN)
         notice = 'The bot is restarting; the answer so far is kept. Run /try again in a minute.';
@@ -400,6 +464,7 @@ export class ModelService {
   private describeFailure(
     error: InferenceError,
     model: CatalogModel,
+    route: Route,
   ): { outcome: RunOutcome; notice: string } {
     const { config } = this.deps;
     switch (error.failure) {
@@ -418,7 +483,15 @@ export class ModelService {
       case 'unknown_model':
         return {
           outcome: 'unknown_model',
-          notice: `${model.id} is not available from the configured provider. See /models for models that are.`,
+          notice:
+            route.via === 'watsonx'
+              ? `${route.id} is not available from IBM watsonx.ai in this bot's region. See /models for models that are.`
+              : `${model.id} is not available from the configured provider. See /models for models that are.`,
+        };
+      case 'auth':
+        return {
+          outcome: 'error',
+          notice: `${PROVIDER_TITLES[route.via]} refused this bot's credentials; its operator can see why in the log. Try another model or provider.`,
         };
       case 'timeout':
         return {
@@ -435,7 +508,7 @@ export class ModelService {
         return {
           outcome: 'not_configured',
           notice:
-            'No inference provider is configured on this bot; ask its operator to set HF_TOKEN or INFERENCE_ENDPOINT_URL.',
+            'No inference provider is configured on this bot; ask its operator to set HF_TOKEN, INFERENCE_ENDPOINT_URL or WATSONX_AI_APIKEY.',
         };
       default:
         return {
@@ -443,9 +516,5 @@ export class ModelService {
           notice: 'The provider failed to answer. Try again later, or try another model.',
         };
     }
-  }
-
-  private providerName(model: CatalogModel): string {
-    return this.deps.inference.selfHosted ? 'endpoint' : model.provider;
   }
 }

@@ -2,6 +2,7 @@
 import { Counter, Histogram } from 'prom-client';
 import type { HubCore } from '../hub.ts';
 import { ModelCatalog } from './catalog.ts';
+import { EndpointModels } from './endpoint-models.ts';
 import { Guard } from './guard.ts';
 import { HubSearch } from './hub-search.ts';
 import { InferenceGateway } from './inference.ts';
@@ -21,6 +22,8 @@ export function setupModels(core: HubCore): ModelsFeature {
     endpointUrl: config.inferenceEndpointUrl,
     routerUrl: settings.routerUrl,
     hubUrl: config.hfEndpoint,
+    watsonx: settings.watsonx ? { ...settings.watsonx, clock: core.clock } : undefined,
+    providerOrder: settings.providerOrder,
     timeoutMs: settings.timeoutMs,
     firstTokenTimeoutMs: settings.firstTokenTimeoutMs,
     loadingRetries: settings.loadingRetries,
@@ -28,13 +31,23 @@ export function setupModels(core: HubCore): ModelsFeature {
     log,
   });
   const guardModel = settings.guardModel;
-  const guard = guardModel
-    ? new Guard(inference, guardModel, catalog.find(guardModel)?.provider ?? 'auto')
+  const guardEntry = guardModel ? (catalog.find(guardModel) ?? ModelCatalog.adHoc(guardModel)) : undefined;
+  const guard = guardEntry
+    ? new Guard(inference, guardEntry.id, guardEntry.provider, () => service.route(guardEntry))
     : undefined;
-  if (!config.hfToken && !config.inferenceEndpointUrl)
+  if (inference.order.length === 0)
     log.warn(
-      'Neither HF_TOKEN nor INFERENCE_ENDPOINT_URL is set: /try and /compare will say no provider is configured',
+      'None of HF_TOKEN, INFERENCE_ENDPOINT_URL or WATSONX_AI_APIKEY is set: /try and /compare will say no provider is configured',
     );
+  else log.info({ providers: inference.order }, 'Inference providers, in the order /try uses them');
+  const endpointModels = config.inferenceEndpointUrl
+    ? new EndpointModels({
+        endpointUrl: config.inferenceEndpointUrl,
+        token: config.hfToken,
+        clock: core.clock,
+        log,
+      })
+    : undefined;
   const runs = new Counter({
     name: 'omh_model_runs_total',
     help: 'Model generations by model (catalog models; others count as "other") and outcome',
@@ -56,6 +69,7 @@ export function setupModels(core: HubCore): ModelsFeature {
     catalog,
     inference,
     guard,
+    endpointModels,
     timeZoneOf: (guildId) => core.settings.get(guildId).timeZone,
     observe: (result) => {
       // Hub models typed by members would make one time series each.
