@@ -170,6 +170,7 @@ describe('/models', () => {
       .reply();
     expect(mistral.embeds[0].fields.map((f: { name: string }) => f.name)).toEqual([
       'Mistral 7B Instruct v0.3',
+      'Pixtral 12B',
     ]);
     const unknown = await discord
       .command({ guildId, channelId, userId: memberId, name: 'models', options: { family: 'gpt' } })
@@ -199,9 +200,10 @@ describe('model autocomplete', () => {
       'ibm-granite/granite-3.0-2b-instruct',
       'ibm-granite/granite-3.0-8b-instruct',
       'ibm-granite/granite-3.3-8b-instruct',
+      'ibm-granite/granite-vision-3.2-2b',
       'ibm-granite/granite-3.1-8b-instruct',
     ]);
-    expect(choices[3]!.name).toBe('ibm-granite/granite-3.1-8b-instruct (Hub)');
+    expect(choices[4]!.name).toBe('ibm-granite/granite-3.1-8b-instruct (Hub)');
   });
 
   it('runs a Hub model picked from autocomplete', async () => {
