@@ -60,7 +60,10 @@ export class HubSearch {
       }))
         ids.push(model.name);
     } catch (error) {
-      this.options.log.debug({ err: error, query: key }, 'Hub model search failed or was slow');
+      this.options.log.debug(
+        { errorName: (error as Error).name, query: key },
+        'Hub model search failed or was slow',
+      );
       return ids;
     }
     this.searches.set(key, ids);

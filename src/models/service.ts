@@ -452,7 +452,14 @@ export class ModelService {
     } catch (error) {
       // Fail closed: an unscreened answer is what the guard exists to prevent.
       this.deps.log.warn(
-        { err: error, guardModel: guard.model },
+        // Not the error itself: an unreadable verdict quotes the guard's output, which can echo the prompt.
+        {
+          guardModel: guard.model,
+          errorName: (error as Error | undefined)?.name,
+          ...(error instanceof InferenceError
+            ? { failure: error.failure, status: error.details.status }
+            : {}),
+        },
         error instanceof GuardUnreadable
           ? 'Guard model gave no verdict; check that GUARD_MODEL is a Llama Guard or Granite Guardian model'
           : 'Guard model call failed; prompts are refused until it answers again',
