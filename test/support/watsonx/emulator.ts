@@ -52,6 +52,8 @@ export interface RecordedChatRequest {
   aborted: boolean;
   completed: boolean;
   tokensSent: number;
+  /** performance.now() when the first content token was written (benchmarks). */
+  firstTokenAt?: number | undefined;
 }
 
 export interface ChatMessage {
@@ -524,6 +526,7 @@ export class WatsonxEmulator {
       if (fault?.kind === 'drop' && i >= fault.afterTokens) return void res.destroy();
       res.write(event({ finish_reason: null, delta: { content: token } }));
       record.tokensSent++;
+      record.firstTokenAt ??= performance.now();
       this.notify();
       if (delay > 0 && i < tokens.length - 1) await sleep(delay);
     }
