@@ -136,6 +136,8 @@ export interface StreamReplyOptions {
   stopCustomId?: string | undefined;
   /** Called when nothing more can be shown (a private answer outlived its token): stop generating. */
   onDead?: (() => void) | undefined;
+  /** Told every message the answer has shown so far, each time a new one appears. */
+  onShown?: ((messages: Array<{ channelId: string; messageId: string }>) => void) | undefined;
 }
 
 interface Segment {
@@ -154,6 +156,7 @@ export class StreamReply {
   private readonly expiresAt: number;
   private waitingTimer: NodeJS.Timeout | undefined;
   private withdrawn = false;
+  private readonly shownIds: Array<{ channelId: string; messageId: string }> = [];
   /** Flushes made, for the benchmark. */
   flushes = 0;
   firstVisibleAt: number | undefined;
@@ -241,7 +244,13 @@ export class StreamReply {
       const key = JSON.stringify({ ...message, files: message.files?.map((f) => f.name) });
       if (segment.sent[i] === key) continue;
       if (!message.content && !message.embeds?.length && !message.components?.length) continue;
+      const isNew = segment.surface.messageId(i) === undefined;
       await segment.surface.write(i, message);
+      const messageId = segment.surface.messageId(i);
+      if (isNew && messageId && this.options.onShown) {
+        this.shownIds.push({ channelId: segment.surface.channelId, messageId });
+        this.options.onShown([...this.shownIds]);
+      }
       if (this.firstVisibleAt === undefined && message.content) this.firstVisibleAt = performance.now();
       segment.sent[i] = key;
       segment.shown[i] = message.content?.length ?? 0;

@@ -84,6 +84,9 @@ export async function streamGeneration(
     stopCustomId: customId('try', 'stop', stopKey),
     // Tokens nobody will read still cost quota and provider time.
     onDead: () => service.stop(stopKey, input.userId, true),
+    // With a guard, a crash mid-answer would leave unscreened text up: the next start removes it.
+    onShown:
+      service.deps.guard && !isPrivate ? (messages) => service.runs.recordShown(runId, messages) : undefined,
   });
   const control = service.control(stopKey, input.userId);
   reply.start();

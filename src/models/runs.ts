@@ -151,6 +151,21 @@ export class ModelRunStore {
     })();
   }
 
+  /** Where a running answer is visible (guard on): what a crash would leave unscreened. */
+  recordShown(runId: number, messages: ShownMessage[]): void {
+    this.db
+      .prepare("UPDATE model_runs SET shown_messages = ? WHERE id = ? AND outcome = 'running'")
+      .run(JSON.stringify(messages), runId);
+  }
+
+  /** Messages of answers a stopped process left running, before closeInterrupted() closes them. */
+  unscreenedLeftovers(): ShownMessage[] {
+    const rows = this.db
+      .prepare("SELECT shown_messages FROM model_runs WHERE outcome = 'running' AND shown_messages IS NOT NULL")
+      .all() as Array<{ shown_messages: string }>;
+    return rows.flatMap((r) => JSON.parse(r.shown_messages) as ShownMessage[]);
+  }
+
   /** Runs left "running" by a process that stopped mid-answer; returns how many were closed. */
   closeInterrupted(): number {
     return this.db
@@ -180,6 +195,11 @@ export function serverDay(now: Date, timeZone: string): { dayStart: Date; tomorr
     dayStart: zonedTime(today, 0, 0, timeZone),
     tomorrow: zonedTime(addDays(today, 1), 0, 0, timeZone),
   };
+}
+
+export interface ShownMessage {
+  channelId: string;
+  messageId: string;
 }
 
 export interface Usage {

@@ -78,7 +78,22 @@ export function setupModels(core: HubCore): ModelsFeature {
       if (result.firstTokenMs !== undefined) firstToken.observe({ model }, result.firstTokenMs / 1000);
     },
   });
+  // An answer cut by a crash was never screened: with a guard, what it showed publicly goes.
+  const leftovers = guard ? service.runs.unscreenedLeftovers() : [];
   const interrupted = service.runs.closeInterrupted();
+  if (leftovers.length > 0) {
+    log.info({ messages: leftovers.length }, 'Removing unscreened answers a stopped process left visible');
+    void Promise.all(
+      leftovers.map((m) =>
+        core.poster.delete?.(m.channelId, m.messageId).catch((error: unknown) =>
+          log.warn(
+            { channelId: m.channelId, messageId: m.messageId, errorName: (error as Error).name },
+            'Could not remove an unscreened answer; delete it by hand if it should not stay',
+          ),
+        ),
+      ),
+    );
+  }
   if (interrupted > 0) log.warn({ interrupted }, 'Closed model runs left unfinished by the previous process');
   const search = new HubSearch({
     hubUrl: config.hfEndpoint,
