@@ -90,16 +90,9 @@ export class InferenceGateway {
         'huggingface',
         new HuggingFaceProvider(options.hfToken, options.routerUrl, options.hubUrl),
       );
-    const order = options.providerOrder ?? PROVIDER_NAMES;
-    this.order = [
-      ...order.filter((n) => this.byName.has(n)),
-      ...PROVIDER_NAMES.filter((n) => this.byName.has(n) && !order.includes(n)),
-    ];
-  }
-
-  /** Only a self-hosted server is configured (what /v1/models can vouch for). */
-  get selfHosted(): boolean {
-    return this.order.length === 1 && this.order[0] === 'self-hosted';
+    // An operator who names the order also chooses which of the configured ones /try may use
+    // (HF_TOKEN may be set for the Hub alone).
+    this.order = (options.providerOrder ?? PROVIDER_NAMES).filter((n) => this.byName.has(n));
   }
 
   has(name: ProviderName): boolean {

@@ -85,12 +85,14 @@ export function setupModels(core: HubCore): ModelsFeature {
     log.info({ messages: leftovers.length }, 'Removing unscreened answers a stopped process left visible');
     void Promise.all(
       leftovers.map((m) =>
-        core.poster.delete?.(m.channelId, m.messageId).catch((error: unknown) =>
-          log.warn(
-            { channelId: m.channelId, messageId: m.messageId, errorName: (error as Error).name },
-            'Could not remove an unscreened answer; delete it by hand if it should not stay',
+        core.poster
+          .delete?.(m.channelId, m.messageId)
+          .catch((error: unknown) =>
+            log.warn(
+              { channelId: m.channelId, messageId: m.messageId, errorName: (error as Error).name },
+              'Could not remove an unscreened answer; delete it by hand if it should not stay',
+            ),
           ),
-        ),
       ),
     );
   }
@@ -108,7 +110,10 @@ export function setupModels(core: HubCore): ModelsFeature {
     return [
       {
         name: 'Models',
-        value: `${catalog.chatModels().length} in catalog · ${inference.providerLabel('auto')}`,
+        value: `${catalog.chatModels().length} in catalog · ${
+          inference.order.map((name) => inference.providerLabel('auto', name)).join(', ') ||
+          'no provider configured'
+        }`,
       },
       {
         name: 'Model runs today',
