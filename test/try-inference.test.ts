@@ -210,6 +210,17 @@ describe('inference gateway', () => {
     expect(aborted.tokensSent).toBeLessThan(200);
   });
 
+  it('uses only the configured providers PROVIDER_ORDER names, in its order', () => {
+    expect(gateway().order).toEqual(['self-hosted', 'huggingface']);
+    expect(gateway({ providerOrder: ['huggingface', 'self-hosted'] }).order).toEqual([
+      'huggingface',
+      'self-hosted',
+    ]);
+    // HF_TOKEN may be there for the Hub alone.
+    expect(gateway({ providerOrder: ['self-hosted'] }).order).toEqual(['self-hosted']);
+    expect(gateway({ providerOrder: ['watsonx', 'self-hosted'] }).order).toEqual(['self-hosted']);
+  });
+
   it('says plainly when no provider is configured', async () => {
     const { error } = await collect(
       gateway({ endpointUrl: undefined, hfToken: undefined }).stream({

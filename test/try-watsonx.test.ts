@@ -158,4 +158,25 @@ describe('/try with only watsonx.ai configured', () => {
     // The emulator's tokens are JWTs: three base64url parts starting with eyJ.
     expect(text).not.toMatch(/eyJ[\w-]+\.[\w-]+\.[\w-]*/);
   });
+
+  it('sends an image to a watsonx.ai vision model as an image_url content part', async () => {
+    const png = Buffer.from(
+      'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
+      'base64',
+    );
+    world.watsonx.script('ibm/granite-vision-3-2-2b', 'A single dot.');
+    const { guildId, channelId, memberId } = world.hub;
+    const interaction = world.hub.discord.command({
+      guildId,
+      channelId,
+      userId: memberId,
+      name: 'try',
+      options: { model: 'ibm-granite/granite-vision-3.2-2b', prompt: 'What is this?' },
+      attachments: { image: { filename: 'dot.png', data: png } },
+    });
+    await waitForFinal(world, interaction.token);
+    expect(interaction.original()!.content).toBe('A single dot.');
+    const request = world.watsonx.requestsFor('ibm/granite-vision-3-2-2b').at(-1)!;
+    expect(request.imageUrls).toEqual([`data:image/png;base64,${png.toString('base64')}`]);
+  });
 });
