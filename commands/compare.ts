@@ -13,7 +13,7 @@ import { modelChoices } from '../src/discord/model-choices.ts';
 import { footerText } from '../src/discord/stream-reply.ts';
 import { Throttle } from '../src/discord/throttle.ts';
 import { answerPrivatelyInstead, reserveRuns } from '../src/discord/try-flow.ts';
-import { openInputs } from '../src/discord/try-inputs.ts';
+import { beforeDeferral, openInputs } from '../src/discord/try-inputs.ts';
 import { UserError } from '../src/errors.ts';
 import type { Hub } from '../src/hub.ts';
 import { requireText } from '../src/models/prompt.ts';
@@ -71,15 +71,17 @@ export async function execute(interaction: ChatInputCommandInteraction, hub: Hub
   const prompt = requireText(interaction.options.getString('prompt', true), 'prompt');
   const maxTokens = interaction.options.getInteger('max_tokens') ?? 512;
   // Checked before the public deferral, so a model that is not served is told privately.
-  const routes = await Promise.all(models.map((model) => service.route(model)));
-  const opened = await openInputs(hub, {
-    models,
-    prompt,
-    system: undefined,
-    maxTokens,
-    image: interaction.options.getAttachment('image'),
-    file: null,
-  });
+  const [routes, opened] = await beforeDeferral(
+    Promise.all(models.map((model) => service.route(model))),
+    openInputs(hub, {
+      models,
+      prompt,
+      system: undefined,
+      maxTokens,
+      image: interaction.options.getAttachment('image'),
+      file: null,
+    }),
+  );
   const inputs: GenerationInput[] = models.map((model, i) => ({
     guildId: interaction.guildId!,
     channelId: interaction.channelId,

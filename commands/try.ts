@@ -13,7 +13,7 @@ import { modelChoices, providerChoices } from '../src/discord/model-choices.ts';
 import { isCurator } from '../src/discord/permissions.ts';
 import { replyPrivately } from '../src/discord/reply.ts';
 import { answerPrivatelyInstead, reserveRuns, streamGeneration } from '../src/discord/try-flow.ts';
-import { openInputs } from '../src/discord/try-inputs.ts';
+import { beforeDeferral, openInputs } from '../src/discord/try-inputs.ts';
 import { continueInThread, openThread, THREAD_MAX_TOKENS } from '../src/discord/try-thread.ts';
 import { UserError } from '../src/errors.ts';
 import type { Hub } from '../src/hub.ts';
@@ -81,15 +81,17 @@ export async function execute(interaction: ChatInputCommandInteraction, hub: Hub
   const isPrivate = interaction.options.getBoolean('private') ?? false;
   const maxTokens = interaction.options.getInteger('max_tokens') ?? THREAD_MAX_TOKENS;
   // Everything that can be checked is checked before the public deferral, so it stays private.
-  const route = await service.route(model, requested);
-  const inputs = await openInputs(hub, {
-    models: [model],
-    prompt,
-    system,
-    maxTokens,
-    image: interaction.options.getAttachment('image'),
-    file: interaction.options.getAttachment('file'),
-  });
+  const [route, inputs] = await beforeDeferral(
+    service.route(model, requested),
+    openInputs(hub, {
+      models: [model],
+      prompt,
+      system,
+      maxTokens,
+      image: interaction.options.getAttachment('image'),
+      file: interaction.options.getAttachment('file'),
+    }),
+  );
   const input = {
     guildId: interaction.guildId!,
     channelId: interaction.channelId,

@@ -11,25 +11,42 @@ export class AttachmentDownload {
   private constructor(
     private readonly reader: ReadableStreamDefaultReader<Uint8Array>,
     private readonly filename: string,
+    private readonly controller: AbortController,
+    private timer: NodeJS.Timeout,
+    private readonly restMs: number,
   ) {}
 
-  static async open(url: string, filename: string, timeoutMs = 15_000): Promise<AttachmentDownload> {
+  /**
+   * Starts the download. Until the first bytes are in, `headMs` bounds it (the interaction is
+   * not acknowledged yet and Discord allows 3 seconds); the rest then has `restMs`.
+   */
+  static async open(
+    url: string,
+    filename: string,
+    { headMs = 2000, restMs = 15_000 }: { headMs?: number; restMs?: number } = {},
+  ): Promise<AttachmentDownload> {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), headMs);
     let res: Response;
     try {
-      res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+      res = await fetch(url, { signal: controller.signal });
     } catch {
+      clearTimeout(timer);
       throw new UserError(`Discord did not hand over ${filename} just now. Try again in a minute.`);
     }
     if (!res.ok || !res.body) {
+      clearTimeout(timer);
       await res.body?.cancel().catch(() => undefined);
       throw new UserError(`Discord did not hand over ${filename} (${res.status}). Try again in a minute.`);
     }
-    return new AttachmentDownload(res.body.getReader(), filename);
+    return new AttachmentDownload(res.body.getReader(), filename, controller, timer, restMs);
   }
 
   /** At least `bytes` bytes from the start (fewer when the file is shorter). */
   async head(bytes: number): Promise<Uint8Array> {
     while (!this.done && this.length < bytes) await this.readChunk();
+    clearTimeout(this.timer);
+    if (!this.done) this.timer = setTimeout(() => this.controller.abort(), this.restMs);
     return this.joined().subarray(0, bytes);
   }
 
@@ -46,6 +63,7 @@ export class AttachmentDownload {
   }
 
   cancel(): void {
+    clearTimeout(this.timer);
     this.done = true;
     void this.reader.cancel().catch(() => undefined);
   }
@@ -56,10 +74,13 @@ export class AttachmentDownload {
       result = await this.reader.read();
     } catch {
       this.done = true;
+      clearTimeout(this.timer);
       throw new UserError(`Discord stopped sending ${this.filename}. Try again in a minute.`);
     }
-    if (result.done) this.done = true;
-    else {
+    if (result.done) {
+      this.done = true;
+      clearTimeout(this.timer);
+    } else {
       this.chunks.push(result.value);
       this.length += result.value.length;
     }

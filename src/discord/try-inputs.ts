@@ -100,3 +100,20 @@ export async function openInputs(
     throw error;
   }
 }
+
+/**
+ * The route check and the first bytes of the attachments run side by side (both count against
+ * Discord's 3 seconds); when either refuses, the downloads already started are dropped.
+ */
+export async function beforeDeferral<R>(
+  route: Promise<R>,
+  inputs: Promise<OpenedInputs>,
+): Promise<[R, OpenedInputs]> {
+  const [routed, opened] = await Promise.allSettled([route, inputs]);
+  if (routed.status === 'rejected') {
+    if (opened.status === 'fulfilled') opened.value.cancel();
+    throw routed.reason;
+  }
+  if (opened.status === 'rejected') throw opened.reason;
+  return [routed.value, opened.value];
+}
