@@ -161,7 +161,9 @@ export class ModelRunStore {
   /** Messages of answers a stopped process left running, before closeInterrupted() closes them. */
   unscreenedLeftovers(): ShownMessage[] {
     const rows = this.db
-      .prepare("SELECT shown_messages FROM model_runs WHERE outcome = 'running' AND shown_messages IS NOT NULL")
+      .prepare(
+        "SELECT shown_messages FROM model_runs WHERE outcome = 'running' AND shown_messages IS NOT NULL",
+      )
       .all() as Array<{ shown_messages: string }>;
     return rows.flatMap((r) => JSON.parse(r.shown_messages) as ShownMessage[]);
   }
