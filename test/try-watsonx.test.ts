@@ -179,4 +179,14 @@ describe('/try with only watsonx.ai configured', () => {
     const request = world.watsonx.requestsFor('ibm/granite-vision-3-2-2b').at(-1)!;
     expect(request.imageUrls).toEqual([`data:image/png;base64,${png.toString('base64')}`]);
   });
+
+  it('scrubs a bearer token the bot learnt from every log line, whatever field holds it', async () => {
+    const { createLogger, LogCollector, registerSecret } = await import('../src/log.ts');
+    const lines = new LogCollector();
+    const log = createLogger({ destination: lines });
+    registerSecret('eyJhbGciOiJub25lIn0.eyJleHAiOjF9.sig-abc123');
+    log.warn({ detail: 'Bearer eyJhbGciOiJub25lIn0.eyJleHAiOjF9.sig-abc123' }, 'a stray header');
+    expect(lines.text()).not.toContain('sig-abc123');
+    expect(lines.text()).toContain('Bearer [REDACTED]');
+  });
 });

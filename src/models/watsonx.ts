@@ -8,7 +8,7 @@
 // renews nor exposes a way to drop the cached token; and its token cache reads Date.now(), not
 // our injected clock. The REST API is one POST and server-sent events, so we speak it directly.
 import type { Clock } from '../clock.ts';
-import type { Logger } from '../log.ts';
+import { type Logger, registerSecret } from '../log.ts';
 import {
   type ChatProvider,
   type ProviderEvent,
@@ -180,6 +180,7 @@ export class WatsonxProvider implements ChatProvider {
       typeof body.expiration === 'number'
         ? body.expiration * 1000
         : now + (typeof body.expires_in === 'number' ? body.expires_in : 3600) * 1000;
+    registerSecret(body.access_token);
     this.token = { value: body.access_token, expiresAtMs };
     this.log.debug({ expiresInS: Math.round((expiresAtMs - now) / 1000) }, 'watsonx.ai: new IAM token');
     return body.access_token;
