@@ -195,3 +195,20 @@ describe('/try file:', () => {
     expect(chatRequests()).toBe(before);
   });
 });
+
+describe('a private /try with an attachment refused after the deferral', () => {
+  it('keeps the private answer that says why', async () => {
+    // Looks like text in its first 64 KiB, then a NUL byte: found only once the whole file is read.
+    const data = Buffer.concat([Buffer.from('a'.repeat(70 * 1024)), Buffer.from([0])]);
+    const interaction = runTry(
+      { model: TEXT_ONLY, prompt: 'Read', private: true },
+      { file: { filename: 'late.txt', data } },
+    );
+    expect((await interaction.firstResponse()).type).toBe(5);
+    const reply = await interaction.reply();
+    expect(reply.flags & 64).toBe(64);
+    expect(reply.content).toMatch(/late\.txt is not a text file/);
+    expect(await world.hub.app.router.drain(5000)).toBe(0);
+    expect(interaction.original()?.content).toMatch(/late\.txt is not a text file/);
+  });
+});

@@ -138,7 +138,8 @@ export async function answerPrivatelyInstead(
   await reply?.withdraw();
   // Settles an untouched placeholder first when needed, so the follow-up really is private.
   await replyPrivately(interaction, text);
-  await interaction.deleteReply().catch(() => undefined);
+  // A private reply already is the private answer; only a public one goes.
+  if (interaction.ephemeral !== true) await interaction.deleteReply().catch(() => undefined);
 }
 
 function failedResult(input: GenerationInput, hub: Hub): GenerationResult {
