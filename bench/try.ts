@@ -1,6 +1,7 @@
 // /try streaming: with the inference emulator at 50 tokens/s, the delay from the first token to
 // the first visible Discord edit (target ≤ 1.1 s), edits per answer, and the bot's CPU time per
-// 1,000 tokens — for one /try at a time and for 20 concurrent ones. The Discord and inference
+// 1,000 tokens — for one /try at a time and for 20 concurrent ones; then the same through IBM
+// watsonx.ai (its emulator: IAM token exchange, chat_stream SSE). The Discord and inference
 // emulators run in a child process (this same file with --emulators), so CPU is the bot's own.
 
 import { join } from 'node:path';
@@ -8,6 +9,9 @@ import { tempDir } from '../test/support/temp.ts';
 import { forkEmulators } from './_child.ts';
 
 const MODEL = 'ibm-granite/granite-3.0-8b-instruct';
+const WX_MODEL = 'ibm/granite-3-8b-instruct';
+const WX_APIKEY = 'bench-watsonx-apikey';
+type Provider = 'self-hosted' | 'watsonx';
 const TOKENS = Number(process.env.BENCH_TRY_TOKENS ?? 150);
 const TOKEN_DELAY_MS = 20; // 50 tokens per second
 
@@ -35,6 +39,10 @@ async function runBench(): Promise<void> {
       DATABASE_PATH: join(tempDir('omh-bench-try-'), 'hub.sqlite'),
       HTTP_PORT: '0',
       INFERENCE_ENDPOINT_URL: world.endpointUrl!,
+      WATSONX_AI_URL: world.watsonxUrl!,
+      WATSONX_AI_AUTH_URL: world.watsonxUrl!,
+      WATSONX_AI_APIKEY: WX_APIKEY,
+      WATSONX_AI_PROJECT_ID: 'bench-project',
       TRY_COOLDOWN_MS: '0',
       TRY_USER_DAILY_REQUESTS: '0',
       TRY_USER_DAILY_TOKENS: '0',
@@ -51,10 +59,15 @@ async function runBench(): Promise<void> {
   const idle = process.cpuUsage(idleCpu);
   const idleCpuMsPerS = (idle.user + idle.system) / 1000 / ((performance.now() - idleStart) / 1000);
 
-  const measure = async (label: string, n: number, concurrency: number) => {
+  const measure = async (
+    label: string,
+    n: number,
+    concurrency: number,
+    provider: Provider = 'self-hosted',
+  ) => {
     const cpu = process.cpuUsage();
     const started = performance.now();
-    const answers = await ask<AnswerStats[]>({ run: { n, concurrency } }, 'result');
+    const answers = await ask<AnswerStats[]>({ run: { n, concurrency, provider } }, 'result');
     const wallMs = performance.now() - started;
     const used = process.cpuUsage(cpu);
     const tokens = answers.reduce((s, a) => s + a.tokens, 0);
@@ -77,6 +90,8 @@ async function runBench(): Promise<void> {
   await measure('warm-up', 1, 1);
   await measure('one /try at a time', 3, 1);
   await measure('20 concurrent /try', 20, 20);
+  await measure('watsonx.ai: one /try at a time', 3, 1, 'watsonx');
+  await measure('watsonx.ai: 20 concurrent /try', 20, 20, 'watsonx');
   await app.shutdown('bench end');
   await ask({ stop: true }, 'stopped');
   child.kill();
@@ -91,14 +106,21 @@ async function runEmulators(): Promise<void> {
   const { DiscordEmulator } = await import('../test/support/discord/index.ts');
   const { InferenceEmulator } = await import('../test/support/inference/emulator.ts');
   const discord = await DiscordEmulator.start();
+  const { WatsonxEmulator } = await import('../test/support/watsonx/index.ts');
   const inference = await InferenceEmulator.start({ tokenDelayMs: TOKEN_DELAY_MS });
+  const watsonx = await WatsonxEmulator.start({ apiKeys: [WX_APIKEY], tokenDelayMs: TOKEN_DELAY_MS });
   const text = Array.from({ length: TOKENS }, (_, i) => `token${i}`).join(' ');
   inference.answerAlways(MODEL, text);
+  watsonx.answerAlways(WX_MODEL, text);
   let world = { guildId: '', channelId: '', userId: '' };
 
   process.on(
     'message',
-    async (message: { setup?: unknown[]; run?: { n: number; concurrency: number }; stop?: true }) => {
+    async (message: {
+      setup?: unknown[];
+      run?: { n: number; concurrency: number; provider: Provider };
+      stop?: true;
+    }) => {
       if (message.setup) {
         discord.setCommands(message.setup);
         const guildId = discord.addGuild({ name: 'Bench' });
@@ -113,17 +135,18 @@ async function runEmulators(): Promise<void> {
             token: discord.token,
             applicationId: discord.applicationId,
             endpointUrl: inference.endpointUrl,
+            watsonxUrl: watsonx.serviceUrl,
           },
         });
       }
       if (message.run) {
-        const { n, concurrency } = message.run;
+        const { n, concurrency, provider } = message.run;
         const results: AnswerStats[] = [];
         let next = 0;
         const worker = async () => {
           while (next < n) {
             next++;
-            results.push(await oneTry());
+            results.push(await oneTry(provider));
           }
         };
         await Promise.all(Array.from({ length: concurrency }, worker));
@@ -132,14 +155,19 @@ async function runEmulators(): Promise<void> {
       if (message.stop) {
         await discord.stop();
         await inference.stop();
+        await watsonx.stop();
         process.send?.({ stopped: true });
       }
     },
   );
 
-  async function oneTry(): Promise<AnswerStats> {
+  async function oneTry(provider: Provider): Promise<AnswerStats> {
     const prompt = `bench ${Math.random()}`;
-    const interaction = discord.command({ ...world, name: 'try', options: { model: MODEL, prompt } });
+    const interaction = discord.command({
+      ...world,
+      name: 'try',
+      options: { model: MODEL, prompt, provider },
+    });
     const token = encodeURIComponent(interaction.token);
     const mine = (c: { path: string }) => c.path.includes(token) && c.path.startsWith('/webhooks/');
     await discord.waitForCall(
@@ -150,7 +178,10 @@ async function runEmulators(): Promise<void> {
         ((c.body as any)?.embeds ?? []).some((e: any) => e?.footer?.text && !e.footer.text.endsWith('…')),
       120_000,
     );
-    const request = inference.requests.find((r) => r.messages.at(-1)?.content === prompt)!;
+    const request =
+      provider === 'watsonx'
+        ? watsonx.chatRequests.find((r) => r.messages.at(-1)?.content === prompt)!
+        : inference.requests.find((r) => r.messages.at(-1)?.content === prompt)!;
     const writes = discord.calls.filter(mine);
     const firstVisible = writes.find(
       (c) => ((c.body as { content?: string } | undefined)?.content ?? '').length > 0,

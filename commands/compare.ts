@@ -12,9 +12,11 @@ import { customId } from '../src/discord/command.ts';
 import { modelChoices } from '../src/discord/model-choices.ts';
 import { footerText } from '../src/discord/stream-reply.ts';
 import { Throttle } from '../src/discord/throttle.ts';
-import { reserveRuns } from '../src/discord/try-flow.ts';
+import { answerPrivatelyInstead, reserveRuns } from '../src/discord/try-flow.ts';
+import { beforeDeferral, openInputs } from '../src/discord/try-inputs.ts';
 import { UserError } from '../src/errors.ts';
 import type { Hub } from '../src/hub.ts';
+import { requireText } from '../src/models/prompt.ts';
 import type { GenerationInput, GenerationProgress, GenerationResult } from '../src/models/service.ts';
 
 /** The most of an answer one side shows. */
@@ -54,6 +56,9 @@ export const data = new SlashCommandBuilder()
       .setDescription('Longest answer, in tokens (default 512)')
       .setMinValue(1)
       .setMaxValue(4096),
+  )
+  .addAttachmentOption((o) =>
+    o.setName('image').setDescription('A PNG, JPEG, WebP or GIF image for two vision models'),
   );
 
 export async function execute(interaction: ChatInputCommandInteraction, hub: Hub): Promise<void> {
@@ -63,21 +68,60 @@ export async function execute(interaction: ChatInputCommandInteraction, hub: Hub
     service.resolveModel(interaction.options.getString('model_b', true)),
   ];
   if (models[0]!.id === models[1]!.id) throw new UserError('Pick two different models to compare.');
-  const prompt = interaction.options.getString('prompt', true);
-  const inputs: GenerationInput[] = models.map((model) => ({
+  const prompt = requireText(interaction.options.getString('prompt', true), 'prompt');
+  const maxTokens = interaction.options.getInteger('max_tokens') ?? 512;
+  // Checked before the public deferral, so a model that is not served is told privately.
+  const [routes, opened] = await beforeDeferral(
+    Promise.all(models.map((model) => service.route(model))),
+    openInputs(hub, {
+      models,
+      prompt,
+      system: undefined,
+      maxTokens,
+      image: interaction.options.getAttachment('image'),
+      file: null,
+    }),
+  );
+  const inputs: GenerationInput[] = models.map((model, i) => ({
     guildId: interaction.guildId!,
     channelId: interaction.channelId,
     userId: interaction.user.id,
     kind: 'compare',
     model,
+    route: routes[i]!,
     messages: [{ role: 'user', content: prompt }],
-    maxTokens: interaction.options.getInteger('max_tokens') ?? 512,
+    maxTokens,
   }));
-  const runIds = reserveRuns(hub, inputs);
+  let runIds: number[];
+  try {
+    runIds = reserveRuns(hub, inputs);
+  } catch (error) {
+    opened.cancel();
+    throw error;
+  }
   await interaction.deferReply().catch((error) => {
+    opened.cancel();
     service.abandon(runIds, `could not acknowledge: ${String(error)}`);
     throw error;
   });
+  try {
+    const turn = await opened.complete();
+    for (const input of inputs)
+      input.messages = [
+        { role: 'user', content: turn.content, ...(turn.images.length ? { images: turn.images } : {}) },
+      ];
+  } catch (error) {
+    if (!(error instanceof UserError)) throw error;
+    service.runs.discard(runIds);
+    return answerPrivatelyInstead(interaction, undefined, error.message);
+  }
+
+  // One screening for both: the same prompt goes to each model.
+  const refusal = await service.screenPrompt(inputs[0]!);
+  if (refusal) {
+    service.refuse(runIds, refusal);
+    return answerPrivatelyInstead(interaction, undefined, refusal.privateNotice ?? refusal.notice);
+  }
 
   const stopId = customId('try', 'stop', interaction.id);
   const sides: Array<{ progress: GenerationProgress; result?: GenerationResult }> = inputs.map(() => ({
@@ -122,6 +166,7 @@ export async function execute(interaction: ChatInputCommandInteraction, hub: Hub
       inputs.map(async (input, i) => {
         sides[i]!.result = await service.generate(input, runIds[i]!, {
           signal: control.signal,
+          prescreened: true,
           onProgress: (progress) => {
             sides[i]!.progress = progress;
             throttle.poke();

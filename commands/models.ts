@@ -10,8 +10,9 @@ import { truncate } from '../src/discord/format.ts';
 import { respond } from '../src/discord/reply.ts';
 import { UserError } from '../src/errors.ts';
 import type { Hub } from '../src/hub.ts';
-import type { CatalogModel } from '../src/models/catalog.ts';
+import { type CatalogModel, servedIds } from '../src/models/catalog.ts';
 import type { Availability } from '../src/models/hub-search.ts';
+import { PROVIDER_TITLES, type ProviderName } from '../src/models/provider.ts';
 
 export const data = new SlashCommandBuilder()
   .setName('models')
@@ -38,12 +39,30 @@ export async function execute(interaction: ChatInputCommandInteraction, hub: Hub
   // Availability comes from the Hub or the endpoint: possibly slower than Discord's 3 seconds.
   // Deferred only now, so that a wrong family gets a private answer and no public placeholder.
   await interaction.deferReply();
-  const availability = await Promise.all(models.map((m) => search.servable(m.id)));
+  const order = service.inference.order;
+  const availability = await Promise.all(
+    models.map((m) =>
+      Promise.all(
+        order.map(async (via): Promise<Served> => {
+          const id = servedIds(m)[via];
+          if (!id) return { via, id: m.id, availability: { servable: false } };
+          if (via === 'watsonx') return { via, id, availability: { servable: true, providers: [] } };
+          return {
+            via,
+            id,
+            availability: await search.servable(id, via === 'self-hosted' ? 'endpoint' : 'hub'),
+          };
+        }),
+      ),
+    ),
+  );
   const embed = new EmbedBuilder()
     .setTitle(family ? `Open models: ${models[0]!.family}` : 'Open models you can try')
     .setColor(0x2b6cb0)
     .setDescription(
-      `Answers come from ${service.inference.providerLabel('auto')}. Run one with /try, or two with /compare.`,
+      order.length > 1
+        ? `Answers come from the first of ${order.map((n) => service.inference.providerLabel('auto', n)).join(', ')} that serves the model; choose with /try provider:. Run one with /try, or two with /compare.`
+        : `Answers come from ${service.inference.providerLabel('auto')}. Run one with /try, or two with /compare.`,
     )
     .addFields(fitFields(models, availability, hub.config.hfEndpoint));
   await respond(interaction, { embeds: [embed] });
@@ -61,7 +80,13 @@ export async function autocomplete(interaction: AutocompleteInteraction, hub: Hu
 }
 
 /** One field per model, within Discord's 25 fields and 6,000 characters an embed; the rest is counted. */
-function fitFields(models: CatalogModel[], availability: Availability[], hubUrl: string) {
+interface Served {
+  via: ProviderName;
+  id: string;
+  availability: Availability;
+}
+
+function fitFields(models: CatalogModel[], availability: Served[][], hubUrl: string) {
   const fields: Array<{ name: string; value: string }> = [];
   let budget = 5000;
   for (const [i, m] of models.entries()) {
@@ -80,18 +105,34 @@ function fitFields(models: CatalogModel[], availability: Availability[], hubUrl:
   return fields;
 }
 
-function modelLine(m: CatalogModel, availability: Availability, hubUrl: string): string {
+function modelLine(m: CatalogModel, served: Served[], hubUrl: string): string {
   const context =
     m.contextLength >= 1024 ? `${Math.round(m.contextLength / 1024)}k` : String(m.contextLength);
-  const served =
-    availability.servable === true
-      ? `✅ served (${availability.providers.join(', ')})`
+  return [
+    `${m.sizeB}B parameters · ${context} context · ${m.licence}${m.vision ? ' · sees images' : ''}`,
+    m.goodAt,
+    `[${m.id}](${hubUrl}/${m.id}) · ${servedText(served)}`,
+  ].join('\n');
+}
+
+function servedText(served: Served[]): string {
+  if (served.length === 0) return '❌ no provider configured';
+  // One platform: the short form, as before there were several.
+  if (served.length === 1) {
+    const { availability } = served[0]!;
+    return availability.servable === true
+      ? `✅ served (${availability.providers.join(', ') || PROVIDER_TITLES[served[0]!.via]})`
       : availability.servable === false
         ? '❌ not served by the configured provider'
         : '❔ availability unknown';
-  return [
-    `${m.sizeB}B parameters · ${context} context · ${m.licence}`,
-    m.goodAt,
-    `[${m.id}](${hubUrl}/${m.id}) · ${served}`,
-  ].join('\n');
+  }
+  return served
+    .map(({ via, id, availability }) => {
+      const title = PROVIDER_TITLES[via];
+      if (availability.servable === false) return `❌ ${title}`;
+      if (availability.servable === 'unknown') return `❔ ${title}`;
+      const detail = via === 'watsonx' ? id : via === 'huggingface' ? availability.providers.join(', ') : '';
+      return `✅ ${title}${detail ? ` (${detail})` : ''}`;
+    })
+    .join(' · ');
 }

@@ -10,19 +10,21 @@ import {
   SlashCommandBuilder,
 } from 'discord.js';
 import { notOurs } from '../src/discord/command.ts';
-import { modelChoices } from '../src/discord/model-choices.ts';
+import { modelChoices, providerChoices } from '../src/discord/model-choices.ts';
 import { isCurator } from '../src/discord/permissions.ts';
-import { PostError } from '../src/discord/post.ts';
 import { replyPrivately } from '../src/discord/reply.ts';
-import { describeQuota, reserveRuns, streamGeneration } from '../src/discord/try-flow.ts';
+import { answerPrivatelyInstead, reserveRuns, streamGeneration } from '../src/discord/try-flow.ts';
+import { beforeDeferral, openInputs } from '../src/discord/try-inputs.ts';
+import { continueInThread, openThread, THREAD_MAX_TOKENS } from '../src/discord/try-thread.ts';
 import { UserError } from '../src/errors.ts';
 import type { Hub } from '../src/hub.ts';
-import type { ChatMessage } from '../src/models/inference.ts';
-import { QuotaExceeded } from '../src/models/runs.ts';
-import { fitToContext } from '../src/models/threads.ts';
-
-/** Answer budget in a thread, where there is no max_tokens option. */
-const THREAD_MAX_TOKENS = 1024;
+import { optionalText, requireText } from '../src/models/prompt.ts';
+import {
+  type ChatMessage,
+  isProviderName,
+  PROVIDER_NAMES,
+  type ProviderName,
+} from '../src/models/provider.ts';
 
 export const data = new SlashCommandBuilder()
   .setName('try')
@@ -56,39 +58,103 @@ export const data = new SlashCommandBuilder()
       .setMinValue(1)
       .setMaxValue(4096),
   )
-  .addBooleanOption((o) => o.setName('private').setDescription('Show the answer only to you'));
+  .addBooleanOption((o) => o.setName('private').setDescription('Show the answer only to you'))
+  .addStringOption((o) =>
+    o
+      .setName('provider')
+      .setDescription('Where the model runs (default: the first configured one that serves it)')
+      .setAutocomplete(true)
+      .setMaxLength(20),
+  )
+  .addAttachmentOption((o) =>
+    o.setName('image').setDescription('A PNG, JPEG, WebP or GIF image for a vision model'),
+  )
+  .addAttachmentOption((o) =>
+    o.setName('file').setDescription('A text file (.txt, .md, code, .json, .csv) added to the prompt'),
+  );
 
 export async function execute(interaction: ChatInputCommandInteraction, hub: Hub): Promise<void> {
   const { service } = hub.models;
   const model = service.resolveModel(interaction.options.getString('model', true));
-  const prompt = interaction.options.getString('prompt', true);
-  const system = interaction.options.getString('system');
+  const prompt = requireText(interaction.options.getString('prompt', true), 'prompt');
+  const system = optionalText(interaction.options.getString('system'), 'system prompt');
+  const requested = parseProvider(interaction.options.getString('provider'));
   const isPrivate = interaction.options.getBoolean('private') ?? false;
-  const messages: ChatMessage[] = [
-    ...(system ? [{ role: 'system' as const, content: system }] : []),
-    { role: 'user', content: prompt },
-  ];
+  const maxTokens = interaction.options.getInteger('max_tokens') ?? THREAD_MAX_TOKENS;
+  // Everything that can be checked is checked before the public deferral, so it stays private.
+  const [route, inputs] = await beforeDeferral(
+    service.route(model, requested),
+    openInputs(hub, {
+      models: [model],
+      prompt,
+      system,
+      maxTokens,
+      image: interaction.options.getAttachment('image'),
+      file: interaction.options.getAttachment('file'),
+    }),
+  );
   const input = {
     guildId: interaction.guildId!,
     channelId: interaction.channelId,
     userId: interaction.user.id,
     kind: 'try' as const,
     model,
-    messages,
+    route,
+    messages: [
+      ...(system ? [{ role: 'system' as const, content: system }] : []),
+      { role: 'user' as const, content: prompt },
+    ] as ChatMessage[],
     temperature: interaction.options.getNumber('temperature') ?? undefined,
-    maxTokens: interaction.options.getInteger('max_tokens') ?? THREAD_MAX_TOKENS,
+    maxTokens,
+    note: undefined as string | undefined,
   };
   // Quota and cooldown answers are private and immediate, so they come before the deferral.
-  const [runId] = reserveRuns(hub, [input]);
+  let runId: number;
+  try {
+    [runId] = reserveRuns(hub, [input]) as [number];
+  } catch (error) {
+    inputs.cancel();
+    throw error;
+  }
   await interaction.deferReply(isPrivate ? { flags: MessageFlags.Ephemeral } : {}).catch((error) => {
-    service.abandon([runId!], `could not acknowledge: ${String(error)}`);
+    inputs.cancel();
+    service.abandon([runId], `could not acknowledge: ${String(error)}`);
     throw error;
   });
-  await streamGeneration(hub, input, runId!, { interaction, isPrivate }, interaction.id);
+  try {
+    const turn = await inputs.complete();
+    input.messages[input.messages.length - 1] = {
+      role: 'user',
+      content: turn.content,
+      ...(turn.images.length ? { images: turn.images } : {}),
+    };
+    input.note = turn.note;
+  } catch (error) {
+    if (!(error instanceof UserError)) throw error;
+    // The run never started: it does not count against anyone's quota.
+    service.runs.discard([runId]);
+    return answerPrivatelyInstead(interaction, undefined, error.message);
+  }
+  await streamGeneration(hub, input, runId, { interaction, isPrivate }, interaction.id);
+}
+
+/** The provider option: one of the three names, or a private answer listing them. */
+export function parseProvider(value: string | null): ProviderName | undefined {
+  if (value === null || value.trim() === '') return undefined;
+  const name = value.trim().toLowerCase();
+  if (isProviderName(name)) return name;
+  throw new UserError(
+    `“${value.slice(0, 40)}” is not a provider. Pick one of: ${PROVIDER_NAMES.join(', ')}.`,
+  );
 }
 
 export async function autocomplete(interaction: AutocompleteInteraction, hub: Hub): Promise<void> {
-  await interaction.respond(await modelChoices(hub, interaction.options.getFocused()));
+  const focused = interaction.options.getFocused(true);
+  if (focused.name === 'provider')
+    return interaction.respond(
+      await providerChoices(hub, interaction.options.getString('model') ?? '', focused.value),
+    );
+  await interaction.respond(await modelChoices(hub, focused.value));
 }
 
 export const componentActions = ['stop', 'thread'] as const;
@@ -119,112 +185,7 @@ export async function component(
   throw forged;
 }
 
-async function openThread(interaction: MessageComponentInteraction, hub: Hub, runId: number): Promise<void> {
-  const { service } = hub.models;
-  const exchange = service.takeExchange(runId);
-  if (!exchange)
-    throw new UserError(
-      'This conversation already has its thread, or the bot restarted since it was answered. Run /try to start a new one.',
-    );
-  if (exchange.userId !== interaction.user.id) {
-    service.rememberExchange(runId, exchange);
-    throw new UserError(
-      'Only the person who asked can continue this conversation. Run /try to start your own.',
-    );
-  }
-  const prompt = exchange.messages.at(-1)?.content ?? '';
-  let threadId: string;
-  try {
-    // On the message that carries the button: the end of the answer the conversation continues from.
-    threadId = await hub.poster.startThread(
-      interaction.channelId,
-      interaction.message.id,
-      `${exchange.model.name}: ${prompt}`.slice(0, 100),
-    );
-  } catch (error) {
-    // The exchange goes back, so the button works once the cause is gone.
-    service.rememberExchange(runId, exchange);
-    throw threadFailure(error);
-  }
-  const system = exchange.messages.find((m) => m.role === 'system')?.content ?? null;
-  service.threads.create(
-    {
-      threadId,
-      guildId: exchange.guildId,
-      userId: exchange.userId,
-      model: exchange.model.id,
-      systemPrompt: system,
-    },
-    [
-      { role: 'user', content: prompt },
-      { role: 'assistant', content: exchange.answer },
-    ],
-  );
-  await interaction.update({ components: [] });
-  await hub.poster.post(threadId, {
-    content: `Each message <@${exchange.userId}> writes here continues the conversation with ${exchange.model.name}.`,
-  });
-}
-
-/** Why Discord did not create the thread, in words the member can act on. */
-function threadFailure(error: unknown): unknown {
-  if (!(error instanceof PostError)) return error;
-  switch (error.failure) {
-    case 'retryable':
-      return new UserError(
-        'Discord did not create the thread just now; press Continue in thread again in a minute.',
-      );
-    case 'forbidden':
-      return new UserError(
-        'I may not create threads in this channel (Create Public Threads permission). Ask a server admin, or run /try in another channel.',
-      );
-    case 'gone':
-      return new UserError(
-        'The answer this conversation continues from is gone. Run /try to start a new one.',
-      );
-    case 'invalid':
-      return error;
-  }
-}
-
 /** A message in a conversation thread: the thread's owner continues the conversation. */
 export async function message(msg: Message, hub: Hub): Promise<void> {
-  const { service } = hub.models;
-  const thread = service.threads.get(msg.channelId);
-  if (!thread || msg.author.id !== thread.userId || !msg.content.trim()) return;
-  const stopKey = `thread-${thread.threadId}`;
-  if (service.isRunning(stopKey)) {
-    await hub.poster.post(thread.threadId, {
-      content: 'Still answering your previous message; press Stop or wait.',
-    });
-    return;
-  }
-  const model = service.resolveModel(thread.model);
-  const history = [
-    ...service.threads.history(thread.threadId),
-    { role: 'user' as const, content: msg.content },
-  ];
-  const input = {
-    guildId: thread.guildId,
-    channelId: thread.threadId,
-    userId: thread.userId,
-    kind: 'thread' as const,
-    model,
-    messages: fitToContext(history, model.contextLength, THREAD_MAX_TOKENS),
-    maxTokens: THREAD_MAX_TOKENS,
-  };
-  let runId: number;
-  try {
-    [runId] = service.reserve([input]) as [number];
-  } catch (error) {
-    if (!(error instanceof QuotaExceeded)) throw error;
-    await hub.poster.post(thread.threadId, { content: describeQuota(error) });
-    return;
-  }
-  const { result } = await streamGeneration(hub, input, runId, { channelId: thread.threadId }, stopKey);
-  if (result.outcome === 'ok' || result.outcome === 'length')
-    service.threads.addTurns(thread.threadId, [
-      { role: 'user', content: msg.content },
-      { role: 'assistant', content: result.answer },
-    ]);
+  await continueInThread(msg, hub);
 }

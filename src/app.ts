@@ -55,7 +55,7 @@ export async function startApp(config: Readonly<Config>, options: AppOptions = {
     options.logger ??
     createLogger({
       level: config.logLevel,
-      secrets: [config.discordToken, config.githubToken, config.hfToken],
+      secrets: [config.discordToken, config.githubToken, config.hfToken, config.models.watsonx?.apiKey],
       ...(options.logDestination ? { destination: options.logDestination } : {}),
     });
 

@@ -1,7 +1,13 @@
 // Every environment variable the bot reads, validated once, with sentences a person can act on.
 import { z } from 'zod';
 import { IDEAS_HELP, type IdeasConfig, ideasEnvShape, toIdeasConfig } from './ideas/config.ts';
-import { MODELS_HELP, type ModelsConfig, modelsEnvShape, toModelsConfig } from './models/config.ts';
+import {
+  checkModelsEnv,
+  MODELS_HELP,
+  type ModelsConfig,
+  modelsEnvShape,
+  toModelsConfig,
+} from './models/config.ts';
 import { TRACKING_HELP, type TrackingConfig, toTrackingConfig, trackingEnvShape } from './tracking/config.ts';
 
 const SNOWFLAKE = /^\d{17,20}$/;
@@ -51,36 +57,38 @@ const url = (fallback?: string) =>
     )
     .transform((v) => (v ?? fallback)?.replace(/\/+$/, ''));
 
-const schema = z.object({
-  DISCORD_TOKEN: required,
-  DISCORD_APPLICATION_ID: required.regex(SNOWFLAKE, 'must be a Discord id (17 to 20 digits)'),
-  DISCORD_DEV_GUILD_ID: optionalText.refine(
-    (v) => v === undefined || SNOWFLAKE.test(v),
-    'must be a Discord server id (17 to 20 digits)',
-  ),
-  DISCORD_API_URL: url('https://discord.com/api'),
-  DATABASE_PATH: optionalText.transform((v) => v ?? './data/open-model-hub.sqlite'),
-  GITHUB_TOKEN: optionalText,
-  GITHUB_API_URL: url('https://api.github.com'),
-  HF_TOKEN: optionalText,
-  HF_ENDPOINT: url('https://huggingface.co'),
-  INFERENCE_ENDPOINT_URL: url(),
-  HTTP_PORT: optionalText
-    .refine(
-      (v) => v === undefined || (/^\d+$/.test(v) && Number(v) <= 65535),
-      'must be a port number from 0 to 65535',
-    )
-    .transform((v) => (v === undefined ? 8080 : Number(v))),
-  LOG_LEVEL: optionalText
-    .refine(
-      (v) => v === undefined || ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(v),
-      'is not a log level',
-    )
-    .transform((v) => (v ?? 'info') as 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'),
-  ...modelsEnvShape,
-  ...trackingEnvShape,
-  ...ideasEnvShape,
-});
+const schema = z
+  .object({
+    DISCORD_TOKEN: required,
+    DISCORD_APPLICATION_ID: required.regex(SNOWFLAKE, 'must be a Discord id (17 to 20 digits)'),
+    DISCORD_DEV_GUILD_ID: optionalText.refine(
+      (v) => v === undefined || SNOWFLAKE.test(v),
+      'must be a Discord server id (17 to 20 digits)',
+    ),
+    DISCORD_API_URL: url('https://discord.com/api'),
+    DATABASE_PATH: optionalText.transform((v) => v ?? './data/open-model-hub.sqlite'),
+    GITHUB_TOKEN: optionalText,
+    GITHUB_API_URL: url('https://api.github.com'),
+    HF_TOKEN: optionalText,
+    HF_ENDPOINT: url('https://huggingface.co'),
+    INFERENCE_ENDPOINT_URL: url(),
+    HTTP_PORT: optionalText
+      .refine(
+        (v) => v === undefined || (/^\d+$/.test(v) && Number(v) <= 65535),
+        'must be a port number from 0 to 65535',
+      )
+      .transform((v) => (v === undefined ? 8080 : Number(v))),
+    LOG_LEVEL: optionalText
+      .refine(
+        (v) => v === undefined || ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(v),
+        'is not a log level',
+      )
+      .transform((v) => (v ?? 'info') as 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'),
+    ...modelsEnvShape,
+    ...trackingEnvShape,
+    ...ideasEnvShape,
+  })
+  .superRefine(checkModelsEnv);
 
 export interface Config {
   discordToken: string;

@@ -17,6 +17,17 @@ const REDACT_PATHS = [
   'config.hfToken',
 ];
 
+/**
+ * Secrets learnt while running (an IAM bearer token): every logger scrubs them too. Bounded,
+ * since tokens are renewed hourly and an old one is worthless soon after.
+ */
+const runtimeSecrets = new Set<string>();
+export function registerSecret(secret: string): void {
+  if (secret.length < 6) return;
+  runtimeSecrets.add(secret);
+  if (runtimeSecrets.size > 16) runtimeSecrets.delete(runtimeSecrets.values().next().value!);
+}
+
 export interface LogOptions {
   level?: LevelWithSilent;
   /** Secret values (tokens) that must never be written, whatever field or message holds them. */
@@ -36,6 +47,7 @@ export function createLogger(options: LogOptions = {}): Logger {
   const scrub = (line: string) => {
     let out = line;
     for (const secret of secrets) out = out.split(secret).join('[REDACTED]');
+    for (const secret of runtimeSecrets) out = out.split(secret).join('[REDACTED]');
     return out;
   };
   const usePretty = options.pretty ?? (!options.destination && process.stdout.isTTY === true);

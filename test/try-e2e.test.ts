@@ -189,7 +189,6 @@ describe('/try', () => {
   it.each([
     [{ kind: 'loading', estimatedTimeS: 30 } as const, /still loading at the provider \(about 30 s more\)/],
     [{ kind: 'rate-limited' } as const, /provider is busy right now/],
-    [{ kind: 'unknown-model' } as const, /is not available from the configured provider/],
     [{ kind: 'server-error' } as const, /provider failed to answer/],
   ])('explains %o in words and leaves nothing hanging', async (fault, sentence) => {
     const model = `acme/fault-${fault.kind}`;
@@ -197,6 +196,37 @@ describe('/try', () => {
     const interaction = runTry({ model, prompt: 'hi' });
     await waitForFinal(world, interaction.token);
     expect(noticeOf(answerMessages(interaction)[0]!)).toMatch(sentence);
+  });
+
+  it('answers a model id the self-hosted endpoint does not serve privately, before any public reply', async () => {
+    const before = world.inference.requests.length;
+    const interaction = runTry({ model: 'acme/not-on-this-server', prompt: 'hi' });
+    const reply = await interaction.reply();
+    expect(reply.flags & 64).toBe(64);
+    expect(reply.content).toMatch(
+      /^acme\/not-on-this-server is not served by this bot's self-hosted endpoint\. It serves: /,
+    );
+    expect((await interaction.firstResponse()).type).toBe(4);
+    expect(world.inference.requests.filter((r) => r.path.endsWith('/chat/completions')).length).toBe(
+      world.inference.requests.slice(0, before).filter((r) => r.path.endsWith('/chat/completions')).length,
+    );
+    expect(JSON.stringify(world.hub.discord.messagesIn(world.hub.channelId))).not.toContain(
+      'not-on-this-server',
+    );
+  });
+
+  it('turns a late "model not available" into a private follow-up and removes the public reply', async () => {
+    const model = 'acme/listed-but-gone';
+    world.inference.fail(model, { kind: 'unknown-model' }, 5);
+    const interaction = runTry({ model, prompt: 'hi' });
+    expect((await interaction.firstResponse()).type).toBe(5);
+    const told = await interaction.waitForFollowUp((m) => /is not available/.test(m.content));
+    expect(told.flags & 64).toBe(64);
+    await world.hub.discord.waitForCall(
+      (c) => isOf(c, interaction.token) && c.method === 'DELETE' && c.path.endsWith('%40original'),
+    );
+    expect(interaction.original()).toBeUndefined();
+    expect(JSON.stringify(world.hub.discord.messagesIn(world.hub.channelId))).not.toContain(model);
   });
 
   it('keeps a cut answer and says it was cut', async () => {
@@ -227,6 +257,18 @@ describe('/try', () => {
     await waitForFinal(world, b.token);
     expect(answerMessages(b)[0]!.content).toBe('Forty-two.');
     expect(JSON.stringify(answerMessages(b))).not.toContain('Separate field reasoning');
+  });
+
+  it.each([
+    [{ prompt: '   ' }, /prompt is empty/],
+    [{ prompt: '\n\t ' }, /prompt is empty/],
+    [{ prompt: 'Hi', system: '   ' }, /system prompt is empty/],
+  ])('refuses %o privately and sends nothing upstream', async (options, sentence) => {
+    const before = world.inference.requests.length;
+    const reply = await runTry({ model: GRANITE, ...options }).reply();
+    expect(reply.flags & 64).toBe(64);
+    expect(reply.content).toMatch(sentence);
+    expect(world.inference.requests).toHaveLength(before);
   });
 
   it('refuses a model id that is not one, privately', async () => {

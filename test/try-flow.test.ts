@@ -116,6 +116,23 @@ describe('/compare', () => {
     expect(message!.components).toEqual([]);
   });
 
+  it('refuses a whitespace-only prompt privately and sends nothing upstream', async () => {
+    const { discord, guildId, channelId, memberId } = world.hub;
+    const before = world.inference.requests.length;
+    const reply = await discord
+      .command({
+        guildId,
+        channelId,
+        userId: memberId,
+        name: 'compare',
+        options: { model_a: GRANITE_2B, model_b: GRANITE_8B, prompt: '  \n ' },
+      })
+      .reply();
+    expect(reply.flags & 64).toBe(64);
+    expect(reply.content).toMatch(/prompt is empty/);
+    expect(world.inference.requests).toHaveLength(before);
+  });
+
   it('refuses to compare a model with itself', async () => {
     const { discord, guildId, channelId, memberId } = world.hub;
     const interaction = discord.command({
@@ -153,6 +170,7 @@ describe('/models', () => {
       .reply();
     expect(mistral.embeds[0].fields.map((f: { name: string }) => f.name)).toEqual([
       'Mistral 7B Instruct v0.3',
+      'Pixtral 12B',
     ]);
     const unknown = await discord
       .command({ guildId, channelId, userId: memberId, name: 'models', options: { family: 'gpt' } })
@@ -182,9 +200,10 @@ describe('model autocomplete', () => {
       'ibm-granite/granite-3.0-2b-instruct',
       'ibm-granite/granite-3.0-8b-instruct',
       'ibm-granite/granite-3.3-8b-instruct',
+      'ibm-granite/granite-vision-3.2-2b',
       'ibm-granite/granite-3.1-8b-instruct',
     ]);
-    expect(choices[3]!.name).toBe('ibm-granite/granite-3.1-8b-instruct (Hub)');
+    expect(choices[4]!.name).toBe('ibm-granite/granite-3.1-8b-instruct (Hub)');
   });
 
   it('runs a Hub model picked from autocomplete', async () => {

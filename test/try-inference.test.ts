@@ -81,6 +81,55 @@ describe('inference gateway', () => {
     expect(emulator.requestsFor('m/loading')).toHaveLength(3);
   });
 
+  it('does not count the back-off for a loading model against the first-token timeout', async () => {
+    // Two waits of 120 ms each outlast a 100 ms first-token timeout, yet no token was late:
+    // the model was loading, and the timer measures how long a running model takes to start.
+    emulator
+      .fail('m/slow-load', { kind: 'loading', estimatedTimeS: 0.12 }, 2)
+      .script('m/slow-load', 'Loaded.');
+    const { text, error } = await collect(
+      gateway({ firstTokenTimeoutMs: 100, backoffMaxMs: 120 }).stream({
+        model: 'm/slow-load',
+        provider: 'auto',
+        messages: user('hi'),
+      }),
+    );
+    expect(error).toBeUndefined();
+    expect(text).toBe('Loaded.');
+  });
+
+  it('reports a model still loading after every retry as loading, not as a first token that never came', async () => {
+    emulator.fail('m/never-loads', { kind: 'loading', estimatedTimeS: 0.12 }, 5);
+    const { error } = await collect(
+      gateway({ firstTokenTimeoutMs: 100, backoffMaxMs: 120 }).stream({
+        model: 'm/never-loads',
+        provider: 'auto',
+        messages: user('hi'),
+      }),
+    );
+    expect(error?.failure).toBe('loading');
+  });
+
+  it('logs sizes and ids of a failed request, never the prompt', async () => {
+    emulator.fail('m/logged', { kind: 'server-error' });
+    const before = logs.lines.length;
+    const { error } = await collect(
+      gateway().stream({
+        model: 'm/logged',
+        provider: 'auto',
+        messages: [
+          { role: 'system', content: 'SYSTEM-SECRET-TEXT' },
+          { role: 'user', content: 'PROMPT-SECRET-TEXT' },
+        ],
+      }),
+    );
+    expect(error?.failure).toBe('provider_error');
+    const lines = logs.lines.slice(before);
+    const warning = lines.find((l) => /Inference request failed/.test(String(l.msg)))!;
+    expect(warning).toMatchObject({ model: 'm/logged', status: 500, messages: 2, promptChars: 36 });
+    expect(JSON.stringify(lines)).not.toMatch(/SECRET-TEXT/);
+  });
+
   it('recovers when the model finishes loading within the retries', async () => {
     emulator.fail('m/warming', { kind: 'loading', estimatedTimeS: 1 }).script('m/warming', 'Warm now.');
     const { text, error } = await collect(
@@ -159,6 +208,17 @@ describe('inference gateway', () => {
     expect(error?.failure).toBe('aborted');
     const aborted = await emulator.waitForAbort('m/long');
     expect(aborted.tokensSent).toBeLessThan(200);
+  });
+
+  it('uses only the configured providers PROVIDER_ORDER names, in its order', () => {
+    expect(gateway().order).toEqual(['self-hosted', 'huggingface']);
+    expect(gateway({ providerOrder: ['huggingface', 'self-hosted'] }).order).toEqual([
+      'huggingface',
+      'self-hosted',
+    ]);
+    // HF_TOKEN may be there for the Hub alone.
+    expect(gateway({ providerOrder: ['self-hosted'] }).order).toEqual(['self-hosted']);
+    expect(gateway({ providerOrder: ['watsonx', 'self-hosted'] }).order).toEqual(['self-hosted']);
   });
 
   it('says plainly when no provider is configured', async () => {

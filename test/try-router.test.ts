@@ -16,11 +16,13 @@ const GRANITE = 'ibm-granite/granite-3.0-8b-instruct';
 const MISTRAL = 'mistralai/Mistral-7B-Instruct-v0.3';
 
 let world: TryWorld;
+let shippedCount = 0;
 beforeAll(async () => {
   // The shipped catalog plus 40 more models: more than one embed can list.
   const shipped = JSON.parse(readFileSync('data-files/models.json', 'utf8')) as {
     models: Array<Record<string, unknown>>;
   };
+  shippedCount = shipped.models.length;
   const extra = Array.from({ length: 40 }, (_, i) => ({
     ...shipped.models[0],
     id: `acme/model-${i}`,
@@ -100,6 +102,6 @@ describe('/try through Hugging Face Inference Providers', () => {
     expect(fields.length).toBeLessThanOrEqual(25);
     expect(fields.at(-1)!.name).toMatch(/^…and \d+ more$/);
     const shown = fields.length - 1;
-    expect(fields.at(-1)!.name).toBe(`…and ${47 - shown} more`);
+    expect(fields.at(-1)!.name).toBe(`…and ${shippedCount + 40 - shown} more`);
   });
 });

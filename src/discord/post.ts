@@ -56,6 +56,8 @@ export class PostError extends Error {
 export interface Poster {
   post(channelId: string, message: OutgoingMessage): Promise<{ id: string; channelId: string }>;
   edit(channelId: string, messageId: string, message: OutgoingMessage): Promise<void>;
+  /** Deletes one of the bot's messages (optional so that stand-ins need not implement it). */
+  delete?(channelId: string, messageId: string): Promise<void>;
   /** Sends a direct message; throws PostError('forbidden') when the user does not accept DMs. */
   dm(userId: string, message: OutgoingMessage): Promise<{ id: string; channelId: string }>;
   /** Starts a thread on a message (text channels) and returns its channel id. */
@@ -139,6 +141,10 @@ export function createPoster(rest: REST): Poster {
         };
         const sent = (await rest.post(Routes.channelMessages(channel.id), toBody(message))) as APIMessage;
         return { id: sent.id, channelId: sent.channel_id };
+      }),
+    delete: (channelId, messageId) =>
+      call(async () => {
+        await rest.delete(Routes.channelMessage(channelId, messageId));
       }),
     startThread: (channelId, messageId, name) =>
       call(async () => {

@@ -28,6 +28,8 @@ type Components = NonNullable<OutgoingMessage['components']>;
 export interface Surface {
   readonly kind: 'interaction' | 'channel';
   write(index: number, message: OutgoingMessage): Promise<void>;
+  /** Removes the message at `index` (never the first: that one carries the final state). */
+  delete(index: number): Promise<void>;
   messageId(index: number): string | undefined;
   channelId: string;
 }
@@ -73,6 +75,13 @@ export class InteractionSurface implements Surface {
       this.ids[index] = sent.id;
     }
   }
+
+  async delete(index: number): Promise<void> {
+    const id = this.ids[index];
+    if (!id) return;
+    await this.interaction.deleteReply(id);
+    this.ids.length = index;
+  }
 }
 
 export class ChannelSurface implements Surface {
@@ -91,6 +100,19 @@ export class ChannelSurface implements Surface {
     const id = this.ids[index];
     if (id) await this.poster.edit(this.channelId, id, message);
     else this.ids[index] = (await this.poster.post(this.channelId, message)).id;
+  }
+
+  async delete(index: number): Promise<void> {
+    const id = this.ids[index];
+    if (!id) return;
+    if (this.poster.delete) await this.poster.delete(this.channelId, id);
+    else
+      await this.poster.edit(this.channelId, id, {
+        content: '',
+        embeds: [{ description: '—' }],
+        components: [],
+      });
+    this.ids.length = index;
   }
 }
 
@@ -114,6 +136,8 @@ export interface StreamReplyOptions {
   stopCustomId?: string | undefined;
   /** Called when nothing more can be shown (a private answer outlived its token): stop generating. */
   onDead?: (() => void) | undefined;
+  /** Told every message the answer has shown so far, each time a new one appears. */
+  onShown?: ((messages: Array<{ channelId: string; messageId: string }>) => void) | undefined;
 }
 
 interface Segment {
@@ -131,6 +155,8 @@ export class StreamReply {
   private readonly throttle: Throttle;
   private readonly expiresAt: number;
   private waitingTimer: NodeJS.Timeout | undefined;
+  private withdrawn = false;
+  private readonly shownIds: Array<{ channelId: string; messageId: string }> = [];
   /** Flushes made, for the benchmark. */
   flushes = 0;
   firstVisibleAt: number | undefined;
@@ -163,7 +189,21 @@ export class StreamReply {
     await this.throttle.close();
   }
 
+  /**
+   * The answer is not to be shown (an outcome about the member, told to them privately): no more
+   * writes, and every follow-up removed. The first message is the caller's to remove, after the
+   * private answer went out (a deferred reply's first follow-up would otherwise replace it).
+   */
+  async withdraw(): Promise<void> {
+    clearTimeout(this.waitingTimer);
+    this.withdrawn = true;
+    await this.throttle.close().catch(() => undefined);
+    const segment = this.segment;
+    for (let i = segment.sent.length - 1; i >= 1; i--) await segment.surface.delete(i);
+  }
+
   private async flush(): Promise<void> {
+    if (this.withdrawn) return;
     if (this.segment.surface.kind === 'interaction' && this.options.clock.now().getTime() >= this.expiresAt)
       if (!this.switchToChannel()) return;
     try {
@@ -192,15 +232,25 @@ export class StreamReply {
     const segment = this.segment;
     if (segment.surface instanceof DeadSurface) return;
     const messages = this.render(segment.offset);
-    // Messages shown earlier that the final state no longer needs (a withheld answer): blank them.
-    for (let i = messages.length; i < segment.sent.length; i++)
-      messages.push({ content: '', embeds: [{ description: '—' }], components: [] });
     this.flushes++;
+    // Messages shown earlier that the final state no longer needs (a withheld answer): a follow-up
+    // left holding only "—" reads as a glitch, so it goes.
+    for (let i = segment.sent.length - 1; i >= messages.length; i--) {
+      await segment.surface.delete(i);
+      segment.sent.length = i;
+      segment.shown.length = i;
+    }
     for (const [i, message] of messages.entries()) {
       const key = JSON.stringify({ ...message, files: message.files?.map((f) => f.name) });
       if (segment.sent[i] === key) continue;
       if (!message.content && !message.embeds?.length && !message.components?.length) continue;
+      const isNew = segment.surface.messageId(i) === undefined;
       await segment.surface.write(i, message);
+      const messageId = segment.surface.messageId(i);
+      if (isNew && messageId && this.options.onShown) {
+        this.shownIds.push({ channelId: segment.surface.channelId, messageId });
+        this.options.onShown([...this.shownIds]);
+      }
       if (this.firstVisibleAt === undefined && message.content) this.firstVisibleAt = performance.now();
       segment.sent[i] = key;
       segment.shown[i] = message.content?.length ?? 0;
@@ -282,6 +332,9 @@ class DeadSurface implements Surface {
   readonly kind = 'channel';
   readonly channelId = '';
   write(): Promise<void> {
+    return Promise.resolve();
+  }
+  delete(): Promise<void> {
     return Promise.resolve();
   }
   messageId(): string | undefined {

@@ -3,10 +3,12 @@
 import { ButtonStyle, ComponentType, type RepliableInteraction } from 'discord.js';
 import { UserError } from '../errors.ts';
 import type { Hub } from '../hub.ts';
+import { promptOnly } from '../models/attachments.ts';
 import { QuotaExceeded } from '../models/runs.ts';
 import type { GenerationInput, GenerationResult } from '../models/service.ts';
 import { customId } from './command.ts';
 import { discordTime } from './format.ts';
+import { replyPrivately } from './reply.ts';
 import { ChannelSurface, InteractionSurface, StreamReply, type Surface } from './stream-reply.ts';
 
 /** Over quota or inside the cooldown, in words, with when it resets. */
@@ -82,6 +84,9 @@ export async function streamGeneration(
     stopCustomId: customId('try', 'stop', stopKey),
     // Tokens nobody will read still cost quota and provider time.
     onDead: () => service.stop(stopKey, input.userId, true),
+    // With a guard, a crash mid-answer would leave unscreened text up: the next start removes it.
+    onShown:
+      service.deps.guard && !isPrivate ? (messages) => service.runs.recordShown(runId, messages) : undefined,
   });
   const control = service.control(stopKey, input.userId);
   reply.start();
@@ -97,6 +102,13 @@ export async function streamGeneration(
   } finally {
     control.release();
   }
+  if (result.privateNotice) {
+    if (isPrivate) result = { ...result, notice: result.privateNotice };
+    else if ('interaction' in target && !result.answer) {
+      await answerPrivatelyInstead(target.interaction, reply, result.privateNotice);
+      return { result, reply };
+    }
+  }
   const canContinue =
     !isPrivate && input.kind === 'try' && (result.outcome === 'ok' || result.outcome === 'length');
   // Remembered before the button appears, so a quick click finds it.
@@ -105,11 +117,29 @@ export async function streamGeneration(
       guildId: input.guildId,
       userId: input.userId,
       model: input.model,
+      route: input.route,
+      title: promptOnly(input.messages.at(-1)?.content ?? ''),
       messages: input.messages,
       answer: result.answer,
     });
   await reply.finish(result, canContinue ? [threadButton(runId)] : []);
   return { result, reply };
+}
+
+/**
+ * An outcome about the member (their prompt refused, their model not served) goes to them alone:
+ * the public reply is removed rather than left saying what they asked for.
+ */
+export async function answerPrivatelyInstead(
+  interaction: RepliableInteraction,
+  reply: StreamReply | undefined,
+  text: string,
+): Promise<void> {
+  await reply?.withdraw();
+  // Settles an untouched placeholder first when needed, so the follow-up really is private.
+  await replyPrivately(interaction, text);
+  // A private reply already is the private answer; only a public one goes.
+  if (interaction.ephemeral !== true) await interaction.deleteReply().catch(() => undefined);
 }
 
 function failedResult(input: GenerationInput, hub: Hub): GenerationResult {
@@ -118,7 +148,7 @@ function failedResult(input: GenerationInput, hub: Hub): GenerationResult {
     answer: '',
     reasoning: '',
     model: input.model,
-    provider: hub.models.service.inference.providerLabel(input.model.provider),
+    provider: hub.models.service.inference.providerLabel(input.model.provider, input.route.via),
     firstTokenMs: undefined,
     durationMs: 0,
     tokensOut: 0,

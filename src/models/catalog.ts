@@ -1,6 +1,7 @@
 // The curated model list shipped with the bot (operator-editable JSON, path in MODEL_CATALOG_PATH).
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import type { ProviderName } from './provider.ts';
 import { PINNED_PROVIDERS, type ProviderChoice } from './providers.ts';
 
 const entrySchema = z.object({
@@ -14,6 +15,21 @@ const entrySchema = z.object({
   provider: z.enum(['auto', ...PINNED_PROVIDERS]).default('auto'),
   /** Guard models screen; they are not offered to /try. */
   role: z.enum(['chat', 'guard']).default('chat'),
+  /**
+   * The model's id on each platform that serves it. Without it, Hugging Face and a self-hosted
+   * server serve it under `id`; with it, Hugging Face only when named here (self-hosted always:
+   * the server's own /v1/models list is what tells).
+   */
+  ids: z
+    .object({
+      huggingface: z.string().min(1).max(120).optional(),
+      watsonx: z.string().min(1).max(120).optional(),
+      'self-hosted': z.string().min(1).max(120).optional(),
+    })
+    .strict()
+    .optional(),
+  /** Takes images (`/try image:`). */
+  vision: z.boolean().default(false),
 });
 
 export type CatalogModel = z.output<typeof entrySchema>;
@@ -60,6 +76,11 @@ export class ModelCatalog {
     );
   }
 
+  /** Chat models that take images. */
+  visionModels(): CatalogModel[] {
+    return this.chatModels().filter((m) => m.vision);
+  }
+
   families(): string[] {
     return [...new Set(this.models.map((m) => m.family))];
   }
@@ -76,6 +97,17 @@ export class ModelCatalog {
       goodAt: '',
       provider: 'auto' as ProviderChoice,
       role: 'chat',
+      vision: false,
     };
   }
+}
+
+/** The id under which each platform serves a model (see `ids`). */
+export function servedIds(model: CatalogModel): Partial<Record<ProviderName, string>> {
+  if (!model.ids) return { 'self-hosted': model.id, huggingface: model.id };
+  return {
+    'self-hosted': model.ids['self-hosted'] ?? model.id,
+    ...(model.ids.watsonx ? { watsonx: model.ids.watsonx } : {}),
+    ...(model.ids.huggingface ? { huggingface: model.ids.huggingface } : {}),
+  };
 }

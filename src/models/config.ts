@@ -1,6 +1,7 @@
 // The settings of /try, /compare and /models; config.ts spreads these into the one schema.
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { isProviderName, PROVIDER_NAMES, type ProviderName } from './provider.ts';
 
 // The shipped catalog is found next to the code, whatever the working directory.
 const SHIPPED_CATALOG = fileURLToPath(new URL('../../data-files/models.json', import.meta.url));
@@ -27,6 +28,19 @@ export const MODELS_HELP: Record<string, string> = {
   GUARD_MODEL:
     'A safety model id such as ibm-granite/granite-guardian-3.1-2b or meta-llama/Llama-Guard-3-8B, or leave it empty to screen nothing.',
   SHOW_REASONING: 'hide (drop <think> text) or spoiler (show it collapsed under the answer).',
+  PROVIDER_ORDER:
+    'A comma list of self-hosted, watsonx, huggingface (the first configured one that serves a model answers), or leave it empty for that order.',
+  WATSONX_AI_URL:
+    'The service URL of your watsonx.ai region, e.g. https://us-south.ml.cloud.ibm.com (watsonx.ai → your project → Manage → General shows the region).',
+  WATSONX_AI_APIKEY:
+    'Create one at IBM Cloud → Manage → Access (IAM) → API keys, or leave it empty to not use watsonx.ai.',
+  WATSONX_AI_PROJECT_ID:
+    'Copy it from watsonx.ai → your project → Manage → General → Project ID (or set WATSONX_AI_SPACE_ID instead).',
+  WATSONX_AI_SPACE_ID: 'A deployment space id, instead of WATSONX_AI_PROJECT_ID.',
+  WATSONX_AI_AUTH_URL:
+    'Leave it empty for https://iam.cloud.ibm.com, or give your private cloud’s IAM base URL.',
+  TRY_IMAGE_MAX_MB: 'The largest image /try and /compare accept, in MB (default 5).',
+  TRY_FILE_MAX_CHARS: 'How many characters of a /try file go into the prompt (default 20000).',
 };
 
 export const modelsEnvShape = {
@@ -49,7 +63,47 @@ export const modelsEnvShape = {
   TRY_USER_DAILY_TOKENS: count(30_000),
   TRY_GUILD_DAILY_REQUESTS: count(500),
   TRY_GUILD_DAILY_TOKENS: count(500_000),
+  PROVIDER_ORDER: optionalText
+    .refine(
+      (v) => v === undefined || v.split(',').every((n) => isProviderName(n.trim())),
+      `must be a comma list of ${PROVIDER_NAMES.join(', ')}`,
+    )
+    .transform((v) =>
+      v === undefined ? undefined : [...new Set(v.split(',').map((n) => n.trim() as ProviderName))],
+    ),
+  WATSONX_AI_URL: optionalText
+    .refine((v) => v === undefined || /^https?:\/\/[^\s]+$/.test(v), 'is not a valid http(s) URL')
+    .transform((v) => v?.replace(/\/+$/, '')),
+  WATSONX_AI_APIKEY: optionalText,
+  WATSONX_AI_PROJECT_ID: optionalText,
+  WATSONX_AI_SPACE_ID: optionalText,
+  WATSONX_AI_AUTH_URL: optionalText
+    .refine((v) => v === undefined || /^https?:\/\/[^\s]+$/.test(v), 'is not a valid http(s) URL')
+    .transform((v) =>
+      (v ?? 'https://iam.cloud.ibm.com').replace(/\/+$/, '').replace(/\/identity\/token$/, ''),
+    ),
+  TRY_IMAGE_MAX_MB: count(5, 1),
+  TRY_FILE_MAX_CHARS: count(20_000, 1),
 };
+
+/** watsonx.ai needs its settings together; one sentence names what is missing. */
+export function checkModelsEnv(v: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  if (!v.WATSONX_AI_APIKEY) return;
+  if (!v.WATSONX_AI_URL)
+    ctx.addIssue({ code: 'custom', path: ['WATSONX_AI_URL'], message: 'is not set (WATSONX_AI_APIKEY is)' });
+  if (!v.WATSONX_AI_PROJECT_ID && !v.WATSONX_AI_SPACE_ID)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['WATSONX_AI_PROJECT_ID'],
+      message: 'is not set (nor WATSONX_AI_SPACE_ID), and watsonx.ai needs one of them',
+    });
+  if (v.WATSONX_AI_PROJECT_ID && v.WATSONX_AI_SPACE_ID)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['WATSONX_AI_SPACE_ID'],
+      message: 'is set together with WATSONX_AI_PROJECT_ID; set only one of them',
+    });
+}
 
 type Parsed = z.output<z.ZodObject<typeof modelsEnvShape>>;
 
@@ -67,6 +121,20 @@ export interface ModelsConfig {
   cooldownMs: number;
   /** Defaults when a server set no quota of its own; 0 means no limit. */
   quotas: QuotaLimits;
+  /** PROVIDER_ORDER, when the operator gave one. */
+  providerOrder: ProviderName[] | undefined;
+  /** IBM watsonx.ai, when WATSONX_AI_APIKEY is set. */
+  watsonx:
+    | {
+        url: string;
+        apiKey: string;
+        projectId: string | undefined;
+        spaceId: string | undefined;
+        authUrl: string;
+      }
+    | undefined;
+  imageMaxBytes: number;
+  fileMaxChars: number;
 }
 
 export interface QuotaLimits {
@@ -95,5 +163,18 @@ export function toModelsConfig(v: Parsed): ModelsConfig {
       guildDailyRequests: v.TRY_GUILD_DAILY_REQUESTS,
       guildDailyTokens: v.TRY_GUILD_DAILY_TOKENS,
     },
+    providerOrder: v.PROVIDER_ORDER,
+    watsonx:
+      v.WATSONX_AI_APIKEY && v.WATSONX_AI_URL
+        ? {
+            url: v.WATSONX_AI_URL,
+            apiKey: v.WATSONX_AI_APIKEY,
+            projectId: v.WATSONX_AI_PROJECT_ID,
+            spaceId: v.WATSONX_AI_SPACE_ID,
+            authUrl: v.WATSONX_AI_AUTH_URL,
+          }
+        : undefined,
+    imageMaxBytes: v.TRY_IMAGE_MAX_MB * 1024 * 1024,
+    fileMaxChars: v.TRY_FILE_MAX_CHARS,
   };
 }

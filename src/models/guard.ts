@@ -1,5 +1,6 @@
 // Safety screening with a guard model (Granite Guardian or Llama Guard) before and after generation.
 import type { ChatMessage, InferenceGateway } from './inference.ts';
+import type { ProviderName } from './provider.ts';
 import type { ProviderChoice } from './providers.ts';
 
 // Llama Guard 3's hazard taxonomy (MLCommons), as the model names its categories.
@@ -47,14 +48,20 @@ export class Guard {
     private readonly inference: InferenceGateway,
     readonly model: string,
     private readonly provider: ProviderChoice,
+    /** Which platform runs the guard, under which id (the same routing as any model). */
+    private readonly route: () => Promise<{ via: ProviderName; id: string }>,
   ) {}
 
-  /** Screens the prompt (no answer yet) or the answer to it; fails closed on an unreadable verdict. */
-  async screen(prompt: string, answer?: string, signal?: AbortSignal): Promise<GuardVerdict> {
-    const messages: ChatMessage[] = [{ role: 'user', content: prompt }];
-    if (answer !== undefined) messages.push({ role: 'assistant', content: answer });
+  /**
+   * Screens a whole conversation (system prompt and history included) before it is sent, or with
+   * the answer to it; fails closed on an unreadable verdict.
+   */
+  async screen(conversation: ChatMessage[], answer?: string, signal?: AbortSignal): Promise<GuardVerdict> {
+    const messages = guardConversation(conversation, answer);
+    const route = await this.route();
     const text = await this.inference.complete({
-      model: this.model,
+      model: route.id,
+      via: route.via,
       provider: this.provider,
       messages,
       temperature: 0,
@@ -63,4 +70,33 @@ export class Guard {
     });
     return parseVerdict(text);
   }
+}
+
+/**
+ * The conversation as guard models take it: Llama Guard's template accepts only alternating
+ * user/assistant turns, so the system prompt (which steers the model as much as the prompt
+ * does) is screened as part of the first user turn, and turns of one role in a row are merged.
+ */
+export function guardConversation(conversation: ChatMessage[], answer?: string): ChatMessage[] {
+  const turns: ChatMessage[] = [];
+  let system = '';
+  for (const m of conversation) {
+    if (m.role === 'system') {
+      system += (system ? '\n\n' : '') + m.content;
+      continue;
+    }
+    const last = turns.at(-1);
+    if (last?.role === m.role) last.content += `\n\n${m.content}`;
+    else turns.push({ role: m.role, content: m.content });
+  }
+  if (system) {
+    if (turns[0]?.role === 'user') turns[0].content = `${system}\n\n${turns[0].content}`;
+    else turns.unshift({ role: 'user', content: system });
+  }
+  if (answer !== undefined) {
+    const last = turns.at(-1);
+    if (last?.role === 'assistant') last.content += `\n\n${answer}`;
+    else turns.push({ role: 'assistant', content: answer });
+  }
+  return turns;
 }

@@ -60,7 +60,10 @@ export class HubSearch {
       }))
         ids.push(model.name);
     } catch (error) {
-      this.options.log.debug({ err: error, query: key }, 'Hub model search failed or was slow');
+      this.options.log.debug(
+        { errorName: (error as Error).name, query: key },
+        'Hub model search failed or was slow',
+      );
       return ids;
     }
     this.searches.set(key, ids);
@@ -68,13 +71,15 @@ export class HubSearch {
   }
 
   /** Whether the configured provider can serve `modelId` (Hub provider mapping, or the endpoint's model list). */
-  async servable(modelId: string): Promise<Availability> {
-    const cached = this.availability.get(modelId);
+  async servable(modelId: string, source?: 'endpoint' | 'hub'): Promise<Availability> {
+    const from = source ?? (this.options.endpointUrl ? 'endpoint' : 'hub');
+    const key = `${from}:${modelId}`;
+    const cached = this.availability.get(key);
     if (cached) return cached;
     let result: Availability = { servable: 'unknown' };
     try {
       const signal = AbortSignal.timeout(this.timeoutMs);
-      if (this.options.endpointUrl) {
+      if (from === 'endpoint' && this.options.endpointUrl) {
         const res = await fetch(`${this.options.endpointUrl}/models`, { signal, headers: this.auth() });
         if (res.ok) {
           const body = (await res.json()) as { data?: Array<{ id: string }> };
@@ -105,10 +110,13 @@ export class HubSearch {
         }
       }
     } catch (error) {
-      this.options.log.debug({ err: error, modelId }, 'Could not check whether a model is servable');
+      this.options.log.debug(
+        { errorName: (error as Error).name, modelId },
+        'Could not check whether a model is servable',
+      );
       return result;
     }
-    this.availability.set(modelId, result);
+    this.availability.set(key, result);
     return result;
   }
 

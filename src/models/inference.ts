@@ -1,25 +1,27 @@
-// The one place that builds and calls @huggingface/inference: streaming chat with our own
-// timeouts, bounded back-off on 503 and errors sorted into what a user can be told.
-import {
-  InferenceClient,
-  InferenceClientError,
-  InferenceClientHubApiError,
-  InferenceClientProviderApiError,
-} from '@huggingface/inference';
+// The one entry point for streaming a chat answer, whatever platform runs the model: picks the
+// provider, applies our own first-token and total timeouts, backs off (bounded) while a model
+// loads, and sorts failures into what a user can be told. Providers live in their own files.
 import type { Logger } from '../log.ts';
+import { HuggingFaceProvider, SelfHostedProvider } from './hf-providers.ts';
+import {
+  type ChatMessage,
+  type ChatProvider,
+  PROVIDER_NAMES,
+  type ProviderFault,
+  type ProviderName,
+} from './provider.ts';
 import type { ProviderChoice } from './providers.ts';
+import { WatsonxProvider, type WatsonxSettings } from './watsonx.ts';
 
-const HF_ROUTER_URL = 'https://router.huggingface.co';
-const HF_HUB_URL = 'https://huggingface.co';
-
-export interface ChatMessage {
-  role: 'system' | 'user' | 'assistant';
-  content: string;
-}
+export type { ChatMessage } from './provider.ts';
 
 export interface ChatRequest {
+  /** The model's id on the provider that runs it. */
   model: string;
+  /** The Hugging Face Inference Provider (read only when Hugging Face runs it). */
   provider: ProviderChoice;
+  /** Which platform runs it; the first configured one when absent. */
+  via?: ProviderName | undefined;
   messages: ChatMessage[];
   temperature?: number | undefined;
   maxTokens?: number | undefined;
@@ -43,6 +45,7 @@ export type InferenceFailure =
   | 'aborted'
   | 'cut'
   | 'not_configured'
+  | 'auth'
   | 'provider_error';
 
 export class InferenceError extends Error {
@@ -50,7 +53,7 @@ export class InferenceError extends Error {
   constructor(
     readonly failure: InferenceFailure,
     message: string,
-    readonly details: { estimatedTimeS?: number; status?: number } = {},
+    readonly details: { estimatedTimeS?: number; status?: number; provider?: ProviderName } = {},
   ) {
     super(message);
   }
@@ -58,10 +61,14 @@ export class InferenceError extends Error {
 
 export interface InferenceOptions {
   hfToken: string | undefined;
-  /** A self-hosted OpenAI-compatible server; when set, providers are not used. */
+  /** A self-hosted OpenAI-compatible server. */
   endpointUrl: string | undefined;
   routerUrl: string;
   hubUrl: string;
+  /** IBM watsonx.ai, when configured. */
+  watsonx?: WatsonxSettings | undefined;
+  /** Which configured platform is tried first (PROVIDER_ORDER). */
+  providerOrder?: readonly ProviderName[] | undefined;
   timeoutMs: number;
   firstTokenTimeoutMs: number;
   loadingRetries: number;
@@ -69,41 +76,37 @@ export interface InferenceOptions {
   log: Logger;
 }
 
-interface Delta {
-  content?: string | null;
-  reasoning_content?: string | null;
-  reasoning?: string | null;
-}
-
 export class InferenceGateway {
-  private readonly client: InferenceClient;
-  private readonly fetch: typeof fetch | undefined;
+  private readonly byName = new Map<ProviderName, ChatProvider>();
+  /** Configured providers, in the operator's order. */
+  readonly order: ProviderName[];
 
   constructor(private readonly options: InferenceOptions) {
-    this.client = new InferenceClient(options.hfToken ?? '');
-    // The library has no base-URL option for the router or the Hub mapping lookup; its
-    // documented `fetch` option is how a proxy (or the test emulator) stands in for them.
-    const rewrites: Array<[string, string]> = [];
-    if (options.routerUrl !== HF_ROUTER_URL) rewrites.push([HF_ROUTER_URL, options.routerUrl]);
-    if (options.hubUrl !== HF_HUB_URL) rewrites.push([HF_HUB_URL, options.hubUrl]);
-    this.fetch =
-      rewrites.length === 0
-        ? undefined
-        : (input, init) => {
-            let url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-            for (const [from, to] of rewrites) if (url.startsWith(from)) url = to + url.slice(from.length);
-            return fetch(url, init);
-          };
+    if (options.endpointUrl)
+      this.byName.set('self-hosted', new SelfHostedProvider(options.endpointUrl, options.hfToken));
+    if (options.watsonx) this.byName.set('watsonx', new WatsonxProvider(options.watsonx, options.log));
+    if (options.hfToken)
+      this.byName.set(
+        'huggingface',
+        new HuggingFaceProvider(options.hfToken, options.routerUrl, options.hubUrl),
+      );
+    // An operator who names the order also chooses which of the configured ones /try may use
+    // (HF_TOKEN may be set for the Hub alone).
+    this.order = (options.providerOrder ?? PROVIDER_NAMES).filter((n) => this.byName.has(n));
   }
 
-  get selfHosted(): boolean {
-    return this.options.endpointUrl !== undefined;
+  has(name: ProviderName): boolean {
+    return this.byName.has(name);
+  }
+
+  provider(name: ProviderName): ChatProvider | undefined {
+    return this.byName.get(name);
   }
 
   /** How the footer names where an answer came from. */
-  providerLabel(provider: ProviderChoice): string {
-    if (this.options.endpointUrl) return `self-hosted (${new URL(this.options.endpointUrl).host})`;
-    return provider === 'auto' ? 'HF Inference Providers (auto)' : `HF Inference Providers (${provider})`;
+  providerLabel(hfProvider: ProviderChoice, via?: ProviderName): string {
+    const provider = this.byName.get(via ?? this.order[0]!);
+    return provider ? provider.label(hfProvider) : 'no provider configured';
   }
 
   /**
@@ -112,10 +115,14 @@ export class InferenceGateway {
    */
   async *stream(request: ChatRequest): AsyncGenerator<StreamEvent> {
     const { options } = this;
-    if (!options.endpointUrl && !options.hfToken?.startsWith('hf_'))
+    const name = request.via ?? this.order[0];
+    const provider = name ? this.byName.get(name) : undefined;
+    if (!provider)
       throw new InferenceError(
         'not_configured',
-        'No inference provider is configured: set HF_TOKEN (a Hugging Face token) or INFERENCE_ENDPOINT_URL.',
+        name
+          ? `${name} is not configured on this bot.`
+          : 'No inference provider is configured: set HF_TOKEN (a Hugging Face token), INFERENCE_ENDPOINT_URL or WATSONX_AI_APIKEY.',
       );
     const controller = new AbortController();
     let timedOut: 'first' | 'total' | undefined;
@@ -126,54 +133,62 @@ export class InferenceGateway {
       timedOut ??= 'total';
       controller.abort();
     }, options.timeoutMs);
-    let first: NodeJS.Timeout | undefined = setTimeout(() => {
-      timedOut ??= 'first';
-      controller.abort();
-    }, options.firstTokenTimeoutMs);
+    let first: NodeJS.Timeout | undefined;
     let yielded = false;
     let finishReason: string | undefined;
     let usage: { promptTokens: number; completionTokens: number } | undefined;
+    const upstream = {
+      model: request.model,
+      hfProvider: request.provider,
+      messages: request.messages,
+      temperature: request.temperature,
+      maxTokens: request.maxTokens,
+    };
     try {
       for (let attempt = 0; ; attempt++) {
+        // Armed per attempt: the first-token timer measures a model that runs, not one that loads.
+        if (!yielded)
+          first = setTimeout(() => {
+            timedOut ??= 'first';
+            controller.abort();
+          }, options.firstTokenTimeoutMs);
         try {
-          for await (const chunk of this.client.chatCompletionStream(this.args(request), {
-            retry_on_error: false,
-            signal: controller.signal,
-            ...(this.fetch ? { fetch: this.fetch } : {}),
-          })) {
-            const choice = chunk.choices?.[0];
-            const delta = (choice?.delta ?? {}) as Delta;
-            const reasoning = delta.reasoning_content ?? delta.reasoning;
-            if (reasoning || delta.content) {
+          for await (const event of provider.attempt(upstream, controller.signal)) {
+            if (event.type === 'finish') finishReason = event.finishReason;
+            else if (event.type === 'usage')
+              usage = { promptTokens: event.promptTokens, completionTokens: event.completionTokens };
+            else {
               clearTimeout(first);
-              first = undefined;
               yielded = true;
+              yield event;
             }
-            if (reasoning) yield { type: 'reasoning', text: reasoning };
-            if (delta.content) yield { type: 'content', text: delta.content };
-            if (choice?.finish_reason) finishReason = choice.finish_reason;
-            if (chunk.usage)
-              usage = {
-                promptTokens: chunk.usage.prompt_tokens ?? 0,
-                completionTokens: chunk.usage.completion_tokens ?? 0,
-              };
           }
           break;
         } catch (error) {
-          const failure = this.classify(error, request, controller.signal, timedOut, yielded);
+          clearTimeout(first);
+          const failure = this.classify(error, provider, request, controller.signal, timedOut, yielded);
           const wait = Math.min((failure.details.estimatedTimeS ?? 1) * 1000, options.backoffMaxMs);
           if (failure.failure !== 'loading' || yielded || attempt >= options.loadingRetries) throw failure;
           options.log.info(
-            { model: request.model, attempt: attempt + 1, waitMs: wait },
+            { model: request.model, provider: provider.name, attempt: attempt + 1, waitMs: wait },
             'Model is loading; waiting before trying again',
           );
           await abortableSleep(wait, controller.signal).catch(() => {
-            throw this.classify(controller.signal.reason, request, controller.signal, timedOut, yielded);
+            throw this.classify(
+              controller.signal.reason,
+              provider,
+              request,
+              controller.signal,
+              timedOut,
+              yielded,
+            );
           });
         }
       }
       if (!finishReason)
-        throw new InferenceError('cut', 'The provider stopped sending before the answer was finished.');
+        throw new InferenceError('cut', 'The provider stopped sending before the answer was finished.', {
+          provider: provider.name,
+        });
       yield { type: 'end', finishReason, usage };
     } finally {
       clearTimeout(total);
@@ -191,60 +206,78 @@ export class InferenceGateway {
     return text;
   }
 
-  private args(request: ChatRequest): Parameters<InferenceClient['chatCompletionStream']>[0] {
-    const base = {
-      model: request.model,
-      messages: request.messages.map((m) => ({ role: m.role, content: m.content })),
-      ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
-      ...(request.maxTokens !== undefined ? { max_tokens: request.maxTokens } : {}),
-    };
-    // Passing both an endpoint URL and a provider is an error in the library.
-    return this.options.endpointUrl
-      ? { ...base, endpointUrl: this.options.endpointUrl }
-      : { ...base, provider: request.provider };
-  }
-
   private classify(
     error: unknown,
+    provider: ChatProvider,
     request: ChatRequest,
     signal: AbortSignal,
     timedOut: 'first' | 'total' | undefined,
     yielded: boolean,
   ): InferenceError {
     if (error instanceof InferenceError) return error;
+    const via = { provider: provider.name };
     if (timedOut === 'first')
-      return new InferenceError('timeout', 'The model did not start answering in time.');
-    if (timedOut === 'total') return new InferenceError('timeout', 'The model took too long to answer.');
-    if (signal.aborted) return new InferenceError('aborted', 'Stopped.');
-    const status =
-      error instanceof InferenceClientProviderApiError || error instanceof InferenceClientHubApiError
-        ? error.httpResponse.status
-        : undefined;
-    const body =
-      error instanceof InferenceClientProviderApiError ? (error.httpResponse.body as unknown) : undefined;
-    if (status === 503) {
-      const estimate = (body as { estimated_time?: unknown } | undefined)?.estimated_time;
-      return new InferenceError('loading', `${request.model} is still loading.`, {
-        status,
-        ...(typeof estimate === 'number' ? { estimatedTimeS: estimate } : {}),
-      });
+      return new InferenceError('timeout', 'The model did not start answering in time.', via);
+    if (timedOut === 'total') return new InferenceError('timeout', 'The model took too long to answer.', via);
+    if (signal.aborted) return new InferenceError('aborted', 'Stopped.', via);
+    const fault = provider.fault(error);
+    const status = fault?.status;
+    const details = { ...via, ...(status ? { status } : {}) };
+    switch (fault?.failure) {
+      case 'loading':
+        return new InferenceError('loading', `${request.model} is still loading.`, {
+          ...details,
+          ...(fault.estimatedTimeS !== undefined ? { estimatedTimeS: fault.estimatedTimeS } : {}),
+        });
+      case 'busy':
+        return new InferenceError('busy', 'The provider is busy.', details);
+      case 'unknown_model':
+        return new InferenceError('unknown_model', `${request.model} is not available.`, details);
     }
-    if (status === 429) return new InferenceError('busy', 'The provider is busy.', { status });
-    if (
-      status === 404 ||
-      (error instanceof InferenceClientError && /not been able to find/.test(error.message))
-    )
-      return new InferenceError('unknown_model', `${request.model} is not available.`, {
-        ...(status ? { status } : {}),
-      });
-    if (yielded) return new InferenceError('cut', 'The connection to the provider broke mid-answer.');
+    if (yielded && fault?.failure !== 'auth')
+      return new InferenceError('cut', 'The connection to the provider broke mid-answer.', via);
+    this.logFailure(error, fault, provider, request);
+    return fault?.failure === 'auth'
+      ? new InferenceError('auth', 'The provider refused the bot’s credentials.', details)
+      : new InferenceError('provider_error', 'The provider failed to answer.', details);
+  }
+
+  /** Sizes and ids only: the request body holds the member's prompt, which never goes to a log. */
+  private logFailure(
+    error: unknown,
+    fault: ProviderFault | undefined,
+    provider: ChatProvider,
+    request: ChatRequest,
+  ): void {
+    const cause = (error as { cause?: { code?: unknown } } | undefined)?.cause?.code;
     this.options.log.warn(
-      { err: error, model: request.model, provider: request.provider, status },
-      'Inference request failed; check the provider status and HF_TOKEN / INFERENCE_ENDPOINT_URL',
+      {
+        provider: provider.name,
+        model: request.model,
+        ...(request.via === 'huggingface' || (!request.via && provider.name === 'huggingface')
+          ? { hfProvider: request.provider }
+          : {}),
+        status: fault?.status,
+        requestId: fault?.requestId,
+        errorName: error instanceof Error ? error.name : typeof error,
+        ...(typeof cause === 'string' ? { cause } : {}),
+        messages: request.messages.length,
+        promptChars: request.messages.reduce((n, m) => n + m.content.length, 0),
+        images: request.messages.reduce((n, m) => n + (m.images?.length ?? 0), 0),
+      },
+      `Inference request failed; ${fault?.hint ?? hintFor(provider.name)}`,
     );
-    return new InferenceError('provider_error', 'The provider failed to answer.', {
-      ...(status ? { status } : {}),
-    });
+  }
+}
+
+function hintFor(name: ProviderName): string {
+  switch (name) {
+    case 'self-hosted':
+      return 'check that the server at INFERENCE_ENDPOINT_URL is up';
+    case 'watsonx':
+      return 'check the watsonx.ai status page and WATSONX_AI_URL';
+    case 'huggingface':
+      return 'check the provider status and HF_TOKEN';
   }
 }
 

@@ -143,6 +143,31 @@ export class ModelRunStore {
     );
   }
 
+  /** Runs reserved for a request that was then refused before anything was sent: as if never made. */
+  discard(runIds: number[]): void {
+    const remove = this.db.prepare("DELETE FROM model_runs WHERE id = ? AND outcome = 'running'");
+    this.db.transaction(() => {
+      for (const id of runIds) remove.run(id);
+    })();
+  }
+
+  /** Where a running answer is visible (guard on): what a crash would leave unscreened. */
+  recordShown(runId: number, messages: ShownMessage[]): void {
+    this.db
+      .prepare("UPDATE model_runs SET shown_messages = ? WHERE id = ? AND outcome = 'running'")
+      .run(JSON.stringify(messages), runId);
+  }
+
+  /** Messages of answers a stopped process left running, before closeInterrupted() closes them. */
+  unscreenedLeftovers(): ShownMessage[] {
+    const rows = this.db
+      .prepare(
+        "SELECT shown_messages FROM model_runs WHERE outcome = 'running' AND shown_messages IS NOT NULL",
+      )
+      .all() as Array<{ shown_messages: string }>;
+    return rows.flatMap((r) => JSON.parse(r.shown_messages) as ShownMessage[]);
+  }
+
   /** Runs left "running" by a process that stopped mid-answer; returns how many were closed. */
   closeInterrupted(): number {
     return this.db
@@ -172,6 +197,11 @@ export function serverDay(now: Date, timeZone: string): { dayStart: Date; tomorr
     dayStart: zonedTime(today, 0, 0, timeZone),
     tomorrow: zonedTime(addDays(today, 1), 0, 0, timeZone),
   };
+}
+
+export interface ShownMessage {
+  channelId: string;
+  messageId: string;
 }
 
 export interface Usage {

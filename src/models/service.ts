@@ -5,14 +5,16 @@ import type { Db } from '../db/open.ts';
 import { UserError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { CatalogModel, ModelCatalog } from './catalog.ts';
-import { ModelCatalog as Catalog } from './catalog.ts';
+import { ModelCatalog as Catalog, servedIds } from './catalog.ts';
 import type { ModelsConfig } from './config.ts';
+import type { EndpointModels } from './endpoint-models.ts';
 import { type Guard, GuardUnreadable } from './guard.ts';
 import { type ChatMessage, InferenceError, type InferenceGateway } from './inference.ts';
+import { PROVIDER_TITLES, type ProviderName } from './provider.ts';
 import { QuotaSettingsStore } from './quota-settings.ts';
 import { ThinkFilter } from './reasoning.ts';
 import { ModelRunStore, type RunKind, type RunOutcome } from './runs.ts';
-import { estimateTokens, ThreadStore } from './threads.ts';
+import { messageTokens, ThreadStore } from './threads.ts';
 
 export interface GenerationInput {
   guildId: string;
@@ -20,10 +22,20 @@ export interface GenerationInput {
   userId: string;
   kind: RunKind;
   model: CatalogModel;
+  /** Which platform runs it, under which id (from route()). */
+  route: Route;
   /** The whole conversation, system prompt and history included; the last one is the user's. */
   messages: ChatMessage[];
   temperature?: number | undefined;
   maxTokens?: number | undefined;
+  /** Told with the answer whatever its outcome (how much of a file was used). */
+  note?: string | undefined;
+}
+
+/** Where a generation runs: the platform, and the model's id there. */
+export interface Route {
+  via: ProviderName;
+  id: string;
 }
 
 export interface GenerationProgress {
@@ -44,8 +56,13 @@ export interface GenerationResult {
   durationMs: number;
   tokensOut: number;
   tokensPerSecond: number | undefined;
-  /** A sentence for the user when the answer is not simply complete. */
+  /** A sentence for the user when the answer is not simply complete; fit for the channel. */
   notice: string | undefined;
+  /**
+   * Set when the outcome is about the member (a refused prompt, a model that is not served): the
+   * sentence to tell them privately, while the channel keeps nothing that points at them.
+   */
+  privateNotice?: string | undefined;
   blockedPolicy: string | undefined;
 }
 
@@ -53,6 +70,9 @@ export interface Exchange {
   guildId: string;
   userId: string;
   model: CatalogModel;
+  route: Route;
+  /** What the member asked, for the thread's name (without an inlined file). */
+  title: string;
   messages: ChatMessage[];
   answer: string;
 }
@@ -65,6 +85,8 @@ export interface ModelServiceDeps {
   catalog: ModelCatalog;
   inference: InferenceGateway;
   guard: Guard | undefined;
+  /** The self-hosted server's model list, when one is configured. */
+  endpointModels?: EndpointModels | undefined;
   /** The server's time zone, whose midnight resets the daily quotas (UTC when absent). */
   timeZoneOf?: (guildId: string) => string;
   /** Told about every finished generation (metrics). */
@@ -78,6 +100,15 @@ export interface ModelServiceDeps {
  */
 const MODEL_ID = /^(?!.*(?:--|\.\.))\w(?:[\w.-]{0,94}\w)?\/\w(?:[\w.-]{0,94}\w)?$/;
 const SHUTDOWN = 'shutdown';
+/** How long a restart waits for the guard to screen an answer it interrupted. */
+const SHUTDOWN_SCREEN_MS = 3000;
+
+export interface GenerateOptions {
+  signal?: AbortSignal;
+  onProgress?: (p: GenerationProgress) => void;
+  /** The prompt was already screened (/compare screens once for both models). */
+  prescreened?: boolean;
+}
 
 export class ModelService {
   readonly runs: ModelRunStore;
@@ -115,6 +146,50 @@ export class ModelService {
   }
 
   /**
+   * Which configured platform runs `model`: the member's choice, else the first in the operator's
+   * order that serves it. Checked before anything is shown publicly, so "not served" is private.
+   */
+  async route(model: CatalogModel, requested?: ProviderName): Promise<Route> {
+    const { inference, endpointModels } = this.deps;
+    const ids = servedIds(model);
+    const configured = inference.order;
+    if (configured.length === 0)
+      throw new UserError(
+        'No inference provider is configured on this bot; ask its operator to set HF_TOKEN, INFERENCE_ENDPOINT_URL or WATSONX_AI_APIKEY.',
+      );
+    const endpointSays = async (id: string) => (endpointModels ? endpointModels.serves(id) : undefined);
+    if (requested) {
+      if (!inference.has(requested))
+        throw new UserError(
+          `${PROVIDER_TITLES[requested]} is not configured on this bot. It uses: ${configured.map((n) => PROVIDER_TITLES[n]).join(', ')}.`,
+        );
+      const id = ids[requested];
+      if (!id)
+        throw new UserError(`${model.name} is not served by ${PROVIDER_TITLES[requested]}. See /models.`);
+      if (requested === 'self-hosted' && (await endpointSays(id)) === false)
+        throw new UserError(await this.notOnEndpoint(id));
+      return { via: requested, id };
+    }
+    for (const via of configured) {
+      const id = ids[via];
+      if (!id) continue;
+      if (via === 'self-hosted' && (await endpointSays(id)) === false) continue;
+      return { via, id };
+    }
+    if (configured.length === 1 && configured[0] === 'self-hosted')
+      throw new UserError(await this.notOnEndpoint(ids['self-hosted']!));
+    throw new UserError(
+      `${model.id} is not served by ${configured.map((n) => PROVIDER_TITLES[n]).join(' or ')} here. See /models for models that are.`,
+    );
+  }
+
+  private async notOnEndpoint(id: string): Promise<string> {
+    const served = [...((await this.deps.endpointModels?.list()) ?? [])];
+    const list = served.slice(0, 10).join(', ');
+    return `${id} is not served by this bot's self-hosted endpoint.${served.length ? ` It serves: ${list}${served.length > 10 ? ', …' : ''}.` : ''} See /models.`;
+  }
+
+  /**
    * Checks the cooldown and today's quotas and records the runs as started (one per input).
    * Throws QuotaExceeded; the caller turns it into words.
    */
@@ -126,9 +201,9 @@ export class ModelService {
         channelId: input.channelId,
         userId: input.userId,
         model: input.model.id,
-        provider: this.providerName(input.model),
+        provider: input.route.via,
         kind: input.kind,
-        tokensIn: input.messages.reduce((n, m) => n + estimateTokens(m.content), 0),
+        tokensIn: input.messages.reduce((n, m) => n + messageTokens(m), 0),
       })),
       this.quotas.get(first.guildId),
       this.deps.config.cooldownMs,
@@ -140,6 +215,17 @@ export class ModelService {
   abandon(runIds: number[], reason: string): void {
     for (const runId of runIds)
       this.runs.finish(runId, { outcome: 'error', durationMs: 0, tokensOut: 0, error: reason });
+  }
+
+  /** Runs whose prompt screenPrompt() refused: recorded as such, nothing was sent. */
+  refuse(runIds: number[], refusal: { outcome: RunOutcome; blockedPolicy?: string | undefined }): void {
+    for (const runId of runIds)
+      this.runs.finish(runId, {
+        outcome: refusal.outcome,
+        durationMs: 0,
+        tokensOut: 0,
+        guardPolicy: refusal.blockedPolicy,
+      });
   }
 
   /** Registers a generation that a Stop button may cancel; call release() when it ends. */
@@ -189,7 +275,7 @@ export class ModelService {
   async generate(
     input: GenerationInput,
     runId: number,
-    options: { signal?: AbortSignal; onProgress?: (p: GenerationProgress) => void } = {},
+    options: GenerateOptions = {},
   ): Promise<GenerationResult> {
     try {
       const result = await this.generateOnce(input, runId, options);
@@ -205,11 +291,10 @@ export class ModelService {
   private async generateOnce(
     input: GenerationInput,
     runId: number,
-    options: { signal?: AbortSignal; onProgress?: (p: GenerationProgress) => void },
+    options: GenerateOptions,
   ): Promise<GenerationResult> {
     const { guard, inference, log } = this.deps;
     const started = performance.now();
-    const prompt = input.messages.at(-1)?.content ?? '';
     const filter = new ThinkFilter();
     let firstTokenMs: number | undefined;
     let streamStart: number | undefined;
@@ -217,6 +302,7 @@ export class ModelService {
     let tokensIn: number | undefined;
     let outcome: RunOutcome = 'ok';
     let notice: string | undefined;
+    let privateNotice: string | undefined;
     let blockedPolicy: string | undefined;
     let errorText: string | undefined;
 
@@ -238,35 +324,32 @@ export class ModelService {
         answer: blocked ? '' : filter.answer,
         reasoning: blocked ? '' : filter.reasoning,
         model: input.model,
-        provider: inference.providerLabel(input.model.provider),
+        provider: inference.providerLabel(input.model.provider, input.route.via),
         firstTokenMs,
         durationMs,
         tokensOut,
         tokensPerSecond: streamMs > 0 && tokensOut > 1 ? (tokensOut - 1) / (streamMs / 1000) : undefined,
-        notice,
+        notice: [input.note, notice].filter(Boolean).join('\n') || undefined,
+        privateNotice,
         blockedPolicy,
       };
     };
 
-    if (guard) {
-      const verdict = await this.screen(guard, prompt, undefined, options.signal);
-      if (verdict.kind !== 'allowed') {
-        outcome = verdict.kind === 'blocked' ? 'blocked_prompt' : 'guard_error';
-        blockedPolicy = verdict.policy;
-        notice =
-          verdict.kind === 'blocked'
-            ? `Your prompt was not sent: the safety check (${guard.model}) flagged it for ${verdict.policy}.`
-            : 'The safety check could not be completed, so the prompt was not sent. Try again in a minute.';
-        if (verdict.kind === 'blocked')
-          log.info({ runId, model: input.model.id, policy: verdict.policy }, 'Guard blocked a prompt');
+    if (guard && !options.prescreened) {
+      const refusal = await this.screenPrompt(input, options.signal);
+      if (refusal) {
+        ({ outcome, notice, privateNotice, blockedPolicy } = refusal);
+        if (outcome === 'blocked_prompt')
+          log.info({ runId, model: input.model.id, policy: blockedPolicy }, 'Guard blocked a prompt');
         return finish();
       }
     }
 
     try {
       for await (const event of inference.stream({
-        model: input.model.id,
+        model: input.route.id,
         provider: input.model.provider,
+        via: input.route.via,
         messages: input.messages,
         temperature: input.temperature,
         maxTokens: input.maxTokens,
@@ -295,7 +378,9 @@ export class ModelService {
       }
     } catch (error) {
       if (!(error instanceof InferenceError)) throw error;
-      ({ outcome, notice } = this.describeFailure(error, input.model));
+      ({ outcome, notice } = this.describeFailure(error, input.model, input.route));
+      // A model the platform does not know is about the member's choice, not the channel's business.
+      if (outcome === 'unknown_model') privateNotice = notice;
       errorText = error.message;
       if (options.signal?.reason === SHUTDOWN)
         notice = 'The bot is restarting; the answer so far is kept. Run /try again in a minute.';
@@ -304,8 +389,13 @@ export class ModelService {
     if (outcome === 'length')
       notice = `The answer reached the max_tokens limit${input.maxTokens ? ` (${input.maxTokens})` : ''}.`;
 
-    if (guard && filter.answer.trim() && outcome !== 'stopped') {
-      const verdict = await this.screen(guard, prompt, filter.answer);
+    // Whatever ended the stream (the end, Stop, a timeout, a restart), what stays visible is
+    // screened: a stopped answer whose flagged words had started to show must not stay up.
+    if (guard && filter.answer.trim()) {
+      const shuttingDown = options.signal?.reason === SHUTDOWN;
+      // A restart waits for this; bounded so the drain does not give up and leave the text unscreened.
+      const signal = shuttingDown ? AbortSignal.timeout(SHUTDOWN_SCREEN_MS) : undefined;
+      const verdict = await this.screen(guard, input.messages, filter.answer, signal);
       if (verdict.kind !== 'allowed') {
         outcome = verdict.kind === 'blocked' ? 'blocked_answer' : 'guard_error';
         blockedPolicy = verdict.policy;
@@ -313,6 +403,7 @@ export class ModelService {
           verdict.kind === 'blocked'
             ? `The answer was withheld: the safety check (${guard.model}) flagged it for ${verdict.policy}.`
             : 'The answer was withheld because the safety check could not be completed.';
+        if (shuttingDown) notice += ' The bot is restarting; run /try again in a minute.';
         if (verdict.kind === 'blocked')
           log.info({ runId, model: input.model.id, policy: verdict.policy }, 'Guard blocked an answer');
       }
@@ -320,19 +411,55 @@ export class ModelService {
     return finish();
   }
 
+  /**
+   * Screens everything the model would be sent (system prompt and history included); undefined
+   * when it may go, else the refusal to report. /compare calls this once for both models.
+   */
+  async screenPrompt(
+    input: GenerationInput,
+    signal?: AbortSignal,
+  ): Promise<
+    | { outcome: RunOutcome; notice: string; privateNotice?: string; blockedPolicy?: string | undefined }
+    | undefined
+  > {
+    const { guard } = this.deps;
+    if (!guard) return undefined;
+    const verdict = await this.screen(guard, input.messages, undefined, signal);
+    if (verdict.kind === 'allowed') return undefined;
+    if (verdict.kind === 'failed')
+      return {
+        outcome: 'guard_error',
+        notice: 'The safety check could not be completed, so the prompt was not sent. Try again in a minute.',
+      };
+    // The policy names what the member asked about: for their eyes only.
+    return {
+      outcome: 'blocked_prompt',
+      notice: 'This prompt was not sent to the model.',
+      privateNotice: `Your prompt was not sent: the safety check (${guard.model}) flagged it for ${verdict.policy}.`,
+      blockedPolicy: verdict.policy,
+    };
+  }
+
   private async screen(
     guard: Guard,
-    prompt: string,
+    conversation: ChatMessage[],
     answer: string | undefined,
     signal?: AbortSignal,
   ): Promise<{ kind: 'allowed' | 'blocked' | 'failed'; policy?: string }> {
     try {
-      const verdict = await guard.screen(prompt, answer, signal);
+      const verdict = await guard.screen(conversation, answer, signal);
       return verdict.allowed ? { kind: 'allowed' } : { kind: 'blocked', policy: verdict.policy };
     } catch (error) {
       // Fail closed: an unscreened answer is what the guard exists to prevent.
       this.deps.log.warn(
-        { err: error, guardModel: guard.model },
+        // Not the error itself: an unreadable verdict quotes the guard's output, which can echo the prompt.
+        {
+          guardModel: guard.model,
+          errorName: (error as Error | undefined)?.name,
+          ...(error instanceof InferenceError
+            ? { failure: error.failure, status: error.details.status }
+            : {}),
+        },
         error instanceof GuardUnreadable
           ? 'Guard model gave no verdict; check that GUARD_MODEL is a Llama Guard or Granite Guardian model'
           : 'Guard model call failed; prompts are refused until it answers again',
@@ -344,6 +471,7 @@ export class ModelService {
   private describeFailure(
     error: InferenceError,
     model: CatalogModel,
+    route: Route,
   ): { outcome: RunOutcome; notice: string } {
     const { config } = this.deps;
     switch (error.failure) {
@@ -362,7 +490,15 @@ export class ModelService {
       case 'unknown_model':
         return {
           outcome: 'unknown_model',
-          notice: `${model.id} is not available from the configured provider. See /models for models that are.`,
+          notice:
+            route.via === 'watsonx'
+              ? `${route.id} is not available from IBM watsonx.ai in this bot's region. See /models for models that are.`
+              : `${model.id} is not available from the configured provider. See /models for models that are.`,
+        };
+      case 'auth':
+        return {
+          outcome: 'error',
+          notice: `${PROVIDER_TITLES[route.via]} refused this bot's credentials; its operator can see why in the log. Try another model or provider.`,
         };
       case 'timeout':
         return {
@@ -379,7 +515,7 @@ export class ModelService {
         return {
           outcome: 'not_configured',
           notice:
-            'No inference provider is configured on this bot; ask its operator to set HF_TOKEN or INFERENCE_ENDPOINT_URL.',
+            'No inference provider is configured on this bot; ask its operator to set HF_TOKEN, INFERENCE_ENDPOINT_URL or WATSONX_AI_APIKEY.',
         };
       default:
         return {
@@ -387,9 +523,5 @@ export class ModelService {
           notice: 'The provider failed to answer. Try again later, or try another model.',
         };
     }
-  }
-
-  private providerName(model: CatalogModel): string {
-    return this.deps.inference.selfHosted ? 'endpoint' : model.provider;
   }
 }

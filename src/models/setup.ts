@@ -2,6 +2,7 @@
 import { Counter, Histogram } from 'prom-client';
 import type { HubCore } from '../hub.ts';
 import { ModelCatalog } from './catalog.ts';
+import { EndpointModels } from './endpoint-models.ts';
 import { Guard } from './guard.ts';
 import { HubSearch } from './hub-search.ts';
 import { InferenceGateway } from './inference.ts';
@@ -21,6 +22,8 @@ export function setupModels(core: HubCore): ModelsFeature {
     endpointUrl: config.inferenceEndpointUrl,
     routerUrl: settings.routerUrl,
     hubUrl: config.hfEndpoint,
+    watsonx: settings.watsonx ? { ...settings.watsonx, clock: core.clock } : undefined,
+    providerOrder: settings.providerOrder,
     timeoutMs: settings.timeoutMs,
     firstTokenTimeoutMs: settings.firstTokenTimeoutMs,
     loadingRetries: settings.loadingRetries,
@@ -28,13 +31,23 @@ export function setupModels(core: HubCore): ModelsFeature {
     log,
   });
   const guardModel = settings.guardModel;
-  const guard = guardModel
-    ? new Guard(inference, guardModel, catalog.find(guardModel)?.provider ?? 'auto')
+  const guardEntry = guardModel ? (catalog.find(guardModel) ?? ModelCatalog.adHoc(guardModel)) : undefined;
+  const guard = guardEntry
+    ? new Guard(inference, guardEntry.id, guardEntry.provider, () => service.route(guardEntry))
     : undefined;
-  if (!config.hfToken && !config.inferenceEndpointUrl)
+  if (inference.order.length === 0)
     log.warn(
-      'Neither HF_TOKEN nor INFERENCE_ENDPOINT_URL is set: /try and /compare will say no provider is configured',
+      'None of HF_TOKEN, INFERENCE_ENDPOINT_URL or WATSONX_AI_APIKEY is set: /try and /compare will say no provider is configured',
     );
+  else log.info({ providers: inference.order }, 'Inference providers, in the order /try uses them');
+  const endpointModels = config.inferenceEndpointUrl
+    ? new EndpointModels({
+        endpointUrl: config.inferenceEndpointUrl,
+        token: config.hfToken,
+        clock: core.clock,
+        log,
+      })
+    : undefined;
   const runs = new Counter({
     name: 'omh_model_runs_total',
     help: 'Model generations by model (catalog models; others count as "other") and outcome',
@@ -56,6 +69,7 @@ export function setupModels(core: HubCore): ModelsFeature {
     catalog,
     inference,
     guard,
+    endpointModels,
     timeZoneOf: (guildId) => core.settings.get(guildId).timeZone,
     observe: (result) => {
       // Hub models typed by members would make one time series each.
@@ -64,7 +78,24 @@ export function setupModels(core: HubCore): ModelsFeature {
       if (result.firstTokenMs !== undefined) firstToken.observe({ model }, result.firstTokenMs / 1000);
     },
   });
+  // An answer cut by a crash was never screened: with a guard, what it showed publicly goes.
+  const leftovers = guard ? service.runs.unscreenedLeftovers() : [];
   const interrupted = service.runs.closeInterrupted();
+  if (leftovers.length > 0) {
+    log.info({ messages: leftovers.length }, 'Removing unscreened answers a stopped process left visible');
+    void Promise.all(
+      leftovers.map((m) =>
+        core.poster
+          .delete?.(m.channelId, m.messageId)
+          .catch((error: unknown) =>
+            log.warn(
+              { channelId: m.channelId, messageId: m.messageId, errorName: (error as Error).name },
+              'Could not remove an unscreened answer; delete it by hand if it should not stay',
+            ),
+          ),
+      ),
+    );
+  }
   if (interrupted > 0) log.warn({ interrupted }, 'Closed model runs left unfinished by the previous process');
   const search = new HubSearch({
     hubUrl: config.hfEndpoint,
@@ -79,7 +110,10 @@ export function setupModels(core: HubCore): ModelsFeature {
     return [
       {
         name: 'Models',
-        value: `${catalog.chatModels().length} in catalog · ${inference.providerLabel('auto')}`,
+        value: `${catalog.chatModels().length} in catalog · ${
+          inference.order.map((name) => inference.providerLabel('auto', name)).join(', ') ||
+          'no provider configured'
+        }`,
       },
       {
         name: 'Model runs today',

@@ -1,7 +1,8 @@
 // INTERACTION_CREATE payloads as Discord builds them: the member's permissions, typed command
 // options from the registered command, and resolved users, roles and channels.
 import type { Core, StoredCommand } from './core.ts';
-import { apiChannel, apiMember, apiMessage, apiRole, apiUser } from './serialize.ts';
+import { apiAttachmentUrl, apiChannel, apiMember, apiMessage, apiRole, apiUser } from './serialize.ts';
+import type { Attachment } from './types.ts';
 
 type Json = Record<string, unknown>;
 type OptionValue = string | number | boolean;
@@ -30,6 +31,14 @@ export interface CommandInput {
   subcommand?: string;
   group?: string;
   options?: Record<string, OptionValue>;
+  /** Attachment options (type 11): uploaded as Discord does before the command is sent. */
+  attachments?: Record<string, { filename: string; data: Buffer; contentType?: string }>;
+}
+
+/** Files uploaded for attachment options, by id, served under /attachments/ like message files. */
+const optionUploads = new WeakMap<Core, Map<string, Attachment>>();
+export function optionAttachment(core: Core, id: string): Attachment | undefined {
+  return optionUploads.get(core)?.get(id);
 }
 
 /** The command the bot told Discord about: guild registration first, then global, then setCommands. */
@@ -73,7 +82,13 @@ function inferType(value: OptionValue): number {
 }
 
 class Resolver {
-  readonly resolved: { users?: Json; members?: Json; roles?: Json; channels?: Json } = {};
+  readonly resolved: {
+    users?: Json;
+    members?: Json;
+    roles?: Json;
+    channels?: Json;
+    attachments?: Json;
+  } = {};
   constructor(
     private readonly core: Core,
     private readonly guildId: string,
@@ -115,6 +130,34 @@ class Resolver {
     return true;
   }
 
+  /** Stores the upload and resolves it as Discord's attachment object; returns its id. */
+  attachment(file: { filename: string; data: Buffer; contentType?: string }, channelId: string): string {
+    const id = this.core.ids.next();
+    const stored: Attachment = {
+      id,
+      filename: file.filename,
+      size: file.data.length,
+      data: file.data,
+      ...(file.contentType ? { contentType: file.contentType } : {}),
+    };
+    const uploads = optionUploads.get(this.core) ?? new Map<string, Attachment>();
+    optionUploads.set(this.core, uploads);
+    uploads.set(id, stored);
+    const url = apiAttachmentUrl(this.core.baseUrl, channelId, id, file.filename);
+    this.resolved.attachments = {
+      ...this.resolved.attachments,
+      [id]: {
+        id,
+        filename: file.filename,
+        size: file.data.length,
+        url,
+        proxy_url: url,
+        ...(file.contentType ? { content_type: file.contentType } : {}),
+      },
+    };
+    return id;
+  }
+
   get any(): Json | undefined {
     return Object.keys(this.resolved).length > 0 ? this.resolved : undefined;
   }
@@ -128,6 +171,8 @@ function leafOptions(
   focused?: string,
 ): Json[] {
   const values: Record<string, OptionValue> = { ...input.options };
+  for (const [name, file] of Object.entries(input.attachments ?? {}))
+    values[name] = resolver.attachment(file, input.channelId);
   if (focused !== undefined && !(focused in values)) values[focused] = '';
   if (known && focused === undefined) {
     for (const def of defs ?? []) {

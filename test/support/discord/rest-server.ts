@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseBody, type UploadedFile } from './body.ts';
 import type { Core } from './core.ts';
 import { ApiError, notFound, unauthorized } from './errors.ts';
+import { optionAttachment } from './interaction-payloads.ts';
 import type { Fault, RestCall } from './types.ts';
 
 export interface RouteContext {
@@ -244,7 +245,9 @@ export class RestServer {
   private serveAttachment(pathname: string, res: ServerResponse): void {
     const [, , channelId, attachmentId] = pathname.split('/');
     const messages = this.core.world.channelHistory(channelId ?? '');
-    const attachment = messages.flatMap((m) => m.attachments).find((a) => a.id === attachmentId);
+    const attachment =
+      messages.flatMap((m) => m.attachments).find((a) => a.id === attachmentId) ??
+      optionAttachment(this.core, attachmentId ?? '');
     if (!attachment) {
       res.writeHead(404).end();
       return;

@@ -36,7 +36,10 @@ export interface RecordedRequest {
   /** Provider from the router path, `auto` for the auto router, undefined for `/v1/...` on an endpoint. */
   provider: string | undefined;
   model: string;
+  /** As sent; `content` is a string, or content parts for images (see `imageUrls`). */
   messages: Array<{ role: string; content: string }>;
+  /** Every `image_url.url` in the messages' content parts, in order. */
+  imageUrls: string[];
   body: Record<string, unknown>;
   authorization: string | undefined;
   stream: boolean;
@@ -231,6 +234,7 @@ export class InferenceEmulator {
       provider: match[1] ?? (url.pathname === '/v1/chat/completions' ? undefined : 'auto'),
       model: String(body.model ?? ''),
       messages: (body.messages as RecordedRequest['messages']) ?? [],
+      imageUrls: imageUrlsOf(body.messages),
       body,
       authorization: req.headers.authorization,
       stream: body.stream === true,
@@ -384,6 +388,18 @@ export class InferenceEmulator {
       .map((m) => ({ _id: m.id, modelId: m.id, private: false, ...m }));
     json(res, 200, found);
   }
+}
+
+/** OpenAI-style content parts: `{ type: 'image_url', image_url: { url } }` beside text parts. */
+function imageUrlsOf(messages: unknown): string[] {
+  if (!Array.isArray(messages)) return [];
+  return messages.flatMap((m) =>
+    Array.isArray(m?.content)
+      ? m.content
+          .filter((p: { type?: string }) => p?.type === 'image_url')
+          .map((p: { image_url?: { url?: string } }) => String(p.image_url?.url ?? ''))
+      : [],
+  );
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {

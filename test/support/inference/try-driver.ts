@@ -1,7 +1,10 @@
 // Test verbs for /try end to end: start the bot with the inference emulator, run a command, and
 // wait for the final state of the answer (a footer that no longer ends in "…").
+
+import { ManualClock } from '../../../src/clock.ts';
 import type { Interaction, Message, RestCall } from '../discord/index.ts';
 import { startTestHub, type TestHub, type TestHubOptions } from '../harness.ts';
+import { WatsonxEmulator } from '../watsonx/index.ts';
 import { InferenceEmulator } from './emulator.ts';
 
 export interface TryWorld {
@@ -35,6 +38,53 @@ export async function startTryWorld(
       await inference.stop();
     },
   };
+}
+
+export interface MultiWorld extends TryWorld {
+  watsonx: WatsonxEmulator;
+}
+
+export const WATSONX_TEST_APIKEY = 'wx-test-apikey-0123456789';
+export const WATSONX_TEST_PROJECT = '6f1e3b52-0000-4000-8000-000000000001';
+
+/**
+ * The bot with IBM watsonx.ai (the watsonx emulator) and, unless `only` says otherwise, the
+ * self-hosted endpoint and the Hugging Face router (both played by the inference emulator).
+ */
+export async function startMultiWorld(
+  options: { only?: 'watsonx'; env?: Record<string, string> } = {},
+): Promise<MultiWorld> {
+  const clock = new ManualClock('2026-11-23T09:00:00Z');
+  const watsonx = await WatsonxEmulator.start({ clock, apiKeys: [WATSONX_TEST_APIKEY] });
+  try {
+    const world = await startTryWorld(
+      (inference) => ({
+        WATSONX_AI_URL: watsonx.serviceUrl,
+        WATSONX_AI_AUTH_URL: watsonx.authUrl,
+        WATSONX_AI_APIKEY: WATSONX_TEST_APIKEY,
+        WATSONX_AI_PROJECT_ID: WATSONX_TEST_PROJECT,
+        ...(options.only === 'watsonx'
+          ? { INFERENCE_ENDPOINT_URL: '' }
+          : { HF_TOKEN: 'hf_multi_test_token', INFERENCE_ROUTER_URL: inference.url }),
+        ...options.env,
+      }),
+      { clock },
+    );
+    return {
+      ...world,
+      watsonx,
+      async stop() {
+        try {
+          await world.stop();
+        } finally {
+          await watsonx.stop();
+        }
+      },
+    };
+  } catch (error) {
+    await watsonx.stop();
+    throw error;
+  }
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: raw Discord API JSON
