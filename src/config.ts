@@ -29,6 +29,12 @@ const HELP: Record<string, string> = {
   ...MODELS_HELP,
   ...TRACKING_HELP,
   ...IDEAS_HELP,
+  HTTP_HOST:
+    'An address to listen on: 0.0.0.0 (every interface, right in a container), 127.0.0.1 (this machine only), or leave it empty for 0.0.0.0.',
+  METRICS_TOKEN:
+    'Any long random text (e.g. `openssl rand -hex 32`); Prometheus then sends it as `Authorization: Bearer …`. Leave it empty for an open /metrics.',
+  BACKUP_DIR: 'A folder for the daily backups, such as ./data/backups, or leave it empty for no daily backup.',
+  BACKUP_KEEP: 'How many daily backups to keep, a whole number from 1 (default 7).',
 };
 
 const optionalText = z
@@ -80,6 +86,14 @@ const schema = z.object({
   ...modelsEnvShape,
   ...trackingEnvShape,
   ...ideasEnvShape,
+  HTTP_HOST: optionalText
+    .refine((v) => v === undefined || /^[\w.:%[\]-]+$/.test(v), 'is not a host name or address')
+    .transform((v) => v ?? '0.0.0.0'),
+  METRICS_TOKEN: optionalText.refine((v) => v === undefined || v.length >= 16, 'must be at least 16 characters'),
+  BACKUP_DIR: optionalText,
+  BACKUP_KEEP: optionalText
+    .refine((v) => v === undefined || (/^\d+$/.test(v) && Number(v) >= 1), 'must be a whole number from 1')
+    .transform((v) => (v === undefined ? 7 : Number(v))),
 });
 
 export interface Config {
@@ -101,6 +115,13 @@ export interface Config {
   tracking: TrackingConfig;
   /** /idea: submission limit, issue sync. */
   ideas: IdeasConfig;
+  /** The address the HTTP server binds (0.0.0.0 by default, so containers work). */
+  httpHost: string;
+  /** When set, /metrics needs `Authorization: Bearer <token>`. */
+  metricsToken: string | undefined;
+  /** Daily backups go here when set; the newest `backupKeep` are kept. */
+  backupDir: string | undefined;
+  backupKeep: number;
 }
 
 /** A configuration problem: its message is meant for the operator, without a stack trace. */
@@ -136,5 +157,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     models: toModelsConfig(v),
     tracking: toTrackingConfig(v),
     ideas: toIdeasConfig(v),
+    httpHost: v.HTTP_HOST,
+    metricsToken: v.METRICS_TOKEN,
+    backupDir: v.BACKUP_DIR,
+    backupKeep: v.BACKUP_KEEP,
   });
 }
