@@ -33,8 +33,13 @@ const HELP: Record<string, string> = {
     'An address to listen on: 0.0.0.0 (every interface, right in a container), 127.0.0.1 (this machine only), or leave it empty for 0.0.0.0.',
   METRICS_TOKEN:
     'Any long random text (e.g. `openssl rand -hex 32`); Prometheus then sends it as `Authorization: Bearer …`. Leave it empty for an open /metrics.',
-  BACKUP_DIR: 'A folder for the daily backups, such as ./data/backups, or leave it empty for no daily backup.',
+  BACKUP_DIR:
+    'A folder for the daily backups, such as ./data/backups, or leave it empty for no daily backup.',
   BACKUP_KEEP: 'How many daily backups to keep, a whole number from 1 (default 7).',
+  SHARD_COUNT:
+    "Leave it empty to use Discord's recommended shard count; set it (with SHARDS) only to split the shards across processes.",
+  SHARDS:
+    'The shard ids this process runs, e.g. 0,1 or [0,1], each below SHARD_COUNT; or leave it empty for all.',
 };
 
 const optionalText = z
@@ -57,44 +62,67 @@ const url = (fallback?: string) =>
     )
     .transform((v) => (v ?? fallback)?.replace(/\/+$/, ''));
 
-const schema = z.object({
-  DISCORD_TOKEN: required,
-  DISCORD_APPLICATION_ID: required.regex(SNOWFLAKE, 'must be a Discord id (17 to 20 digits)'),
-  DISCORD_DEV_GUILD_ID: optionalText.refine(
-    (v) => v === undefined || SNOWFLAKE.test(v),
-    'must be a Discord server id (17 to 20 digits)',
-  ),
-  DISCORD_API_URL: url('https://discord.com/api'),
-  DATABASE_PATH: optionalText.transform((v) => v ?? './data/open-model-hub.sqlite'),
-  GITHUB_TOKEN: optionalText,
-  GITHUB_API_URL: url('https://api.github.com'),
-  HF_TOKEN: optionalText,
-  HF_ENDPOINT: url('https://huggingface.co'),
-  INFERENCE_ENDPOINT_URL: url(),
-  HTTP_PORT: optionalText
-    .refine(
-      (v) => v === undefined || (/^\d+$/.test(v) && Number(v) <= 65535),
-      'must be a port number from 0 to 65535',
-    )
-    .transform((v) => (v === undefined ? 8080 : Number(v))),
-  LOG_LEVEL: optionalText
-    .refine(
-      (v) => v === undefined || ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(v),
-      'is not a log level',
-    )
-    .transform((v) => (v ?? 'info') as 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'),
-  ...modelsEnvShape,
-  ...trackingEnvShape,
-  ...ideasEnvShape,
-  HTTP_HOST: optionalText
-    .refine((v) => v === undefined || /^[\w.:%[\]-]+$/.test(v), 'is not a host name or address')
-    .transform((v) => v ?? '0.0.0.0'),
-  METRICS_TOKEN: optionalText.refine((v) => v === undefined || v.length >= 16, 'must be at least 16 characters'),
-  BACKUP_DIR: optionalText,
-  BACKUP_KEEP: optionalText
-    .refine((v) => v === undefined || (/^\d+$/.test(v) && Number(v) >= 1), 'must be a whole number from 1')
-    .transform((v) => (v === undefined ? 7 : Number(v))),
-});
+const schema = z
+  .object({
+    DISCORD_TOKEN: required,
+    DISCORD_APPLICATION_ID: required.regex(SNOWFLAKE, 'must be a Discord id (17 to 20 digits)'),
+    DISCORD_DEV_GUILD_ID: optionalText.refine(
+      (v) => v === undefined || SNOWFLAKE.test(v),
+      'must be a Discord server id (17 to 20 digits)',
+    ),
+    DISCORD_API_URL: url('https://discord.com/api'),
+    DATABASE_PATH: optionalText.transform((v) => v ?? './data/open-model-hub.sqlite'),
+    GITHUB_TOKEN: optionalText,
+    GITHUB_API_URL: url('https://api.github.com'),
+    HF_TOKEN: optionalText,
+    HF_ENDPOINT: url('https://huggingface.co'),
+    INFERENCE_ENDPOINT_URL: url(),
+    HTTP_PORT: optionalText
+      .refine(
+        (v) => v === undefined || (/^\d+$/.test(v) && Number(v) <= 65535),
+        'must be a port number from 0 to 65535',
+      )
+      .transform((v) => (v === undefined ? 8080 : Number(v))),
+    LOG_LEVEL: optionalText
+      .refine(
+        (v) => v === undefined || ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(v),
+        'is not a log level',
+      )
+      .transform((v) => (v ?? 'info') as 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'),
+    ...modelsEnvShape,
+    ...trackingEnvShape,
+    ...ideasEnvShape,
+    HTTP_HOST: optionalText
+      .refine((v) => v === undefined || /^[\w.:%[\]-]+$/.test(v), 'is not a host name or address')
+      .transform((v) => v ?? '0.0.0.0'),
+    METRICS_TOKEN: optionalText.refine(
+      (v) => v === undefined || v.length >= 16,
+      'must be at least 16 characters',
+    ),
+    BACKUP_DIR: optionalText,
+    BACKUP_KEEP: optionalText
+      .refine((v) => v === undefined || (/^\d+$/.test(v) && Number(v) >= 1), 'must be a whole number from 1')
+      .transform((v) => (v === undefined ? 7 : Number(v))),
+    SHARD_COUNT: optionalText
+      .refine((v) => v === undefined || (/^\d+$/.test(v) && Number(v) >= 1), 'must be a whole number from 1')
+      .transform((v) => (v === undefined ? undefined : Number(v))),
+    SHARDS: optionalText
+      .refine(
+        (v) => v === undefined || /^\[?\s*\d+(\s*,\s*\d+)*\s*\]?$/.test(v),
+        'must be a list of shard ids such as 0,1',
+      )
+      .transform((v) => (v === undefined ? undefined : (v.match(/\d+/g) ?? []).map(Number))),
+  })
+  .superRefine((v, ctx) => {
+    if (v.SHARDS && !v.SHARD_COUNT)
+      ctx.addIssue({ code: 'custom', path: ['SHARD_COUNT'], message: 'must be set when SHARDS is' });
+    if (v.SHARDS && v.SHARD_COUNT && v.SHARDS.some((id) => id >= v.SHARD_COUNT!))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SHARDS'],
+        message: `must hold ids below SHARD_COUNT (${v.SHARD_COUNT})`,
+      });
+  });
 
 export interface Config {
   discordToken: string;
@@ -122,6 +150,9 @@ export interface Config {
   /** Daily backups go here when set; the newest `backupKeep` are kept. */
   backupDir: string | undefined;
   backupKeep: number;
+  /** 'auto' (Discord's recommended count, all in this process) or this process's shard ids. */
+  shards: 'auto' | number[];
+  shardCount: number | undefined;
 }
 
 /** A configuration problem: its message is meant for the operator, without a stack trace. */
@@ -161,5 +192,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     metricsToken: v.METRICS_TOKEN,
     backupDir: v.BACKUP_DIR,
     backupKeep: v.BACKUP_KEEP,
+    shards: v.SHARDS ?? (v.SHARD_COUNT ? Array.from({ length: v.SHARD_COUNT }, (_, i) => i) : 'auto'),
+    shardCount: v.SHARD_COUNT,
   });
 }

@@ -9,7 +9,8 @@ function findRoot(): string {
   for (;;) {
     if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'migrations'))) return dir;
     const parent = dirname(dir);
-    if (parent === dir) throw new Error('Open Model Hub: cannot find the project root (package.json and migrations/)');
+    if (parent === dir)
+      throw new Error('Open Model Hub: cannot find the project root (package.json and migrations/)');
     dir = parent;
   }
 }

@@ -106,3 +106,23 @@ export function schemaVersion(db: Db): number {
   const row = db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null };
   return row.v ?? 0;
 }
+
+/** The migrations a start would apply, and the schema version before them (0 for a new database). */
+export function pendingMigrations(db: Db, dir = MIGRATIONS_DIR): { from: number; pending: string[] } {
+  const table = db
+    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'")
+    .get();
+  const applied = table
+    ? new Set(
+        (db.prepare('SELECT version FROM schema_migrations').all() as Array<{ version: number }>).map(
+          (r) => r.version,
+        ),
+      )
+    : new Set<number>();
+  return {
+    from: applied.size ? Math.max(...applied) : 0,
+    pending: readMigrations(dir)
+      .filter((m) => !applied.has(m.version))
+      .map((m) => m.file),
+  };
+}
