@@ -2,7 +2,7 @@
 // (dependencies stay in node_modules). esbuild rather than tsc: it comes with tsx, a runtime
 // dependency, so a production install (`npm ci --omit=dev`) can still build; and one bundle per
 // entry loads faster than hundreds of modules. Type checking stays `npm run typecheck`.
-import { rmSync, writeFileSync } from 'node:fs';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -11,7 +11,9 @@ export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const ENTRIES = ['src/main.ts', 'src/register.ts', 'src/migrate.ts', 'src/backup.ts'];
 
 export async function buildDist() {
-  const outdir = join(ROOT, 'dist');
+  // Built aside and swapped in, so a bot starting from dist/ meanwhile never sees half a build.
+  const final = join(ROOT, 'dist');
+  const outdir = join(ROOT, `dist.tmp-${process.pid}`);
   rmSync(outdir, { recursive: true, force: true });
   await build({
     absWorkingDir: ROOT,
@@ -28,6 +30,14 @@ export async function buildDist() {
     logLevel: 'warning',
   });
   writeFileSync(join(outdir, '.built'), `${new Date().toISOString()}\n`);
+  const old = join(ROOT, `dist.old-${process.pid}`);
+  try {
+    renameSync(final, old);
+  } catch {
+    // No previous build.
+  }
+  renameSync(outdir, final);
+  rmSync(old, { recursive: true, force: true });
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

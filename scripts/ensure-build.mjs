@@ -16,6 +16,8 @@ const stamp = join(ROOT, 'dist', '.built');
 const sources = ['src', 'commands', 'package.json', 'scripts/build.mjs'].map((p) => join(ROOT, p));
 const builtAt = existsSync(stamp) ? statSync(stamp).mtimeMs : 0;
 if (builtAt < Math.max(...sources.filter((p) => existsSync(p)).map(newest))) {
-  process.stderr.write(existsSync(stamp) ? 'Sources changed; rebuilding dist/\n' : 'Building dist/ (first start)\n');
+  process.stderr.write(
+    existsSync(stamp) ? 'Sources changed; rebuilding dist/\n' : 'Building dist/ (first start)\n',
+  );
   await buildDist();
 }

@@ -41,6 +41,8 @@ export interface StartOptions {
   privilegedIntents?: number;
   /** The shard count GET /gateway/bot recommends (default 1); IDENTIFY with fewer closes with 4011. */
   shards?: number;
+  /** Listen on this port instead of a free one (a test that starts the bot before Discord). */
+  port?: number;
 }
 
 interface Actor {
@@ -89,7 +91,7 @@ export class DiscordEmulator {
     const gateway = new Gateway(core, server);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
+      server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
     });
     core.baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     return new DiscordEmulator(core, server, rest, gateway);
