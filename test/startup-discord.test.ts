@@ -3,11 +3,13 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt, spawnBot } from './support/bot-process.ts';
 import { DiscordEmulator } from './support/discord/index.ts';
 
 const root = resolve(import.meta.dirname, '..');
 let discord: DiscordEmulator | undefined;
+beforeAll(ensureBuilt, 60_000);
 afterEach(async () => {
   await discord?.stop();
   discord = undefined;
@@ -34,12 +36,27 @@ function start(emulator: DiscordEmulator, token = emulator.token) {
 }
 
 describe('npm start against Discord', () => {
-  it('without the Message Content intent enabled, exits 1 saying where to turn it on', async () => {
+  it('without the Message Content intent enabled, starts anyway and says where to turn it on', async () => {
     discord = await DiscordEmulator.start({ privilegedIntents: 0 });
-    const result = await start(discord);
-    expect(result.status).toBe(1);
-    expect(result.stderr).toContain('Privileged Gateway Intents → Message Content Intent');
-    expect(result.stderr).not.toMatch(/^\s+at /m);
+    const bot = spawnBot({
+      via: 'node',
+      env: {
+        DISCORD_TOKEN: discord.token,
+        DISCORD_APPLICATION_ID: discord.applicationId,
+        DISCORD_API_URL: discord.apiUrl,
+        DATABASE_PATH: join(mkdtempSync(join(tmpdir(), 'omh-start-db-')), 'hub.sqlite'),
+        HTTP_PORT: '0',
+      },
+    });
+    try {
+      const warning = await bot.waitForLine(/Message Content intent/);
+      expect(warning).toContain('Privileged Gateway Intents → Message Content Intent');
+      await bot.waitForLine(/Open Model Hub is online/);
+      expect(bot.child.exitCode).toBeNull();
+      expect(bot.output()).not.toMatch(/^\s+at /m);
+    } finally {
+      await bot.kill();
+    }
   });
 
   it('with a token Discord rejects, exits 1 saying how to reset it, without printing the token', async () => {
