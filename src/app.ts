@@ -48,6 +48,8 @@ export interface App {
   hub: Hub;
   router: InteractionRouter;
   httpPort: number;
+  /** The connection to Discord: its current client, per-shard readiness, the Message Content mode. */
+  discord: DiscordConnection;
   /** Stops accepting work, lets in-flight interactions finish (bounded), closes everything. */
   shutdown(reason?: string): Promise<void>;
 }
@@ -223,7 +225,7 @@ export async function startApp(config: Readonly<Config>, options: AppOptions = {
     return closing;
   };
 
-  return { hub, router, httpPort, shutdown };
+  return { hub, router, httpPort, discord, shutdown };
 }
 
 /**
