@@ -25,15 +25,25 @@ export class BackupError extends Error {
 export async function backupDatabase(db: Db, path: string): Promise<BackupResult> {
   const started = performance.now();
   const target = resolve(path);
-  mkdirSync(dirname(target), { recursive: true });
   const partial = `${target}.partial`;
-  rmSync(partial, { force: true });
   try {
+    mkdirSync(dirname(target), { recursive: true });
+    rmSync(partial, { force: true });
     await db.backup(partial);
+    // One self-contained file (no -wal beside it), so restoring is copying one file back.
+    const copy = new Database(partial);
+    copy.pragma('journal_mode = DELETE');
+    copy.close();
     verifyBackup(partial);
     renameSync(partial, target);
   } catch (error) {
-    rmSync(partial, { force: true });
+    for (const leftover of [partial, `${partial}-wal`, `${partial}-shm`]) {
+      try {
+        rmSync(leftover, { force: true });
+      } catch {
+        // The folder itself is unusable; the message below says so.
+      }
+    }
     if (error instanceof BackupError) throw error;
     throw new BackupError(
       `Could not write the backup to ${target} (${(error as { code?: string }).code ?? (error as Error).message}): check that the folder exists, is writable and has free space.`,
