@@ -23,6 +23,8 @@ export interface SpawnBotOptions {
   env: Record<string, string>;
   /** 'npm' runs `npm start` (prestart builds when needed); 'node' runs dist/src/main.js. */
   via?: 'npm' | 'node';
+  /** Any other command and its arguments (e.g. the deployment script). */
+  command?: [string, string[]];
   cwd?: string;
   uid?: number;
   gid?: number;
@@ -40,9 +42,10 @@ export async function ensureBuilt(): Promise<void> {
 export function spawnBot(options: SpawnBotOptions): BotProcess {
   const via = options.via ?? 'npm';
   const [command, args] =
-    via === 'npm'
+    options.command ??
+    (via === 'npm'
       ? ['npm', ['start', '--silent']]
-      : [process.execPath, ['--enable-source-maps', resolve(ROOT, 'dist', 'src', 'main.js')]];
+      : [process.execPath, ['--enable-source-maps', resolve(ROOT, 'dist', 'src', 'main.js')]]);
   const child = spawn(command as string, args as string[], {
     cwd: options.cwd ?? ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...options.env },
