@@ -2,7 +2,7 @@
 // (dependencies stay in node_modules). esbuild rather than tsc: it comes with tsx, a runtime
 // dependency, so a production install (`npm ci --omit=dev`) can still build; and one bundle per
 // entry loads faster than hundreds of modules. Type checking stays `npm run typecheck`.
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -36,7 +36,13 @@ export async function buildDist() {
   } catch {
     // No previous build.
   }
-  renameSync(outdir, final);
+  try {
+    renameSync(outdir, final);
+  } catch (error) {
+    // Another build of the same sources (a second `npm start`) swapped its dist/ in first: keep that one.
+    if (!existsSync(join(final, '.built'))) throw error;
+    rmSync(outdir, { recursive: true, force: true });
+  }
   rmSync(old, { recursive: true, force: true });
 }
 

@@ -56,3 +56,22 @@ describe('liveness and readiness of the running bot', () => {
     );
   });
 });
+
+describe('a start while Discord answers 5xx', () => {
+  it('retries in words after the REST client gave up, then becomes ready', async () => {
+    const { DiscordEmulator } = await import('./support/discord/index.ts');
+    const discord = await DiscordEmulator.start();
+    // @discordjs/rest tries a 5xx four times itself; the fifth answer is a good one.
+    discord.failNext('GET', /^\/gateway\/bot$/, { status: 503 }, 4);
+    const started = await startTestHub({ discord });
+    try {
+      const retry = started.logs.messages().find((m) => m.startsWith('could not reach Discord'));
+      expect(retry).toBe(`could not reach Discord at ${discord.apiUrl} (HTTP 503); retrying in 1 s`);
+      expect(started.hub.gateway.ready()).toBe(true);
+      expect(started.logs.text()).not.toContain('"stack"');
+    } finally {
+      await started.stop();
+      await discord.stop();
+    }
+  });
+});

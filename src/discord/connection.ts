@@ -207,11 +207,17 @@ export class DiscordConnection {
       )
         throw new DiscordFatalError(TOKEN_REFUSED);
       if (close === 4011) return { url: 'the gateway', reason: 'Discord requires more shards (4011)' };
+      if (/Not enough sessions remaining/.test(String((error as Error).message)))
+        return { url: options.apiUrl, reason: 'the daily session start limit is spent' };
       const reason = transientReason(error) ?? transientReason(socketError);
       if (reason) {
         const gateway = socketError !== undefined && transientReason(socketError) === reason;
         return { url: gateway ? (client.ws.gateway ?? 'the Discord gateway') : options.apiUrl, reason };
       }
+      if (error instanceof DiscordAPIError)
+        throw new DiscordFatalError(
+          `Discord refused the login (${error.status}: ${error.message}): check DISCORD_TOKEN, and DISCORD_API_URL if you set it.`,
+        );
       throw error;
     } finally {
       signal.removeEventListener('abort', abort);
