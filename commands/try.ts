@@ -202,10 +202,7 @@ export async function message(msg: Message, hub: Hub): Promise<void> {
     return;
   }
   const model = service.resolveModel(thread.model);
-  const history = [
-    ...service.threads.history(thread.threadId),
-    { role: 'user' as const, content },
-  ];
+  const history = [...service.threads.history(thread.threadId), { role: 'user' as const, content }];
   const input = {
     guildId: thread.guildId,
     channelId: thread.threadId,
