@@ -1,5 +1,5 @@
-import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 
 export type Db = Database.Database;
@@ -34,6 +34,10 @@ export function openDatabase(path: string): Db {
 }
 
 function checkFolder(path: string): void {
+  if (existsSync(path) && statSync(path).isDirectory())
+    throw new DatabaseError(
+      `DATABASE_PATH ${path} is a folder: name a file in it instead, e.g. ${join(path, 'open-model-hub.sqlite')}.`,
+    );
   const dir = dirname(resolve(path));
   try {
     mkdirSync(dir, { recursive: true });
