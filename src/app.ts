@@ -181,6 +181,7 @@ export async function startApp(config: Readonly<Config>, options: AppOptions = {
   try {
     httpPort = await http.listen(config.httpPort, config.httpHost);
   } catch (error) {
+    await scheduler.stop();
     db.close();
     throw error;
   }
