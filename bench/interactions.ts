@@ -1,6 +1,7 @@
 // Acknowledgement latency of a database-backed command (/hub config, which reads the server's
 // settings), 1,000 interactions with 50 in flight, the emulator in another process.
 // Target: p99 under 50 ms on a 2-core machine.
+import { openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { commands } from '../commands/index.ts';
 import { startApp } from '../src/app.ts';
@@ -10,6 +11,7 @@ import { tempDir } from '../test/support/temp.ts';
 import { forkEmulators } from './_child.ts';
 
 const N = Number(process.env.BENCH_INTERACTIONS ?? 1000);
+const devNull = openSync('/dev/null', 'w');
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
 
 const { child, ask } = forkEmulators(join(import.meta.dirname, '_discord-emulator-process.ts'));
@@ -29,7 +31,17 @@ const app = await startApp(
     DATABASE_PATH: join(tempDir('omh-bench-'), 'hub.sqlite'),
     HTTP_PORT: '0',
   }),
-  { logger: createLogger({ level: 'warn' }), schedule: false },
+  // BENCH_LOG_LEVEL=info measures the cost of the per-interaction log line (written to /dev/null
+  // synchronously, as pino writes to stdout).
+  {
+    logger: createLogger({
+      level: (process.env.BENCH_LOG_LEVEL ?? 'warn') as 'warn',
+      ...(process.env.BENCH_LOG_LEVEL
+        ? { destination: { write: (line: string) => writeSync(devNull, line) } }
+        : {}),
+    }),
+    schedule: false,
+  },
 );
 app.hub.settings.update(
   world.guildId,

@@ -3,12 +3,14 @@ import { type Client, disableValidators, Events } from 'discord.js';
 import { commands as allCommands } from '../commands/index.ts';
 import { type Clock, systemClock } from './clock.ts';
 import type { Config } from './config.ts';
+import { backupDatabase, preMigrationBackupPath, runDailyBackup } from './db/backup.ts';
 import { GuildSettingsStore } from './db/guild-settings.ts';
-import { migrate } from './db/migrate.ts';
-import { openDatabase } from './db/open.ts';
+import { migrate, pendingMigrations } from './db/migrate.ts';
+import { type Db, openDatabase } from './db/open.ts';
 import { setupDigest } from './digest/setup.ts';
-import { createDiscordClient } from './discord/client.ts';
+import { createDiscordRest } from './discord/client.ts';
 import type { Command } from './discord/command.ts';
+import { DiscordConnection, type DiscordFatalError } from './discord/connection.ts';
 import { createPoster } from './discord/post.ts';
 import { InteractionRouter } from './discord/router.ts';
 import { createUserLookup } from './discord/users.ts';
@@ -20,6 +22,7 @@ import { createLogger, type Logger, type LogOptions } from './log.ts';
 import { Metrics } from './metrics.ts';
 import { setupModels } from './models/setup.ts';
 import { Scheduler } from './scheduler.ts';
+import { startupWarnings } from './startup-warnings.ts';
 import { StatusRegistry } from './status.ts';
 import { setupTracking } from './tracking/setup.ts';
 import { VERSION } from './version.ts';
@@ -34,12 +37,20 @@ export interface AppOptions {
   schedule?: boolean;
   /** How long shutdown waits for in-flight interactions, in ms. */
   drainTimeoutMs?: number;
+  /** Aborts a start that is still waiting for Discord (SIGTERM during the start-up wait). */
+  signal?: AbortSignal;
+  /** Called once when the app is started and Discord shuts the bot out for good (token reset). */
+  onFatal?: (error: DiscordFatalError) => void;
+  /** Jitter source for the reconnection back-off (tests make it fixed). */
+  random?: () => number;
 }
 
 export interface App {
   hub: Hub;
   router: InteractionRouter;
   httpPort: number;
+  /** The connection to Discord: its current client, per-shard readiness, the Message Content mode. */
+  discord: DiscordConnection;
   /** Stops accepting work, lets in-flight interactions finish (bounded), closes everything. */
   shutdown(reason?: string): Promise<void>;
 }
@@ -55,22 +66,50 @@ export async function startApp(config: Readonly<Config>, options: AppOptions = {
     options.logger ??
     createLogger({
       level: config.logLevel,
-      secrets: [config.discordToken, config.githubToken, config.hfToken, config.models.watsonx?.apiKey],
+      secrets: [
+        config.discordToken,
+        config.githubToken,
+        config.hfToken,
+        config.models.watsonx?.apiKey,
+        config.metricsToken,
+      ],
       ...(options.logDestination ? { destination: options.logDestination } : {}),
     });
 
+  for (const warning of startupWarnings(config)) log.warn(warning);
   const db = openDatabase(config.databasePath);
-  const migration = migrate(db, undefined, () => clock.now());
-  if (migration.applied.length > 0)
-    log.info({ applied: migration.applied }, `Database migrated to version ${migration.version}`);
+  try {
+    await migrateWithBackup(db, config, clock, log);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
 
   const commands = options.commands ?? allCommands;
   const needsMessages = commands.some((c) => c.message);
-  const client = createDiscordClient({ apiUrl: config.discordApiUrl, messageContent: needsMessages });
-  client.rest.setToken(config.discordToken);
+  const rest = createDiscordRest(config.discordApiUrl);
+  rest.setToken(config.discordToken);
   const metrics = new Metrics({ defaultMetrics: !options.commands });
-  const http = new HttpServer({ metrics, log });
+  const http = new HttpServer({ metrics, log, metricsToken: config.metricsToken });
   const scheduler = new Scheduler(log);
+  // Filled in below, once the router exists; the connection creates a client per attempt.
+  let wire: (client: Client) => void = () => {};
+  const discord = new DiscordConnection({
+    apiUrl: config.discordApiUrl,
+    token: config.discordToken,
+    rest,
+    log,
+    messageContent: needsMessages,
+    guildMessages: needsMessages,
+    shards: config.shards,
+    shardCount: config.shardCount,
+    wire: (client) => wire(client),
+    onFatal: (error) => {
+      log.error(error.message);
+      options.onFatal?.(error);
+    },
+    ...(options.random ? { random: options.random } : {}),
+  });
 
   const core: HubCore = {
     config,
@@ -78,7 +117,7 @@ export async function startApp(config: Readonly<Config>, options: AppOptions = {
     clock,
     log,
     settings: new GuildSettingsStore(db, clock),
-    poster: createPoster(client.rest),
+    poster: createPoster(rest),
     scheduler,
     http,
     status: new StatusRegistry(),
@@ -87,8 +126,9 @@ export async function startApp(config: Readonly<Config>, options: AppOptions = {
     version: VERSION,
     startedAt: clock.now(),
     gateway: {
-      ping: () => (client.isReady() ? client.ws.ping : null),
-      ready: () => client.isReady(),
+      ping: () => discord.ping(),
+      ready: () => discord.ready(),
+      messageContent: () => discord.messageContent,
     },
   };
   // Each feature adds its services and jobs here as it lands.
@@ -103,7 +143,7 @@ export async function startApp(config: Readonly<Config>, options: AppOptions = {
   const hub: Hub = {
     ...core,
     digest: setupDigest(core, {
-      lookupUser: createUserLookup(client.rest),
+      lookupUser: createUserLookup(rest),
       schedule: options.schedule !== false,
     }),
     models: setupModels(core),
@@ -116,36 +156,63 @@ export async function startApp(config: Readonly<Config>, options: AppOptions = {
   };
 
   const router = new InteractionRouter(hub, commands);
-  client.on(Events.InteractionCreate, (interaction) => void router.handle(interaction));
-  if (needsMessages) client.on(Events.MessageCreate, (message) => void router.handleMessage(message));
-  client.on(Events.Error, (error) => log.error({ err: error }, 'Discord client error'));
-  client.on(Events.ShardDisconnect, (event) =>
-    log.warn({ code: event.code }, 'Gateway disconnected; discord.js reconnects'),
-  );
+  wire = (client) => {
+    client.on(Events.InteractionCreate, (interaction) => void router.handle(interaction));
+    if (needsMessages) client.on(Events.MessageCreate, (message) => void router.handleMessage(message));
+    client.on(Events.Error, (error) => log.error({ err: error }, 'Discord client error'));
+    client.on(Events.ShardReconnecting, (shardId) =>
+      log.warn({ shardId }, `Gateway shard ${shardId} disconnected; reconnecting`),
+    );
+  };
+  core.status.add(() => [
+    {
+      name: 'Message Content',
+      value: discord.messageContent
+        ? 'on: every message in a /try thread continues it'
+        : 'off (Discord refused the intent): in /try threads, mention the bot or reply to it to continue',
+    },
+  ]);
+  if (config.backupDir && options.schedule !== false) {
+    const backupDir = config.backupDir;
+    scheduler.schedule('17 3 * * *', {
+      name: 'daily-backup',
+      run: async () => {
+        const copy = await runDailyBackup(db, backupDir, config.backupKeep, clock.now());
+        log.info({ path: copy.path, bytes: copy.bytes, ms: copy.ms }, `Daily backup written to ${copy.path}`);
+      },
+    });
+  }
 
   http.addHealthCheck('database', () => (db.open ? null : 'closed'));
-  http.addHealthCheck('discord', () => (client.isReady() ? null : 'gateway not ready'));
-  const httpPort = await http.listen(config.httpPort);
-
-  // discord.js reports a refused gateway (4004, 4014) as a bare Error from login(); the close
-  // code seen just before is what tells the operator what to fix.
-  let fatalClose: number | undefined;
-  const noteFatalClose = (event: { code: number }) => {
-    if (FATAL_CLOSE_CODES.has(event.code)) fatalClose = event.code;
-  };
-  client.on(Events.ShardDisconnect, noteFatalClose);
+  http.addHealthCheck('discord', () => discord.problem());
+  // Listening before Discord answers: a supervisor sees the process alive (/livez) and why it is
+  // not ready (/readyz) during a start-up wait.
+  let httpPort: number;
   try {
-    await client.login(config.discordToken);
-    await waitUntilReady(client);
+    httpPort = await http.listen(config.httpPort, config.httpHost);
   } catch (error) {
-    await http.close();
+    await scheduler.stop();
     db.close();
-    await client.destroy();
-    throw fatalClose ? new GatewayRefusedError(fatalClose) : error;
+    throw error;
   }
-  client.off(Events.ShardDisconnect, noteFatalClose);
+  try {
+    await discord.connect(options.signal);
+  } catch (error) {
+    await scheduler.stop();
+    await http.close();
+    await discord.destroy();
+    db.close();
+    throw error;
+  }
+  const client = discord.client!;
   log.info(
-    { user: client.user?.tag, guilds: client.guilds.cache.size, httpPort },
+    {
+      user: client.user?.tag,
+      guilds: client.guilds.cache.size,
+      shards: client.ws.shards.size,
+      httpPort,
+      version: VERSION,
+    },
     'Open Model Hub is online',
   );
 
@@ -162,40 +229,31 @@ export async function startApp(config: Readonly<Config>, options: AppOptions = {
       // client closes (bounded like the interactions).
       await Promise.race([hub.ideas.settled(), new Promise((r) => setTimeout(r, 5_000).unref())]);
       await http.close();
-      await client.destroy();
+      await discord.destroy();
       db.close();
       log.info('Stopped');
     })();
     return closing;
   };
 
-  return { hub, router, httpPort, shutdown };
+  return { hub, router, httpPort, discord, shutdown };
 }
 
-/** Discord closed the gateway for good (bad token, intents the application may not use). */
-export class GatewayRefusedError extends Error {
-  override name = 'GatewayRefusedError';
-  constructor(readonly code: number) {
-    super(`Discord closed the gateway with code ${code}`);
+/**
+ * Applies pending migrations, first copying the database when it already holds data, so a
+ * migration that goes wrong can be undone by restoring the copy (its path is logged).
+ */
+async function migrateWithBackup(db: Db, config: Readonly<Config>, clock: Clock, log: Logger): Promise<void> {
+  const { from, pending } = pendingMigrations(db);
+  if (pending.length > 0 && from > 0 && config.databasePath !== ':memory:') {
+    const path = preMigrationBackupPath(config.databasePath, from, clock.now(), config.backupDir);
+    const copy = await backupDatabase(db, path);
+    log.info(
+      { path: copy.path, bytes: copy.bytes, pending },
+      `Backed up the database to ${copy.path} before applying ${pending.length} migration(s)`,
+    );
   }
-}
-
-/** Close codes after which discord.js stops reconnecting: waiting for ready would wait forever. */
-const FATAL_CLOSE_CODES = new Set([4004, 4010, 4011, 4012, 4013, 4014]);
-
-function waitUntilReady(client: Client): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (client.isReady()) return resolve();
-    const onDisconnect = (event: { code: number }) => {
-      if (!FATAL_CLOSE_CODES.has(event.code)) return;
-      client.off(Events.ClientReady, onReady);
-      reject(new GatewayRefusedError(event.code));
-    };
-    const onReady = () => {
-      client.off(Events.ShardDisconnect, onDisconnect);
-      resolve();
-    };
-    client.once(Events.ClientReady, onReady);
-    client.on(Events.ShardDisconnect, onDisconnect);
-  });
+  const migration = migrate(db, undefined, () => clock.now());
+  if (migration.applied.length > 0)
+    log.info({ applied: migration.applied }, `Database migrated to version ${migration.version}`);
 }

@@ -35,6 +35,17 @@ const HELP: Record<string, string> = {
   ...MODELS_HELP,
   ...TRACKING_HELP,
   ...IDEAS_HELP,
+  HTTP_HOST:
+    'An address to listen on: 0.0.0.0 (every interface, right in a container), 127.0.0.1 (this machine only), or leave it empty for 0.0.0.0.',
+  METRICS_TOKEN:
+    'Any long random text (e.g. `openssl rand -hex 32`); Prometheus then sends it as `Authorization: Bearer …`. Leave it empty for an open /metrics.',
+  BACKUP_DIR:
+    'A folder for the daily backups, such as ./data/backups, or leave it empty for no daily backup.',
+  BACKUP_KEEP: 'How many daily backups to keep, a whole number from 1 (default 7).',
+  SHARD_COUNT:
+    "Leave it empty to use Discord's recommended shard count; set it (with SHARDS) only to split the shards across processes.",
+  SHARDS:
+    'The shard ids this process runs, e.g. 0,1 or [0,1], each below SHARD_COUNT; or leave it empty for all.',
 };
 
 const optionalText = z
@@ -87,8 +98,38 @@ const schema = z
     ...modelsEnvShape,
     ...trackingEnvShape,
     ...ideasEnvShape,
+    HTTP_HOST: optionalText
+      .refine((v) => v === undefined || /^[\w.:%[\]-]+$/.test(v), 'is not a host name or address')
+      .transform((v) => v ?? '0.0.0.0'),
+    METRICS_TOKEN: optionalText.refine(
+      (v) => v === undefined || v.length >= 16,
+      'must be at least 16 characters',
+    ),
+    BACKUP_DIR: optionalText,
+    BACKUP_KEEP: optionalText
+      .refine((v) => v === undefined || (/^\d+$/.test(v) && Number(v) >= 1), 'must be a whole number from 1')
+      .transform((v) => (v === undefined ? 7 : Number(v))),
+    SHARD_COUNT: optionalText
+      .refine((v) => v === undefined || (/^\d+$/.test(v) && Number(v) >= 1), 'must be a whole number from 1')
+      .transform((v) => (v === undefined ? undefined : Number(v))),
+    SHARDS: optionalText
+      .refine(
+        (v) => v === undefined || /^\[?\s*\d+(\s*,\s*\d+)*\s*\]?$/.test(v),
+        'must be a list of shard ids such as 0,1',
+      )
+      .transform((v) => (v === undefined ? undefined : (v.match(/\d+/g) ?? []).map(Number))),
   })
-  .superRefine(checkModelsEnv);
+  .superRefine((v, ctx) => {
+    checkModelsEnv(v, ctx);
+    if (v.SHARDS && !v.SHARD_COUNT)
+      ctx.addIssue({ code: 'custom', path: ['SHARD_COUNT'], message: 'must be set when SHARDS is' });
+    if (v.SHARDS && v.SHARD_COUNT && v.SHARDS.some((id) => id >= v.SHARD_COUNT!))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SHARDS'],
+        message: `must hold ids below SHARD_COUNT (${v.SHARD_COUNT})`,
+      });
+  });
 
 export interface Config {
   discordToken: string;
@@ -109,6 +150,16 @@ export interface Config {
   tracking: TrackingConfig;
   /** /idea: submission limit, issue sync. */
   ideas: IdeasConfig;
+  /** The address the HTTP server binds (0.0.0.0 by default, so containers work). */
+  httpHost: string;
+  /** When set, /metrics needs `Authorization: Bearer <token>`. */
+  metricsToken: string | undefined;
+  /** Daily backups go here when set; the newest `backupKeep` are kept. */
+  backupDir: string | undefined;
+  backupKeep: number;
+  /** 'auto' (Discord's recommended count, all in this process) or this process's shard ids. */
+  shards: 'auto' | number[];
+  shardCount: number | undefined;
 }
 
 /** A configuration problem: its message is meant for the operator, without a stack trace. */
@@ -153,5 +204,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     models: toModelsConfig(v),
     tracking: toTrackingConfig(v),
     ideas: toIdeasConfig(v),
+    httpHost: v.HTTP_HOST,
+    metricsToken: v.METRICS_TOKEN,
+    backupDir: v.BACKUP_DIR,
+    backupKeep: v.BACKUP_KEEP,
+    shards: v.SHARDS ?? (v.SHARD_COUNT ? Array.from({ length: v.SHARD_COUNT }, (_, i) => i) : 'auto'),
+    shardCount: v.SHARD_COUNT,
   });
 }

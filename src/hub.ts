@@ -30,7 +30,12 @@ export interface HubCore {
   commands: readonly Command[];
   version: string;
   startedAt: Date;
-  gateway: { ping(): number | null; ready(): boolean };
+  gateway: {
+    ping(): number | null;
+    ready(): boolean;
+    /** False when Discord refused the Message Content intent: threads continue on mentions and replies. */
+    messageContent(): boolean;
+  };
 }
 
 /** HubCore plus each feature's services (each feature's setup adds its own field here). */

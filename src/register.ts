@@ -1,8 +1,9 @@
 // `npm run register`: registers the slash commands with Discord, to the development server when
 // DISCORD_DEV_GUILD_ID is set (instant), else globally (may take up to an hour to appear).
-import { REST, Routes } from 'discord.js';
+import { DiscordAPIError, REST, Routes } from 'discord.js';
 import { commands } from '../commands/index.ts';
 import { ConfigError, loadConfig } from './config.ts';
+import { transientReason } from './discord/connection.ts';
 import { loadEnvFile } from './env-file.ts';
 
 loadEnvFile();
@@ -33,8 +34,21 @@ try {
     `Registered ${saved.length} commands to ${where}: ${body.map((c) => `/${c.name}`).join(', ')}\n`,
   );
 } catch (error) {
-  process.stderr.write(
-    `Discord refused the registration: ${(error as Error).message}\nCheck DISCORD_TOKEN and DISCORD_APPLICATION_ID.\n`,
-  );
+  process.stderr.write(`${registrationFailure(error, config.discordApiUrl)}\n`);
   process.exit(1);
+}
+
+/** A network failure, a refused token and a refused definition call for different fixes. */
+function registrationFailure(error: unknown, apiUrl: string): string {
+  if (error instanceof DiscordAPIError) {
+    if (error.status === 401)
+      return 'Discord rejected DISCORD_TOKEN (401). Reset it at Discord Developer Portal → Applications → your app → Bot → Reset Token, then update .env.';
+    if (error.status === 400) return `Discord refused the command definitions (400): ${error.message}`;
+    if (error.status === 403 || error.status === 404)
+      return `Discord refused the registration (${error.status}: ${error.message}). Check that DISCORD_APPLICATION_ID is the application of DISCORD_TOKEN${config.discordDevGuildId ? ' and that the bot is in DISCORD_DEV_GUILD_ID' : ''}.`;
+  }
+  const reason = transientReason(error);
+  if (reason)
+    return `Could not reach Discord at ${apiUrl}: ${reason}. Check the network (and DISCORD_API_URL), then run npm run register again.`;
+  throw error;
 }

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { projectPath } from './paths.ts';
 
-export const VERSION: string = JSON.parse(
-  readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
-).version;
+// Read from the project root so the compiled build (dist/src/) shows the same version as tsx.
+export const VERSION: string = JSON.parse(readFileSync(projectPath('package.json'), 'utf8')).version;

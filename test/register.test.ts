@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commands } from '../commands/index.ts';
+import { freePort } from './support/bot-process.ts';
 import { DiscordEmulator } from './support/discord/index.ts';
 import { tempDir, trackChild } from './support/temp.ts';
 
@@ -57,10 +58,46 @@ describe('npm run register', () => {
     expect((discord.registeredCommands() as unknown[]).length).toBe(commands.length);
   });
 
-  it('says which settings to check when Discord refuses', async () => {
+  it('says the token was refused (401), without printing it', async () => {
     const result = await register({ DISCORD_TOKEN: 'wrong-token' });
     expect(result.status).toBe(1);
-    expect(result.stderr).toContain('Check DISCORD_TOKEN and DISCORD_APPLICATION_ID');
+    expect(result.stderr).toMatch(
+      /^Discord rejected DISCORD_TOKEN \(401\)\. Reset it at Discord Developer Portal/,
+    );
     expect(result.stderr).not.toContain('wrong-token');
+  });
+
+  it('says a definition was refused (400), with the path of the field Discord named', async () => {
+    discord.failNext('PUT', /\/commands$/, {
+      status: 400,
+      body: {
+        code: 50035,
+        message: 'Invalid Form Body',
+        errors: {
+          '0': {
+            name: {
+              _errors: [
+                { code: 'STRING_TYPE_REGEX', message: 'String value did not match validation regex.' },
+              ],
+            },
+          },
+        },
+      },
+    });
+    const result = await register({});
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('Discord refused the command definitions (400): Invalid Form Body');
+    expect(result.stderr).toContain('0.name[STRING_TYPE_REGEX]');
+    expect(result.stderr).not.toMatch(/^\s+at /m);
+  });
+
+  it('tells a network failure apart from a refusal', async () => {
+    const result = await register({ DISCORD_API_URL: `http://127.0.0.1:${await freePort()}/api` });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(
+      /^Could not reach Discord at http:\/\/127\.0\.0\.1:\d+\/api: connection refused\./,
+    );
+    expect(result.stderr).not.toContain('DISCORD_TOKEN');
+    expect(result.stderr).not.toMatch(/^\s+at /m);
   });
 });

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { projectPath } from '../paths.ts';
 import type { Db } from './open.ts';
 
-export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url));
+export const MIGRATIONS_DIR = projectPath('migrations');
 
 const FILE_NAME = /^(\d{4})_([a-z0-9_]+)\.sql$/;
 
@@ -105,4 +105,24 @@ export function migrate(db: Db, dir = MIGRATIONS_DIR, now: () => Date = () => ne
 export function schemaVersion(db: Db): number {
   const row = db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null };
   return row.v ?? 0;
+}
+
+/** The migrations a start would apply, and the schema version before them (0 for a new database). */
+export function pendingMigrations(db: Db, dir = MIGRATIONS_DIR): { from: number; pending: string[] } {
+  const table = db
+    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'")
+    .get();
+  const applied = table
+    ? new Set(
+        (db.prepare('SELECT version FROM schema_migrations').all() as Array<{ version: number }>).map(
+          (r) => r.version,
+        ),
+      )
+    : new Set<number>();
+  return {
+    from: applied.size ? Math.max(...applied) : 0,
+    pending: readMigrations(dir)
+      .filter((m) => !applied.has(m.version))
+      .map((m) => m.file),
+  };
 }

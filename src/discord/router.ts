@@ -119,10 +119,16 @@ export class InteractionRouter {
         error instanceof NotOursError ? 'refused' : error instanceof UserError ? 'user_error' : 'error';
       await this.answerError(interaction, error, name, kind);
     } finally {
+      const ms = performance.now() - started;
       this.hub.metrics.interactions.inc({ command: name, kind, outcome });
-      this.hub.metrics.interactionSeconds.observe(
-        { command: name, kind },
-        (performance.now() - started) / 1000,
+      this.hub.metrics.interactionSeconds.observe({ command: name, kind }, ms / 1000);
+      // One line per interaction, never option values (they may be private). Autocomplete fires on
+      // every keystroke, so it logs at debug. Measured in bench/interactions.ts: see the README.
+      const action =
+        kind === 'command' ? subcommandOf(interaction) : kind === 'autocomplete' ? undefined : args[0];
+      this.hub.log[kind === 'autocomplete' ? 'debug' : 'info'](
+        { command: name, kind, action, guildId: interaction.guildId, outcome, ms: Math.round(ms) },
+        'interaction',
       );
     }
   }
@@ -254,4 +260,11 @@ function owns(command: Command, kind: Kind, args: readonly string[]): boolean {
     return !command.modalActions || command.modalActions.includes(args[0] ?? '');
   }
   return true;
+}
+
+function subcommandOf(interaction: Interaction): string | undefined {
+  if (!interaction.isChatInputCommand()) return undefined;
+  const group = interaction.options.getSubcommandGroup(false);
+  const sub = interaction.options.getSubcommand(false);
+  return [group, sub].filter(Boolean).join(' ') || undefined;
 }

@@ -63,7 +63,10 @@ export async function openThread(
   );
   await interaction.update({ components: [] });
   await hub.poster.post(threadId, {
-    content: `Each message <@${exchange.userId}> writes here continues the conversation with ${exchange.model.name}.`,
+    // Without the Message Content intent Discord only shows the bot messages that mention or reply to it.
+    content: hub.gateway.messageContent()
+      ? `Each message <@${exchange.userId}> writes here continues the conversation with ${exchange.model.name}.`
+      : `<@${exchange.userId}>, mention me or reply to my message here to continue the conversation with ${exchange.model.name}.`,
   });
 }
 
@@ -92,7 +95,9 @@ function threadFailure(error: unknown): unknown {
 export async function continueInThread(msg: Message, hub: Hub): Promise<void> {
   const { service } = hub.models;
   const thread = service.threads.get(msg.channelId);
-  if (!thread || msg.author.id !== thread.userId || !msg.content.trim()) return;
+  // A mention of the bot is how a member addresses it without the Message Content intent; it is not part of the prompt.
+  const content = msg.content.replace(new RegExp(`<@!?${msg.client.user.id}>`, 'g'), '').trim();
+  if (!thread || msg.author.id !== thread.userId || !content) return;
   const stopKey = `thread-${thread.threadId}`;
   if (service.isRunning(stopKey)) {
     await hub.poster.post(thread.threadId, {
@@ -112,10 +117,7 @@ export async function continueInThread(msg: Message, hub: Hub): Promise<void> {
     await hub.poster.post(thread.threadId, { content: error.message });
     return;
   }
-  const history = [
-    ...service.threads.history(thread.threadId),
-    { role: 'user' as const, content: msg.content },
-  ];
+  const history = [...service.threads.history(thread.threadId), { role: 'user' as const, content }];
   const input = {
     guildId: thread.guildId,
     channelId: thread.threadId,
@@ -137,7 +139,7 @@ export async function continueInThread(msg: Message, hub: Hub): Promise<void> {
   const { result } = await streamGeneration(hub, input, runId, { channelId: thread.threadId }, stopKey);
   if (result.outcome === 'ok' || result.outcome === 'length')
     service.threads.addTurns(thread.threadId, [
-      { role: 'user', content: msg.content },
+      { role: 'user', content },
       { role: 'assistant', content: result.answer },
     ]);
 }

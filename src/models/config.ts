@@ -1,10 +1,10 @@
 // The settings of /try, /compare and /models; config.ts spreads these into the one schema.
-import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { projectPath } from '../paths.ts';
 import { isProviderName, PROVIDER_NAMES, type ProviderName } from './provider.ts';
 
 // The shipped catalog is found next to the code, whatever the working directory.
-const SHIPPED_CATALOG = fileURLToPath(new URL('../../data-files/models.json', import.meta.url));
+const SHIPPED_CATALOG = projectPath('data-files', 'models.json');
 
 const optionalText = z
   .string()

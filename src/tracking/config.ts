@@ -1,9 +1,9 @@
 // The settings of tracking; config.ts spreads these into the one schema.
-import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { projectPath } from '../paths.ts';
 
 // The shipped file, wherever the bot is started from.
-const SHIPPED_PRESETS = fileURLToPath(new URL('../../data-files/presets.json', import.meta.url));
+const SHIPPED_PRESETS = projectPath('data-files', 'presets.json');
 
 const optionalText = z
   .string()

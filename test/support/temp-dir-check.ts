@@ -1,7 +1,7 @@
 // vitest globalSetup: the whole run gets its own temp folder (TMPDIR, which os.tmpdir() and the
 // workers read), and the run fails if a test left anything in it. A folder per run keeps the
 // check exact when several runs share the machine's temp dir.
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -10,6 +10,8 @@ const saved: Record<string, string | undefined> = {};
 
 export function setup(): void {
   runDir = mkdtempSync(join(tmpdir(), 'omh-test-run-'));
+  // Traversable by other users: a test runs the bot as `nobody` (a service user) under it.
+  chmodSync(runDir, 0o755);
   for (const name of ['TMPDIR', 'TMP', 'TEMP']) {
     saved[name] = process.env[name];
     process.env[name] = runDir;

@@ -46,6 +46,10 @@ export class Core {
     global: [] as StoredCommand[],
     guild: new Map<string, StoredCommand[]>(),
   };
+  /** The shard count GET /gateway/bot recommends. */
+  recommendedShards = 1;
+  /** IDENTIFY with fewer shards than this closes with 4011 (Sharding required). */
+  requiredShards = 1;
   /** http://127.0.0.1:PORT, set once the server listens. */
   baseUrl = '';
   /** Replaced by the gateway: sends an event to every session whose intents cover `required`. */

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Core, Intents } from './core.ts';
-import { Gateway } from './gateway.ts';
+import { Gateway, shardOf } from './gateway.ts';
 import { type CommandInput, commandData, componentData, envelope } from './interaction-payloads.ts';
 import { InteractionState, snapshot } from './interaction-state.ts';
 import { createMessage } from './messages.ts';
@@ -39,6 +39,10 @@ export interface StartOptions {
    * GuildPresences 1<<8, MessageContent 1<<15). Identifying with another closes the gateway with 4014.
    */
   privilegedIntents?: number;
+  /** The shard count GET /gateway/bot recommends (default 1); IDENTIFY with fewer closes with 4011. */
+  shards?: number;
+  /** Listen on this port instead of a free one (a test that starts the bot before Discord). */
+  port?: number;
 }
 
 interface Actor {
@@ -82,10 +86,12 @@ export class DiscordEmulator {
     let rest!: RestServer;
     const server = createServer((req, res) => void rest.handle(req, res));
     rest = new RestServer(core, [...appRoutes(core), ...channelRoutes(core), ...interactionRoutes(core)]);
+    core.recommendedShards = options.shards ?? 1;
+    core.requiredShards = options.shards ?? 1;
     const gateway = new Gateway(core, server);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
+      server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
     });
     core.baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     return new DiscordEmulator(core, server, rest, gateway);
@@ -102,8 +108,15 @@ export class DiscordEmulator {
 
   // ── world ──────────────────────────────────────────────────────────────────────────────
 
-  addGuild(o: { name?: string; id?: string; ownerId?: string } = {}): string {
-    const guild = this.core.world.addGuild(o);
+  /** `shard: [id, count]` picks an id whose events go to that shard when the bot runs `count` shards. */
+  addGuild(o: { name?: string; id?: string; ownerId?: string; shard?: [number, number] } = {}): string {
+    let id = o.id;
+    if (!id && o.shard) {
+      // Ids of one millisecond share a shard; the clock moves on within a few tries per shard.
+      do id = this.core.ids.next();
+      while (shardOf(id, o.shard[1]) !== o.shard[0]);
+    }
+    const guild = this.core.world.addGuild({ ...o, id });
     this.core.dispatch('GUILD_CREATE', Intents.guilds, () => apiGuildCreate(this.core.world, guild.id));
     return guild.id;
   }
@@ -212,13 +225,50 @@ export class DiscordEmulator {
     this.gateway.drop();
   }
 
+  /** [shard_id, num_shards] of each connected, ready session. */
+  readyShards(): Array<[number, number]> {
+    return this.gateway.readyShards();
+  }
+
+  /** The gateway refuses connections and drops the open ones, until goOnline(). REST keeps answering. */
+  goOffline(): void {
+    this.gateway.goOffline();
+  }
+
+  goOnline(): void {
+    this.gateway.goOnline();
+  }
+
+  /**
+   * The bot outgrew its shards: /gateway/bot now recommends `count`, IDENTIFY with fewer closes
+   * with 4011, and every open session is closed with 4011.
+   */
+  requireShards(count: number): void {
+    this.core.recommendedShards = count;
+    this.core.requiredShards = count;
+    this.gateway.requireSharding();
+  }
+
+  waitForShards(count: number, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<void> {
+    return this.core.waiters
+      .waitFor(
+        () => (this.gateway.readyShards().length >= count ? true : undefined),
+        timeoutMs,
+        () => `waiting for ${count} ready shards; ready: ${JSON.stringify(this.gateway.readyShards())}`,
+      )
+      .then(() => undefined);
+  }
+
   /** A member posts in a channel; the bot sees MESSAGE_CREATE if it asked for GuildMessages. */
-  async say(o: Actor & { content: string }): Promise<Message> {
+  async say(o: Actor & { content: string; replyTo?: string }): Promise<Message> {
     this.core.world.member(o.guildId, o.userId);
     const message = createMessage(this.core, {
       channelId: o.channelId,
       authorId: o.userId,
-      body: { content: o.content },
+      body: {
+        content: o.content,
+        ...(o.replyTo ? { message_reference: { message_id: o.replyTo } } : {}),
+      },
     });
     return snapshot(message);
   }

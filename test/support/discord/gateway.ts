@@ -1,5 +1,8 @@
 // The gateway: HELLO, IDENTIFY → READY + GUILD_CREATE per server, heartbeats, RESUME with replay
 // of what the session missed, and dispatches filtered by the intents the bot identified with.
+// Sharding as Discord does it: /gateway/bot recommends a count, IDENTIFY carries [shard_id,
+// num_shards], and each guild's events reach only the shard (guild_id >> 22) % num_shards
+// (DMs go to shard 0); too few shards for the bot's size closes the socket with 4011.
 import type { Server } from 'node:http';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { Core, PayloadFor } from './core.ts';
@@ -15,6 +18,20 @@ interface Session {
   log: Array<{ s: number; frame: string }>;
   socket?: WebSocket;
   ready: boolean;
+  shard: [id: number, count: number];
+}
+
+/** Which shard receives a guild's events (Discord: `(guild_id >> 22) % num_shards`). */
+export function shardOf(guildId: string, count: number): number {
+  return Number((BigInt(guildId) >> 22n) % BigInt(count));
+}
+
+/** The guild an event belongs to, if any; events without one go to shard 0. */
+// biome-ignore lint/suspicious/noExplicitAny: raw event payload
+function guildOfEvent(event: string, data: any): string | undefined {
+  if (event.startsWith('GUILD_') && !event.startsWith('GUILD_MEMBER') && !event.startsWith('GUILD_ROLE'))
+    return data?.id ?? data?.guild_id;
+  return data?.guild_id ?? undefined;
 }
 
 export class Gateway {
@@ -22,12 +39,18 @@ export class Gateway {
   private readonly sessions = new Map<string, Session>();
   private readonly sockets = new Set<WebSocket>();
   private lastIntents = 0;
+  /** While true, new gateway connections are refused (a Discord outage seen from the bot). */
+  private offline = false;
 
   constructor(
     private readonly core: Core,
     server: Server,
   ) {
     server.on('upgrade', (req, socket, head) => {
+      if (this.offline) {
+        socket.destroy();
+        return;
+      }
       this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws));
     });
     core.dispatch = (event, required, payload) => this.dispatch(event, required, payload);
@@ -48,6 +71,29 @@ export class Gateway {
 
   intents(): number {
     return this.lastIntents;
+  }
+
+  /** [shard_id, num_shards] of every session that is connected and ready. */
+  readyShards(): Array<[number, number]> {
+    return [...this.sessions.values()]
+      .filter((s) => s.ready && s.socket && s.socket.readyState === s.socket.OPEN)
+      .map((s) => s.shard);
+  }
+
+  /** Refuses new connections and drops the current ones (the bot reconnects, and fails, until online()). */
+  goOffline(): void {
+    this.offline = true;
+    for (const session of this.sessions.values()) session.socket?.close(4000, 'Dropped by the emulator');
+  }
+
+  goOnline(): void {
+    this.offline = false;
+  }
+
+  /** Closes every session with 4011 (Sharding required), as Discord does when the bot outgrew its shards. */
+  requireSharding(): void {
+    for (const session of this.sessions.values()) session.socket?.close(4011, 'Sharding required.');
+    this.sessions.clear();
   }
 
   /** Closes every bot socket with 4000 (unknown error), which discord.js answers with a RESUME. */
@@ -126,6 +172,17 @@ export class Gateway {
       ws.close(4014, 'Disallowed intent(s).');
       return undefined;
     }
+    const shard: [number, number] = Array.isArray(d?.shard)
+      ? [Number(d.shard[0]), Number(d.shard[1])]
+      : [0, 1];
+    if (!(shard[1] >= 1 && shard[0] >= 0 && shard[0] < shard[1])) {
+      ws.close(4010, 'Invalid shard.');
+      return undefined;
+    }
+    if (shard[1] < this.core.requiredShards) {
+      ws.close(4011, 'Sharding required.');
+      return undefined;
+    }
     const session: Session = {
       id: this.core.ids.next(),
       intents: Number(d?.intents ?? 0),
@@ -133,18 +190,19 @@ export class Gateway {
       log: [],
       socket: ws,
       ready: false,
+      shard,
     };
     this.sessions.set(session.id, session);
     this.lastIntents = session.intents;
     const world = this.core.world;
-    const guilds = [...world.guilds.keys()];
+    const guilds = [...world.guilds.keys()].filter((id) => shardOf(id, shard[1]) === shard[0]);
     this.send(session, 'READY', {
       v: 10,
       user: { ...apiUser(world.user(this.core.options.botUserId)), verified: true, mfa_enabled: false },
       guilds: guilds.map((id) => ({ id, unavailable: true })),
       session_id: session.id,
       resume_gateway_url: this.core.baseUrl.replace(/^http/, 'ws'),
-      shard: [0, 1],
+      shard,
       application: { id: this.core.options.applicationId, flags: 0 },
       private_channels: [],
       presences: [],
@@ -207,7 +265,11 @@ export class Gateway {
   private dispatch(event: string, required: number, payload: PayloadFor): void {
     for (const session of this.sessions.values()) {
       if (required !== 0 && (session.intents & required) === 0) continue;
-      this.send(session, event, payload(session.intents));
+      const data = payload(session.intents);
+      const guildId = guildOfEvent(event, data);
+      const [id, count] = session.shard;
+      if ((guildId === undefined ? 0 : shardOf(guildId, count)) !== id) continue;
+      this.send(session, event, data);
     }
   }
 

@@ -31,10 +31,15 @@ function uploads(core: Core, body: Body, files: UploadedFile[]): Attachment[] {
 
 export function visibleTo(core: Core, m: StoredMessage, intents: number): boolean {
   if (intents & Intents.messageContent) return true;
-  // Without the privileged intent Discord still shows a bot its own messages, DMs and mentions of it.
+  // Without the privileged intent Discord still shows a bot its own messages, DMs, mentions of
+  // it, and replies to its messages (a reply mentions the author it replies to).
   const bot = core.options.botUserId;
   return (
-    m.authorId === bot || !m.guildId || m.content.includes(`<@${bot}>`) || m.content.includes(`<@!${bot}>`)
+    m.authorId === bot ||
+    !m.guildId ||
+    m.content.includes(`<@${bot}>`) ||
+    m.content.includes(`<@!${bot}>`) ||
+    (m.replyTo !== undefined && core.world.messages.get(m.replyTo)?.authorId === bot)
   );
 }
 

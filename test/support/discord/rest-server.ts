@@ -189,7 +189,9 @@ export class RestServer {
   private sendFault(res: ServerResponse, fault: Fault): number {
     if (fault.status !== 429) {
       res.writeHead(fault.status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ message: `${fault.status}: Server Error`, code: 0 }));
+      res.end(
+        JSON.stringify('body' in fault ? fault.body : { message: `${fault.status}: Server Error`, code: 0 }),
+      );
       return fault.status;
     }
     const global = fault.global ?? false;

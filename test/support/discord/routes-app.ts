@@ -45,7 +45,7 @@ export function appRoutes(core: Core): Route[] {
       handle: () => ({
         body: {
           url: wsUrl(),
-          shards: 1,
+          shards: core.recommendedShards,
           session_start_limit: { total: 1000, remaining: 999, reset_after: 86_400_000, max_concurrency: 1 },
         },
       }),

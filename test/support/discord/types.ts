@@ -48,7 +48,11 @@ export interface RestCall {
   at: number;
 }
 
-export type Fault = { status: 429; retryAfter: number; global?: boolean } | { status: 500 | 502 | 503 };
+export type Fault =
+  | { status: 429; retryAfter: number; global?: boolean }
+  | { status: 500 | 502 | 503 }
+  /** An error Discord answers with a JSON body of its own, e.g. 400 code 50035 with `errors`. */
+  | { status: 400 | 403 | 404; body: unknown };
 
 export interface ThreadInfo {
   id: string;
