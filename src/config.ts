@@ -29,6 +29,8 @@ const HELP: Record<string, string> = {
   ...MODELS_HELP,
   ...TRACKING_HELP,
   ...IDEAS_HELP,
+  WEB_BASE_URL:
+    'The public address people open the board at, e.g. https://hub.example.org (behind your TLS reverse proxy), or leave it empty to keep the web board off.',
 };
 
 const optionalText = z
@@ -80,6 +82,10 @@ const schema = z.object({
   ...modelsEnvShape,
   ...trackingEnvShape,
   ...ideasEnvShape,
+  WEB_BASE_URL: url().refine(
+    (v) => v === undefined || new URL(v).pathname === '/',
+    'must be an address without a path, e.g. https://hub.example.org (the board serves /g/… at its root)',
+  ),
 });
 
 export interface Config {
@@ -101,6 +107,8 @@ export interface Config {
   tracking: TrackingConfig;
   /** /idea: submission limit, issue sync. */
   ideas: IdeasConfig;
+  /** The public address of the web board (no trailing slash); the board is off everywhere without it. */
+  webBaseUrl: string | undefined;
 }
 
 /** A configuration problem: its message is meant for the operator, without a stack trace. */
@@ -136,5 +144,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     models: toModelsConfig(v),
     tracking: toTrackingConfig(v),
     ideas: toIdeasConfig(v),
+    webBaseUrl: v.WEB_BASE_URL,
   });
 }

@@ -2,6 +2,7 @@
 import type { REST } from 'discord.js';
 import { discordTime } from '../discord/format.ts';
 import type { HubCore } from '../hub.ts';
+import { DigestArchive } from '../web/archive.ts';
 import { DigestService } from './service.ts';
 import { DigestStore } from './store.ts';
 import { discordUserLookup } from './users.ts';
@@ -19,6 +20,7 @@ export function setupDigest(core: HubCore, options: { rest?: REST; schedule: boo
     log: core.log.child({ feature: 'digest' }),
     poster: core.poster,
     store,
+    archive: new DigestArchive(core.db),
     ...(options.rest ? { lookupUser: discordUserLookup(options.rest) } : {}),
   });
 
