@@ -22,6 +22,7 @@ import { respond } from '../src/discord/reply.ts';
 import { UserError } from '../src/errors.ts';
 import type { Hub } from '../src/hub.ts';
 import { timeZoneNames, validateRepo, validateTimeZone } from '../src/settings/validate.ts';
+import { type BoardVisibility, boardPath, webBoards } from '../src/web/boards.ts';
 
 const CLEARABLE = {
   curator_role: 'curatorRoleId',
@@ -71,6 +72,12 @@ export const data = new SlashCommandBuilder()
             .setName('default_repo')
             .setDescription('GitHub repository ideas are filed to, as owner/name')
             .setMaxLength(140),
+        )
+        .addStringOption((o) =>
+          o
+            .setName('web')
+            .setDescription('Show this server’s ideas, releases and digests on the public web board')
+            .addChoices({ name: 'public', value: 'public' }, { name: 'off', value: 'off' }),
         )
         .addStringOption((o) =>
           o
@@ -143,7 +150,9 @@ async function configure(interaction: ChatInputCommandInteraction, hub: Hub): Pr
   const repo = interaction.options.getString('default_repo');
   const clear = interaction.options.getString('clear') as keyof typeof CLEARABLE | null;
   const quotas = readQuotaOptions(interaction);
-  const changed = () => [...Object.keys(patch), ...quotaOptionNames(quotas)];
+  const web = interaction.options.getString('web') as BoardVisibility | null;
+  if (web !== null && web !== 'public' && web !== 'off') throw new UserError('web is either public or off.');
+  const changed = () => [...Object.keys(patch), ...quotaOptionNames(quotas), ...(web ? ['web'] : [])];
 
   if (role)
     patch.curatorRoleId = role.id === guildId ? throwUser('@everyone cannot be the curator role.') : role.id;
@@ -159,20 +168,39 @@ async function configure(interaction: ChatInputCommandInteraction, hub: Hub): Pr
 
   if (changed().length === 0) {
     await respond(interaction, {
-      embeds: [settingsEmbed(current, isCurator(interaction, current)), quotaEmbed(hub, guildId)],
+      embeds: [
+        settingsEmbed(current, isCurator(interaction, current)).addFields(webField(hub, guildId)),
+        quotaEmbed(hub, guildId),
+      ],
       private: true,
     });
     return;
   }
   requireCurator(interaction, current, 'change server settings');
+  if (web === 'public' && !hub.config.webBaseUrl)
+    throw new UserError(
+      'The web board is off on this bot: its operator has not set WEB_BASE_URL (the public address of the board). Nothing was changed.',
+    );
   hub.models.service.quotas.update(guildId, quotas, interaction.user.id);
   const updated = hub.settings.update(guildId, patch, interaction.user.id);
+  if (web) webBoards(hub).setVisibility(guildId, web, interaction.user.id);
   hub.log.info({ guildId, userId: interaction.user.id, changed: changed() }, 'Server settings changed');
   await respond(interaction, {
     content: `Saved: ${changed().join(', ')}.`,
-    embeds: [settingsEmbed(updated, true), quotaEmbed(hub, guildId)],
+    embeds: [settingsEmbed(updated, true).addFields(webField(hub, guildId)), quotaEmbed(hub, guildId)],
     private: true,
   });
+}
+
+/** The web board line: its address when public, or why it is off. */
+function webField(hub: Hub, guildId: string) {
+  const base = hub.config.webBaseUrl;
+  const value = !base
+    ? 'off on this bot (the operator has not set WEB_BASE_URL)'
+    : webBoards(hub).isPublic(guildId)
+      ? `public at ${base}${boardPath.home(guildId)}`
+      : 'off (curators: /hub config web:public)';
+  return { name: 'Web board', value, inline: true };
 }
 
 function throwUser(message: string): never {
