@@ -1,0 +1,55 @@
+// Wires the web board: the board app over the ideas, tracking and digest services, with the
+// ports only the Discord side can fill. The caller mounts the returned app on the HTTP server.
+import type { Hono } from 'hono';
+import type { HubCore } from '../hub.ts';
+import { discussionLink } from '../ideas/render.ts';
+import type { Ideas } from '../ideas/setup.ts';
+import type { Tracking } from '../tracking/setup.ts';
+import { DigestArchive } from './archive.ts';
+import { type BoardDeps, createBoardApp } from './app.tsx';
+import { BoardReader } from './board.ts';
+import { webBoards } from './boards.ts';
+import type { BoardPorts } from './names.ts';
+
+export interface WebFeature {
+  app: Hono;
+  /** True when WEB_BASE_URL is set (each server still opts in with /hub config web:public). */
+  enabled: boolean;
+}
+
+export function setupWeb(
+  core: HubCore,
+  features: { ideas: Pick<Ideas, 'lifecycle' | 'store'>; tracking: Pick<Tracking, 'store'> },
+  ports: BoardPorts,
+  options: Pick<BoardDeps, 'searchLimit'> = {},
+): WebFeature {
+  const reader = new BoardReader({
+    ideas: features.ideas,
+    tracking: features.tracking.store,
+    archive: new DigestArchive(core.db),
+    clock: core.clock,
+  });
+  const app = createBoardApp({
+    baseUrl: core.config.webBaseUrl,
+    boards: webBoards(core),
+    reader,
+    ports,
+    discussionLink,
+    clock: core.clock,
+    log: core.log.child({ feature: 'web' }),
+    ...options,
+  });
+  core.status.add((guildId) => {
+    if (!core.config.webBaseUrl) return [{ name: 'Web board', value: 'off (WEB_BASE_URL not set)' }];
+    if (!guildId) return [{ name: 'Web board', value: core.config.webBaseUrl }];
+    return [
+      {
+        name: 'Web board',
+        value: webBoards(core).isPublic(guildId)
+          ? `${core.config.webBaseUrl}/g/${guildId}`
+          : 'off for this server (/hub config web:public)',
+      },
+    ];
+  });
+  return { app: app as unknown as Hono, enabled: Boolean(core.config.webBaseUrl) };
+}
