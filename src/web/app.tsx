@@ -173,7 +173,9 @@ export function createBoardApp(deps: BoardDeps): Hono<Env> {
       return errorPage(c, 400, 'Bad request', 'An idea number is a whole number such as 12.', s);
     const found = reader.idea(s.guildId, number);
     if (!found) return errorPage(c, 404, 'Not found', `There is no idea #${number} on this board.`, s);
-    const actors = found.history.map((e) => e.actorId).filter((id) => id !== 'github' && id !== found.idea.authorId);
+    const actors = found.history
+      .map((e) => e.actorId)
+      .filter((id) => id !== 'github' && id !== found.idea.authorId);
     const known = actors.length > 0 ? await names.lookup(s.guildId, actors) : new Map<string, string>();
     return html(
       c,
@@ -217,7 +219,13 @@ export function createBoardApp(deps: BoardDeps): Hono<Env> {
 
   app.onError((error, c) => {
     deps.log.error({ err: error, path: c.req.path }, 'Web board page failed');
-    return errorPage(c, 500, 'Something went wrong', 'This page could not be built just now; try again later.', null);
+    return errorPage(
+      c,
+      500,
+      'Something went wrong',
+      'This page could not be built just now; try again later.',
+      null,
+    );
   });
   return app;
 }

@@ -70,7 +70,10 @@ export class BoardReader {
     return this.s.ideas.lifecycle.list(guildId, { sort: 'new' }, limit, 0);
   }
 
-  idea(guildId: string, number: number): { idea: Idea; history: IdeaEvent[]; duplicateOf: number | null } | null {
+  idea(
+    guildId: string,
+    number: number,
+  ): { idea: Idea; history: IdeaEvent[]; duplicateOf: number | null } | null {
     const idea = this.s.ideas.lifecycle.get(guildId, number);
     if (!idea) return null;
     const original = idea.duplicateOf ? this.s.ideas.store.getById(idea.duplicateOf) : undefined;

@@ -1,8 +1,9 @@
 // Small pieces every board page is built from. Hono's JSX escapes every string it is given; the
 // only raw HTML is markdown-it's output (raw HTML off, links filtered) and it passes through Markdown.
-import type { Child, FC } from 'hono/jsx';
+
 import { raw } from 'hono/html';
-import { STATUS_LABELS, type Idea, type IdeaStatus } from '../ideas/types.ts';
+import type { Child, FC } from 'hono/jsx';
+import { type Idea, type IdeaStatus, STATUS_LABELS } from '../ideas/types.ts';
 import { boardPath } from './boards.ts';
 import { renderMarkdown } from './markdown.ts';
 import type { GuildFace } from './names.ts';
@@ -34,7 +35,12 @@ export const Layout: FC<{ shell: Shell | null; title: string; children?: Child; 
         <link rel="stylesheet" href={STYLESHEET_PATH} />
         {g ? (
           <>
-            <link rel="alternate" type="application/atom+xml" title="Ideas" href={boardPath.feed(g, 'ideas')} />
+            <link
+              rel="alternate"
+              type="application/atom+xml"
+              title="Ideas"
+              href={boardPath.feed(g, 'ideas')}
+            />
             <link
               rel="alternate"
               type="application/atom+xml"
@@ -59,14 +65,20 @@ export const Layout: FC<{ shell: Shell | null; title: string; children?: Child; 
             {shell && g ? (
               <>
                 <a class="brand" href={boardPath.home(g)}>
-                  {shell.guild.iconUrl ? <img src={shell.guild.iconUrl} alt="" width="40" height="40" /> : null}
+                  {shell.guild.iconUrl ? (
+                    <img src={shell.guild.iconUrl} alt="" width="40" height="40" />
+                  ) : null}
                   <span dir="auto">{shell.guild.name}</span>
                 </a>
                 <nav class="site" aria-label="Board">
                   <ul>
                     <NavLink href={boardPath.home(g)} current={shell.section === 'home'} label="Overview" />
                     <NavLink href={boardPath.ideas(g)} current={shell.section === 'ideas'} label="Ideas" />
-                    <NavLink href={boardPath.digests(g)} current={shell.section === 'digests'} label="Digests" />
+                    <NavLink
+                      href={boardPath.digests(g)}
+                      current={shell.section === 'digests'}
+                      label="Digests"
+                    />
                   </ul>
                 </nav>
               </>

@@ -16,7 +16,7 @@ export function digestSummary(d: Digest): string {
   if (releases) parts.push(plural(releases, 'release'));
   const models = d.models?.reduce((n, o) => n + o.models.length, 0) ?? 0;
   if (models) parts.push(plural(models, 'new model'));
-  if (d.ideas?.submitted) parts.push(plural(d.ideas.submitted, 'idea') + ' submitted');
+  if (d.ideas?.submitted) parts.push(`${plural(d.ideas.submitted, 'idea')} submitted`);
   if (d.modelRuns?.total) parts.push(plural(d.modelRuns.total, 'model run'));
   return parts.length > 0 ? `${parts.join(', ')}.` : 'A quiet week.';
 }
@@ -38,7 +38,9 @@ const IdeaLines: FC<{ shell: Shell; title: string; ideas: IdeaLine[]; week?: boo
             <a href={boardPath.idea(shell.guildId, i.id)}>
               #{i.id} <UserText>{i.title}</UserText>
             </a>
-            {week && i.weekVotes !== undefined ? ` (${i.weekVotes >= 0 ? '+' : ''}${i.weekVotes} this week)` : ''}
+            {week && i.weekVotes !== undefined
+              ? ` (${i.weekVotes >= 0 ? '+' : ''}${i.weekVotes} this week)`
+              : ''}
             {i.issueUrl ? (
               <>
                 {' '}
@@ -56,8 +58,9 @@ export const DigestBody: FC<{ shell: Shell; archived: ArchivedDigest }> = ({ she
   return (
     <>
       <p class="muted">
-        {d.week.start.toISOString().slice(0, 10)} to {new Date(d.week.end.getTime() - 1).toISOString().slice(0, 10)} (
-        {d.week.timeZone}), posted {archived.postedAt.slice(0, 10)}.
+        {d.week.start.toISOString().slice(0, 10)} to{' '}
+        {new Date(d.week.end.getTime() - 1).toISOString().slice(0, 10)} ({d.week.timeZone}), posted{' '}
+        {archived.postedAt.slice(0, 10)}.
       </p>
       {d.quiet ? <p>A quiet week: nothing was released, proposed or tried.</p> : null}
       {archived.hasChart ? (

@@ -2,16 +2,16 @@
 // (RFC 4151) built from things that never change (the board's host, the entry's creation date and
 // its key), so a feed reader never sees an entry twice; every text is escaped, and characters XML
 // cannot carry at all are dropped.
-import { STATUS_LABELS, type Idea } from '../ideas/types.ts';
+import { type Idea, STATUS_LABELS } from '../ideas/types.ts';
 import type { TrackedEvent } from '../tracking/store.ts';
 import type { ArchivedDigest } from './archive.ts';
 import { boardPath } from './boards.ts';
 import { digestSummary } from './digest-view.tsx';
 import { renderMarkdown } from './markdown.ts';
 
-// XML 1.0 Char: tab, newline, carriage return and U+0020 upwards, without surrogates and U+FFFE/F.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: these are exactly the characters to drop
-const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+// XML 1.0 Char: tab, newline, carriage return, U+0020–U+D7FF, U+E000–U+FFFD and the astral planes
+// (with the u flag a lone surrogate is a code point of its own, outside these ranges).
+const NOT_XML = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
 
 export function xmlEscape(text: string): string {
   return text
@@ -52,9 +52,14 @@ function tagUri(baseUrl: string, isoDate: string, specific: string): string {
   return `tag:${new URL(baseUrl).host},${isoDate.slice(0, 10)}:${specific}`;
 }
 
-function feed(ctx: FeedContext, name: 'ideas' | 'releases' | 'digests', title: string, entries: Entry[]): string {
+function feed(
+  ctx: FeedContext,
+  name: 'ideas' | 'releases' | 'digests',
+  title: string,
+  entries: Entry[],
+): string {
   const self = `${ctx.baseUrl}${boardPath.feed(ctx.guildId, name)}`;
-  const updated = entries.reduce((max, e) => (e.updated > max ? e.updated : max), ctx.since);
+  const updated = latest([ctx.since, ...entries.map((e) => e.updated)]);
   const lines = [
     '<?xml version="1.0" encoding="utf-8"?>',
     '<feed xmlns="http://www.w3.org/2005/Atom">',
@@ -83,6 +88,9 @@ function feed(ctx: FeedContext, name: 'ideas' | 'releases' | 'digests', title: s
   lines.push('</feed>');
   return `${lines.join('\n')}\n`;
 }
+
+/** The latest of some ISO instants (same format, so text order is time order). */
+const latest = (isos: string[]) => isos.sort().at(-1)!;
 
 /** Atom wants RFC 3339 instants; the stores hold ISO text, which may lack milliseconds or a zone. */
 function instant(iso: string): string {
@@ -116,7 +124,7 @@ export function releasesFeed(ctx: FeedContext, releases: TrackedEvent[]): string
     releases.map((r) => ({
       id: tagUri(ctx.baseUrl, r.firstSeenAt, `releases/${r.targetKey}/${encodeURIComponent(r.externalId)}`),
       title: `${r.target} ${r.title}${r.prerelease ? ' (pre-release)' : ''}`,
-      updated: instant(r.updatedAt > r.publishedAt ? r.updatedAt : r.publishedAt),
+      updated: latest([instant(r.updatedAt), instant(r.publishedAt)]),
       published: instant(r.publishedAt),
       link: r.url,
       author: r.author,

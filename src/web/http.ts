@@ -61,9 +61,7 @@ export function notModified(
 ): boolean {
   if (headers.ifNoneMatch !== undefined) {
     const strip = (t: string) => t.trim().replace(/^W\//, '');
-    return headers.ifNoneMatch
-      .split(',')
-      .some((t) => t.trim() === '*' || strip(t) === strip(etag));
+    return headers.ifNoneMatch.split(',').some((t) => t.trim() === '*' || strip(t) === strip(etag));
   }
   if (headers.ifModifiedSince !== undefined) {
     const since = Date.parse(headers.ifModifiedSince);
@@ -93,7 +91,10 @@ export class TokenBuckets {
   take(key: string): { ok: true } | { ok: false; retryAfterSeconds: number } {
     const now = this.clock.now().getTime();
     const bucket = this.buckets.get(key) ?? { tokens: this.o.capacity, at: now };
-    const tokens = Math.min(this.o.capacity, bucket.tokens + ((now - bucket.at) / 1000) * this.o.refillPerSecond);
+    const tokens = Math.min(
+      this.o.capacity,
+      bucket.tokens + ((now - bucket.at) / 1000) * this.o.refillPerSecond,
+    );
     this.buckets.delete(key);
     if (tokens < 1) {
       this.buckets.set(key, { tokens, at: now });

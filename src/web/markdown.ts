@@ -13,7 +13,8 @@ const defaultValidate = md.validateLink.bind(md);
 md.validateLink = (url) => defaultValidate(url) && SAFE_LINK.test(url.trim());
 
 const defaultLinkOpen =
-  md.renderer.rules.link_open ?? ((tokens, idx, options, _env, self) => self.renderToken(tokens, idx, options));
+  md.renderer.rules.link_open ??
+  ((tokens, idx, options, _env, self) => self.renderToken(tokens, idx, options));
 md.renderer.rules.link_open = (tokens, idx, options, env, self) => {
   const token = tokens[idx]!;
   token.attrSet('rel', 'nofollow ugc noopener');

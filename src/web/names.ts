@@ -24,9 +24,7 @@ const TTL_MS = 60 * 60 * 1000;
 export class NameCache {
   private readonly names = new Map<string, { name: string | null; at: number }>();
 
-  constructor(
-    private readonly deps: { ports: BoardPorts; clock: Clock; log: Logger; max?: number },
-  ) {}
+  constructor(private readonly deps: { ports: BoardPorts; clock: Clock; log: Logger; max?: number }) {}
 
   async lookup(guildId: string, userIds: string[]): Promise<Map<string, string>> {
     const now = this.deps.clock.now().getTime();

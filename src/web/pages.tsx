@@ -1,10 +1,19 @@
 // The board's pages, one component each, from plain data (nothing here knows Discord or HTTP).
 import type { FC } from 'hono/jsx';
-import { STATUS_LABELS, STATUSES, type Idea, type IdeaEvent, type IdeaStatus } from '../ideas/types.ts';
+import { type Idea, type IdeaEvent, type IdeaStatus, STATUS_LABELS, STATUSES } from '../ideas/types.ts';
 import type { ArchivedDigest } from './archive.ts';
 import type { Project } from './board.ts';
 import { boardPath } from './boards.ts';
-import { IdeaCards, Layout, Markdown, type Shell, StatusBadge, Time, UserText, Votes } from './components.tsx';
+import {
+  IdeaCards,
+  Layout,
+  Markdown,
+  type Shell,
+  StatusBadge,
+  Time,
+  UserText,
+  Votes,
+} from './components.tsx';
 import { DigestBody, digestSummary } from './digest-view.tsx';
 import { type IdeaListParams, ideaListQuery } from './params.ts';
 
@@ -14,7 +23,11 @@ export const HomePage: FC<{
   top: Idea[];
   latestDigest: ArchivedDigest | undefined;
 }> = ({ shell, projects, top, latestDigest }) => (
-  <Layout shell={shell} title="Overview" description={`Ideas, releases and weekly digests of ${shell.guild.name}`}>
+  <Layout
+    shell={shell}
+    title="Overview"
+    description={`Ideas, releases and weekly digests of ${shell.guild.name}`}
+  >
     <h1 dir="auto">{shell.guild.name}</h1>
     <section aria-labelledby="projects">
       <h2 id="projects">Projects we follow</h2>
@@ -83,38 +96,40 @@ export const IdeasPage: FC<{ shell: Shell; params: IdeaListParams; ideas: Idea[]
   return (
     <Layout shell={shell} title={params.page > 1 ? `${heading}, page ${params.page}` : heading}>
       <h1>{heading}</h1>
-      <form class="filters" method="get" action={base} role="search">
-        <label>
-          Search
-          <input type="search" name="q" value={params.q ?? ''} maxlength={200} dir="auto" />
-        </label>
-        <label>
-          Status
-          <select name="status">
-            <option value="">all but duplicates</option>
-            {STATUSES.map((s) => (
-              <option value={s} selected={params.status === s}>
-                {STATUS_LABELS[s]}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Family
-          <input type="text" name="family" value={params.family ?? ''} maxlength={40} dir="auto" />
-        </label>
-        <label>
-          Sort
-          <select name="sort">
-            {(['top', 'new', 'trending'] as const).map((s) => (
-              <option value={s} selected={params.sort === s}>
-                {SORT_LABELS[s]}
-              </option>
-            ))}
-          </select>
-        </label>
-        <button type="submit">Show</button>
-      </form>
+      <search>
+        <form class="filters" method="get" action={base}>
+          <label>
+            Search
+            <input type="search" name="q" value={params.q ?? ''} maxlength={200} dir="auto" />
+          </label>
+          <label>
+            Status
+            <select name="status">
+              <option value="">all but duplicates</option>
+              {STATUSES.map((s) => (
+                <option value={s} selected={params.status === s}>
+                  {STATUS_LABELS[s]}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            Family
+            <input type="text" name="family" value={params.family ?? ''} maxlength={40} dir="auto" />
+          </label>
+          <label>
+            Sort
+            <select name="sort">
+              {(['top', 'new', 'trending'] as const).map((s) => (
+                <option value={s} selected={params.sort === s}>
+                  {SORT_LABELS[s]}
+                </option>
+              ))}
+            </select>
+          </label>
+          <button type="submit">Show</button>
+        </form>
+      </search>
       {params.q ? <p class="muted">Best matches first; sorting applies to lists without a search.</p> : null}
       <IdeaCards
         ideas={ideas}
@@ -152,7 +167,12 @@ const ACTIONS: Record<string, string> = {
   upstream: 'Changed on GitHub',
 };
 
-function actorName(actorId: string, names: Map<string, string>, authorId: string, authorName: string): string {
+function actorName(
+  actorId: string,
+  names: Map<string, string>,
+  authorId: string,
+  authorName: string,
+): string {
   if (actorId === 'github') return 'GitHub';
   if (actorId === authorId) return authorName;
   return names.get(actorId) ?? 'a curator';
@@ -240,7 +260,8 @@ export const IdeaPage: FC<{
           <p class="meta">
             <Time iso={e.at} />
             <span>
-              {ACTIONS[e.action] ?? 'Change'} by <UserText>{actorName(e.actorId, names, idea.authorId, idea.authorName)}</UserText>
+              {ACTIONS[e.action] ?? 'Change'} by{' '}
+              <UserText>{actorName(e.actorId, names, idea.authorId, idea.authorName)}</UserText>
             </span>
           </p>
           {e.toStatus && e.action !== 'submitted' ? (

@@ -1,6 +1,6 @@
 // Every path and query parameter of the board, checked before anything reads the database: a bad
 // one gets a 400 page that says which and why, never a guess or a 500.
-import { STATUSES, type IdeaStatus, type ListSort, FIELD_LIMITS } from '../ideas/types.ts';
+import { FIELD_LIMITS, type IdeaStatus, type ListSort, STATUSES } from '../ideas/types.ts';
 
 export const PAGE_SIZE = 20;
 export const MAX_PAGE = 500;
@@ -60,7 +60,13 @@ export function parseIdeaListParams(query: Record<string, string | undefined>): 
   const rawPage = get('page') ?? '1';
   if (!/^\d{1,6}$/.test(rawPage) || Number(rawPage) < 1 || Number(rawPage) > MAX_PAGE)
     throw new BadRequest(`The page is a number from 1 to ${MAX_PAGE}.`);
-  return { status: status as IdeaStatus | undefined, family, sort: sort as ListSort, q, page: Number(rawPage) };
+  return {
+    status: status as IdeaStatus | undefined,
+    family,
+    sort: sort as ListSort,
+    q,
+    page: Number(rawPage),
+  };
 }
 
 /** The query string of a list view, leaving out defaults, so shared links stay short and stable. */
