@@ -22,7 +22,7 @@ import {
 import { type BoardPorts, NameCache } from './names.ts';
 import { DigestPage, DigestsPage, ErrorPage, HomePage, IdeaPage, IdeasPage } from './pages.tsx';
 import { BadRequest, isGuildId, isIsoWeek, parseIdeaListParams, parseIdeaNumber } from './params.ts';
-import { STYLESHEET, STYLESHEET_PATH } from './style.ts';
+import { FAVICON_PATH, FAVICON_SVG, STYLESHEET, STYLESHEET_PATH } from './style.ts';
 
 export interface BoardDeps {
   /** WEB_BASE_URL; without it every path answers 404. */
@@ -79,12 +79,16 @@ export function createBoardApp(deps: BoardDeps): Hono<Env> {
   const hidden = (c: Context) =>
     errorPage(c, 404, 'Not found', 'There is no public board at this address.', null);
 
-  app.get(STYLESHEET_PATH, (c) => {
-    for (const [k, v] of Object.entries(SECURITY_HEADERS)) c.header(k, v);
-    c.header('cache-control', 'public, max-age=31536000, immutable');
-    c.header('content-type', 'text/css; charset=utf-8');
-    return c.body(STYLESHEET);
-  });
+  // Content-hashed names: a new build gets a new name, so browsers may keep these for a year.
+  const asset = (path: string, body: string, type: string) =>
+    app.get(path, (c) => {
+      for (const [k, v] of Object.entries(SECURITY_HEADERS)) c.header(k, v);
+      c.header('cache-control', 'public, max-age=31536000, immutable');
+      c.header('content-type', type);
+      return c.body(body);
+    });
+  asset(STYLESHEET_PATH, STYLESHEET, 'text/css; charset=utf-8');
+  asset(FAVICON_PATH, FAVICON_SVG, 'image/svg+xml');
 
   const gate = async (c: Context<Env>, next: () => Promise<void>) => {
     const guildId = c.req.param('guildId') ?? '';

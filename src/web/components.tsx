@@ -7,7 +7,7 @@ import { type Idea, type IdeaStatus, STATUS_LABELS } from '../ideas/types.ts';
 import { boardPath } from './boards.ts';
 import { renderMarkdown } from './markdown.ts';
 import type { GuildFace } from './names.ts';
-import { STYLESHEET_PATH } from './style.ts';
+import { FAVICON_PATH, STYLESHEET_PATH } from './style.ts';
 
 export interface Shell {
   guildId: string;
@@ -33,6 +33,7 @@ export const Layout: FC<{ shell: Shell | null; title: string; children?: Child; 
         <title>{pageTitle}</title>
         {description ? <meta name="description" content={description} /> : null}
         <link rel="stylesheet" href={STYLESHEET_PATH} />
+        <link rel="icon" type="image/svg+xml" href={FAVICON_PATH} />
         {g ? (
           <>
             <link

@@ -63,3 +63,8 @@ footer.site { border-top: 1px solid var(--line); padding: 1rem 0 2rem; font-size
 const hash = createHash('sha256').update(STYLESHEET).digest('hex').slice(0, 12);
 /** Content-hashed, so it can be cached as immutable and a new build is fetched at once. */
 export const STYLESHEET_PATH = `/assets/board-${hash}.css`;
+
+/** A small mark for the browser tab (browsers ask for one; an absent icon is a 404 on every page). */
+export const FAVICON_SVG =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="7" fill="#2b6cb0"/><path d="M9 22V10h4l3 6 3-6h4v12h-3v-7l-4 7-4-7v7z" fill="#fff"/></svg>';
+export const FAVICON_PATH = `/assets/favicon-${createHash('sha256').update(FAVICON_SVG).digest('hex').slice(0, 12)}.svg`;

@@ -95,3 +95,82 @@ export async function startWebWorld(
     throw error;
   }
 }
+
+export const HOSTILE = {
+  title: '<img src=x onerror="window.__pwned=1;alert(1)">',
+  attr: '"><img src=x onerror="window.__pwned=2;alert(2)">',
+  rtl: 'Evil \u202Egnp.exe\u202C title',
+};
+
+/**
+ * A board with something on every page: ideas (hostile ones included) with votes and decisions, a
+ * watched repository with releases, and one posted weekly digest (2026-W47) with its chart.
+ */
+export async function seedBoard(w: WebWorld): Promise<{ hostile: number; long: number; week: string }> {
+  const { t } = w;
+  const g = t.guildId;
+  await w.setWeb('public');
+  t.clock.set('2026-11-18T10:00:00Z');
+  const hostile = await w.idea({
+    title: HOSTILE.title,
+    problem: `<script>window.__pwned=3</script> ${HOSTILE.attr}`,
+    proposal: '[click me](javascript:window.__pwned=4) and [a paper](https://arxiv.org/abs/2310.06825)',
+    evidence: `> quoted\n\n\`\`\`\n${'x'.repeat(400)}\n\`\`\``,
+  });
+  const long = await w.idea({
+    title: HOSTILE.rtl,
+    problem: 'تحسين الانتباه للسياقات الطويلة',
+    proposal: 'A'.repeat(10_000),
+    family: 'llama',
+  });
+  const titles = ['Grouped query attention', 'Speculative decoding heads', 'KV cache quantisation'];
+  const plain: number[] = [];
+  for (const title of titles) plain.push(await w.idea({ title }));
+  t.hub.ideas.lifecycle.vote(g, hostile, t.memberId, 1);
+  t.hub.ideas.lifecycle.vote(g, plain[0]!, t.memberId, 1);
+  t.hub.ideas.lifecycle.vote(g, plain[0]!, t.curatorId, 1);
+  t.hub.ideas.lifecycle.vote(g, plain[1]!, t.memberId, -1);
+  t.hub.ideas.lifecycle.changeStatus(g, hostile, t.curatorId, 'rejected', `Not this way ${HOSTILE.attr}`);
+  t.hub.ideas.lifecycle.changeStatus(g, plain[0]!, t.curatorId, 'accepted', 'Measured and clear.');
+  const { store } = t.hub.tracking;
+  const target = 'ibm-granite/granite-4.0';
+  store.insertWatch({
+    guildId: g,
+    channelId: t.channelId,
+    source: 'github',
+    target,
+    targetKey: target,
+    kinds: 'releases',
+    prereleases: 'include',
+    labels: [],
+    preset: null,
+    createdAt: '2026-11-01T00:00:00.000Z',
+    createdBy: t.curatorId,
+  });
+  for (const [tag, at] of [
+    ['v4.0.0', '2026-11-17T12:00:00Z'],
+    ['v4.0.1', '2026-11-19T12:00:00Z'],
+  ] as const)
+    store.insertEvent(
+      { source: 'github', targetKey: target, kind: 'releases', target },
+      {
+        externalId: tag,
+        title: tag,
+        url: `https://github.com/${target}/releases/tag/${tag}`,
+        author: 'granite-maintainer',
+        body: `Notes <script>window.__pwned=5</script> ${HOSTILE.attr}`,
+        prerelease: false,
+        labels: [],
+        details: {},
+        publishedAt: at,
+      },
+      at,
+      false,
+    );
+  await t.hub.ideas.settled();
+  const digestChannelId = t.discord.addChannel(g, { name: 'digest' });
+  t.hub.settings.update(g, { digestChannelId }, t.curatorId);
+  t.clock.set('2026-11-23T09:00:30Z');
+  await t.hub.digest.service.postDueDigests();
+  return { hostile, long, week: '2026-W47' };
+}
