@@ -102,11 +102,13 @@ describe('hostile text', () => {
     expect(html).toContain('Reason &quot;&gt;&lt;img');
   });
 
-  it('wraps user text in dir="auto" so a right-to-left override cannot reorder the page', async () => {
+  it('wraps user text in dir="auto" and drops bidi overrides, so U+202E cannot spoof a title or reorder the page', async () => {
     const html = await w.text(`/g/${g}/ideas/${long}`);
-    expect(html).toContain(`<span dir="auto">${RTL}</span>`);
+    expect(html).toContain('<span dir="auto">Evil gnp.exe title</span>');
+    expect(html).not.toMatch(/[\u202A-\u202E\u2066-\u2069]/);
     const list = await w.text(`/g/${g}/ideas`);
-    expect(list).toContain(`<span dir="auto">${RTL}</span>`);
+    expect(list).toContain('<span dir="auto">Evil gnp.exe title</span>');
+    expect(list).not.toContain('\u202E');
   });
 
   it('serves a 10,000-character body whole', async () => {

@@ -23,7 +23,7 @@ export const Layout: FC<{ shell: Shell | null; title: string; children?: Child; 
   description,
 }) => {
   const g = shell?.guildId;
-  const pageTitle = shell ? `${title} · ${shell.guild.name}` : title;
+  const pageTitle = withoutBidiControls(shell ? `${title} · ${shell.guild.name}` : title);
   return (
     <html lang="en">
       <head>
@@ -31,7 +31,7 @@ export const Layout: FC<{ shell: Shell | null; title: string; children?: Child; 
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="color-scheme" content="light dark" />
         <title>{pageTitle}</title>
-        {description ? <meta name="description" content={description} /> : null}
+        {description ? <meta name="description" content={withoutBidiControls(description)} /> : null}
         <link rel="stylesheet" href={STYLESHEET_PATH} />
         <link rel="icon" type="image/svg+xml" href={FAVICON_PATH} />
         {g ? (
@@ -117,12 +117,20 @@ const NavLink: FC<{ href: string; current: boolean; label: string }> = ({ href, 
   </li>
 );
 
+// Explicit bidi embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069). Arabic and
+// Hebrew need none of them (dir="auto" gives each text its direction); what they are used for in a
+// title is spoofing, e.g. "\u202Egnp.exe" shown as "exe.png".
+const BIDI_CONTROLS = /[\u202A-\u202E\u2066-\u2069]/g;
+export const withoutBidiControls = (text: string) => text.replace(BIDI_CONTROLS, '');
+
 /** User-written text: dir="auto" so a Hebrew or Arabic title reads right and cannot reorder its surroundings. */
-export const UserText: FC<{ children?: Child }> = ({ children }) => <span dir="auto">{children}</span>;
+export const UserText: FC<{ children?: string | null }> = ({ children }) => (
+  <span dir="auto">{withoutBidiControls(children ?? '')}</span>
+);
 
 export const Markdown: FC<{ text: string }> = ({ text }) => (
   <div class="md" dir="auto">
-    {raw(renderMarkdown(text))}
+    {raw(renderMarkdown(withoutBidiControls(text)))}
   </div>
 );
 

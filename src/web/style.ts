@@ -51,6 +51,7 @@ button { background: var(--accent); color: var(--bg); font-weight: 600; cursor: 
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; margin: 0; }
 dl.facts dt { color: var(--muted); }
 dl.facts dd { margin: 0; min-width: 0; }
+figure { margin: 0 0 1rem; }
 .chart { max-width: 100%; height: auto; border: 1px solid var(--line); border-radius: .35rem; background: #fff; }
 table.plain { border-collapse: collapse; width: 100%; }
 table.plain th, table.plain td { text-align: start; padding: .35rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
