@@ -15,6 +15,7 @@ import {
   ChangeTimes,
   clientAddress,
   notModified,
+  PageCache,
   SECURITY_HEADERS,
   strongEtag,
   TokenBuckets,
@@ -36,11 +37,17 @@ export interface BoardDeps {
   log: Logger;
   /** Searches per client: 10 at once, then one every 2 seconds, unless told otherwise. */
   searchLimit?: BucketOptions;
+  /**
+   * Changes whenever the database does; pages are rebuilt only then (and each minute). Without
+   * it every view is built afresh.
+   */
+  dataVersion?: () => string;
 }
 
 type Env = { Variables: { shell: Shell } };
 
 const FEED_TYPE = 'application/atom+xml; charset=utf-8';
+const HTML = 'text/html; charset=utf-8';
 const FEED_ENTRIES = 50;
 
 export function createBoardApp(deps: BoardDeps): Hono<Env> {
@@ -49,6 +56,17 @@ export function createBoardApp(deps: BoardDeps): Hono<Env> {
   const buckets = new TokenBuckets(deps.clock, deps.searchLimit ?? { capacity: 10, refillPerSecond: 0.5 });
   const names = new NameCache({ ports: deps.ports, clock: deps.clock, log: deps.log });
   const { reader } = deps;
+  const cache = deps.dataVersion
+    ? new PageCache(() => `${deps.dataVersion!()}@${Math.floor(deps.clock.now().getTime() / 60_000)}`)
+    : null;
+  /** A 200 page or feed, from the cache while nothing changed. */
+  const ok = (c: Context, type: string, build: () => string) => {
+    const page = cache
+      ? cache.get(c.req.url, () => ({ body: build(), type }))
+      : { body: build(), type };
+    return send(c, page.body, page.type);
+  };
+  const doc = (page: Child) => `<!doctype html>${String(page)}`;
 
   /** Sends a body with validators, or 304 when the client already has it. */
   const send = (c: Context, body: string | Uint8Array, type: string, status = 200) => {
@@ -71,7 +89,7 @@ export function createBoardApp(deps: BoardDeps): Hono<Env> {
     return c.body(body as string, 200);
   };
   const html = (c: Context, page: Child, status = 200) =>
-    send(c, `<!doctype html>${String(page)}`, 'text/html; charset=utf-8', status);
+    send(c, `<!doctype html>${String(page)}`, HTML, status);
   const errorPage = (c: Context, status: number, title: string, message: string, shell: Shell | null) =>
     html(c, <ErrorPage shell={shell} status={status} title={title} message={message} />, status);
   // One answer for an unknown server, a server whose board is off, and a bot without WEB_BASE_URL:
@@ -114,14 +132,15 @@ export function createBoardApp(deps: BoardDeps): Hono<Env> {
 
   app.get('/g/:guildId', (c) => {
     const s = shell(c, 'home');
-    return html(
-      c,
-      <HomePage
-        shell={s}
-        projects={reader.projects(s.guildId)}
-        top={reader.topOfMonth(s.guildId)}
-        latestDigest={reader.digests(s.guildId, 1)[0]}
-      />,
+    return ok(c, HTML, () =>
+      doc(
+        <HomePage
+          shell={s}
+          projects={reader.projects(s.guildId)}
+          top={reader.topOfMonth(s.guildId)}
+          latestDigest={reader.digests(s.guildId, 1)[0]}
+        />,
+      ),
     );
   });
 
@@ -149,8 +168,10 @@ export function createBoardApp(deps: BoardDeps): Hono<Env> {
       }
     }
     try {
-      const { ideas, hasNext } = reader.ideas(s.guildId, params);
-      return html(c, <IdeasPage shell={s} params={params} ideas={ideas} hasNext={hasNext} />);
+      return ok(c, HTML, () => {
+        const { ideas, hasNext } = reader.ideas(s.guildId, params);
+        return doc(<IdeasPage shell={s} params={params} ideas={ideas} hasNext={hasNext} />);
+      });
     } catch (error) {
       if (error instanceof BadRequest) return errorPage(c, 400, 'Bad request', error.message, s);
       throw error;
@@ -159,15 +180,15 @@ export function createBoardApp(deps: BoardDeps): Hono<Env> {
 
   app.get('/g/:guildId/ideas.atom', (c) => {
     const s = c.get('shell');
-    return send(c, ideasFeed(feedContext(c), reader.newestIdeas(s.guildId, FEED_ENTRIES)), FEED_TYPE);
+    return ok(c, FEED_TYPE, () => ideasFeed(feedContext(c), reader.newestIdeas(s.guildId, FEED_ENTRIES)));
   });
   app.get('/g/:guildId/releases.atom', (c) => {
     const s = c.get('shell');
-    return send(c, releasesFeed(feedContext(c), reader.releases(s.guildId, FEED_ENTRIES)), FEED_TYPE);
+    return ok(c, FEED_TYPE, () => releasesFeed(feedContext(c), reader.releases(s.guildId, FEED_ENTRIES)));
   });
   app.get('/g/:guildId/digests.atom', (c) => {
     const s = c.get('shell');
-    return send(c, digestsFeed(feedContext(c), reader.digests(s.guildId, FEED_ENTRIES)), FEED_TYPE);
+    return ok(c, FEED_TYPE, () => digestsFeed(feedContext(c), reader.digests(s.guildId, FEED_ENTRIES)));
   });
 
   app.get('/g/:guildId/ideas/:number', async (c) => {
@@ -196,7 +217,7 @@ export function createBoardApp(deps: BoardDeps): Hono<Env> {
 
   app.get('/g/:guildId/digests', (c) => {
     const s = shell(c, 'digests');
-    return html(c, <DigestsPage shell={s} digests={reader.digests(s.guildId, 520)} />);
+    return ok(c, HTML, () => doc(<DigestsPage shell={s} digests={reader.digests(s.guildId, 520)} />));
   });
 
   app.get('/g/:guildId/digests/:week', (c) => {

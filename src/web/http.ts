@@ -122,3 +122,33 @@ export function clientAddress(socketAddress: string | undefined, forwardedFor: s
   }
   return socket;
 }
+
+/**
+ * Built pages by URL, valid while the database has not changed (`version`: any write, by this
+ * process or another) and within the same minute (trending and "this month" move with time
+ * alone). A board is read far more than it is written, so most views skip the queries and the
+ * rendering; a vote anywhere makes the next view of every page fresh.
+ */
+export class PageCache {
+  private readonly pages = new Map<string, { version: string; body: string; type: string }>();
+
+  constructor(
+    private readonly version: () => string,
+    private readonly max = 1_000,
+  ) {}
+
+  get(key: string, build: () => { body: string; type: string }): { body: string; type: string } {
+    const version = this.version();
+    const hit = this.pages.get(key);
+    if (hit && hit.version === version) {
+      this.pages.delete(key);
+      this.pages.set(key, hit);
+      return hit;
+    }
+    const built = build();
+    this.pages.delete(key);
+    this.pages.set(key, { version, ...built });
+    if (this.pages.size > this.max) this.pages.delete(this.pages.keys().next().value!);
+    return built;
+  }
+}

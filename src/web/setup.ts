@@ -29,7 +29,12 @@ export function setupWeb(
     archive: new DigestArchive(core.db),
     clock: core.clock,
   });
+  // total_changes() counts this connection's writes (the bot's), data_version those of any other
+  // process on the file: together, "has anything changed since this page was built".
+  const writes = core.db.prepare('SELECT total_changes()').pluck();
+  const dataVersion = () => `${writes.get()}:${core.db.pragma('data_version', { simple: true })}`;
   const app = createBoardApp({
+    dataVersion,
     baseUrl: core.config.webBaseUrl,
     boards: webBoards(core),
     reader,
