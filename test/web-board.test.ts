@@ -1,5 +1,6 @@
 // The public web board: opt-in per server, the pages and what they show, bad input, caching and
 // the search limit — served over real HTTP from the bot's own services.
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BASE_URL, startWebWorld, type WebWorld } from './support/web-world.ts';
 
@@ -212,6 +213,36 @@ describe('serving', () => {
     expect(changed.status).toBe(200);
     expect(changed.headers.get('etag')).not.toBe(etag);
     expect((await w.get(path, { 'if-modified-since': lastModified })).status).toBe(200);
+  });
+
+  it('answers HEAD like GET without a body, and refuses writes with 405 (404 while the board is hidden)', async () => {
+    const head = await fetch(`${w.origin}/g/${g}/ideas`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('etag')).toMatch(/^"/);
+    expect(await head.text()).toBe('');
+    const post = await fetch(`${w.origin}/g/${g}/ideas`, { method: 'POST', body: 'x=1' });
+    expect(post.status).toBe(405);
+    expect(post.headers.get('allow')).toBe('GET, HEAD');
+    expect(post.headers.get('content-security-policy')).toContain("default-src 'none'");
+    const hidden = await fetch(`${w.origin}/g/123456789012345678/ideas`, { method: 'POST' });
+    expect(hidden.status).toBe(404);
+  });
+
+  it('serves a fresh page after a write from another process on the same database file', async () => {
+    const path = `/g/${g}/ideas?sort=new`;
+    const before = await w.text(path);
+    expect(await w.text(path)).toBe(before);
+    const newest = w.t.hub.ideas.lifecycle.list(g, { sort: 'new' }, 1, 0)[0]!;
+    expect(before).toContain(`/ideas/${newest.number}"`);
+    const other = new Database(w.t.dbPath);
+    try {
+      other
+        .prepare("UPDATE ideas SET title = 'Renamed by another process' WHERE guild_id = ? AND number = ?")
+        .run(g, newest.number);
+    } finally {
+      other.close();
+    }
+    expect(await w.text(path)).toContain('Renamed by another process');
   });
 
   it('limits searches per visitor with a 429 page and Retry-After, and lists not at all', async () => {

@@ -242,6 +242,12 @@ export function createBoardApp(deps: BoardDeps): Hono<Env> {
     errorPage(c, 404, 'Not found', 'This board has no such page.', shell(c, 'error')),
   );
 
+  // Read-only: anything but GET and HEAD is refused (after the gate, so a hidden board stays a 404).
+  app.on(['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'], ['/g/:guildId', '/g/:guildId/*'], (c) => {
+    c.header('allow', 'GET, HEAD');
+    return errorPage(c, 405, 'Read-only', 'This board can only be read.', shell(c, 'error'));
+  });
+
   app.onError((error, c) => {
     deps.log.error({ err: error, path: c.req.path }, 'Web board page failed');
     return errorPage(
