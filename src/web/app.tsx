@@ -61,9 +61,7 @@ export function createBoardApp(deps: BoardDeps): Hono<Env> {
     : null;
   /** A 200 page or feed, from the cache while nothing changed. */
   const ok = (c: Context, type: string, build: () => string) => {
-    const page = cache
-      ? cache.get(c.req.url, () => ({ body: build(), type }))
-      : { body: build(), type };
+    const page = cache ? cache.get(c.req.url, () => ({ body: build(), type })) : { body: build(), type };
     return send(c, page.body, page.type);
   };
   const doc = (page: Child) => `<!doctype html>${String(page)}`;
