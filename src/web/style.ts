@@ -54,11 +54,12 @@ dl.facts dd { margin: 0; min-width: 0; }
 figure { margin: 0 0 1rem; }
 .chart { max-width: 100%; height: auto; border: 1px solid var(--line); border-radius: .35rem; background: #fff; }
 table.plain { border-collapse: collapse; width: 100%; }
-table.plain th, table.plain td { text-align: start; padding: .35rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
+table.plain th, table.plain td { text-align: start; padding: .35rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; overflow-wrap: normal; }
+table.plain th[scope="row"] { white-space: nowrap; }
 footer.site { border-top: 1px solid var(--line); padding: 1rem 0 2rem; font-size: .9rem; color: var(--muted); }
 .skip { position: absolute; left: -999px; }
 .skip:focus { left: 1rem; top: 1rem; background: var(--bg); padding: .5rem; z-index: 1; }
-@media (max-width: 30rem) { h1 { font-size: 1.35rem; } dl.facts { grid-template-columns: 1fr; } dl.facts dd { margin-bottom: .4rem; } }
+@media (max-width: 30rem) { h1 { font-size: 1.35rem; } table.plain { font-size: .85rem; } table.plain th, table.plain td { padding: .3rem .25rem; } dl.facts { grid-template-columns: 1fr; } dl.facts dd { margin-bottom: .4rem; } }
 `;
 
 const hash = createHash('sha256').update(STYLESHEET).digest('hex').slice(0, 12);

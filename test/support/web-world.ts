@@ -1,7 +1,9 @@
 // The world of the web board tests: the real bot (startTestHub) with WEB_BASE_URL, its board app
 // served by @hono/node-server on 127.0.0.1, and helpers that seed ideas, releases and digests
 // through the bot's own services.
+import { rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { dirname } from 'node:path';
 import { serve } from '@hono/node-server';
 import type { IdeaDraftInput } from '../../src/ideas/types.ts';
 import type { BucketOptions } from '../../src/web/http.ts';
@@ -88,6 +90,7 @@ export async function startWebWorld(
             s.close(() => resolve());
           });
         await t.stop();
+        rmSync(dirname(t.dbPath), { recursive: true, force: true });
       },
     };
   } catch (error) {
