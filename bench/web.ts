@@ -22,6 +22,7 @@ import { createBoardApp } from '../src/web/app.tsx';
 import { DigestArchive } from '../src/web/archive.ts';
 import { BoardReader } from '../src/web/board.ts';
 import { WebBoardStore } from '../src/web/boards.ts';
+import { trackChanges } from '../src/web/setup.ts';
 import { forkEmulators } from './_child.ts';
 
 const IDEAS = Number(process.env.BENCH_IDEAS ?? 100_000);
@@ -124,9 +125,9 @@ try {
       log,
       // One load generator is one address: without this the search row would measure 429 pages.
       searchLimit: { capacity: 1e9, refillPerSecond: 1e9 },
-      ...(cached ? { dataVersion: () => `${writes.get()}` } : {}),
+      ...(cached ? tracked : {}),
     });
-  const writes = db.prepare('SELECT total_changes()').pluck();
+  const tracked = trackChanges(db);
   console.log(
     `database: ${IDEAS.toLocaleString('en')} ideas, ${VOTES.toLocaleString('en')} votes; ${CONCURRENCY} requests in flight; load average ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores`,
   );

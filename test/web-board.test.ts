@@ -245,6 +245,21 @@ describe('serving', () => {
     expect(await w.text(path)).toContain('Renamed by another process');
   });
 
+  it('does not count a search’s scratch rows as a change, so searches leave cached pages cached', async () => {
+    const { trackChanges } = await import('../src/web/setup.ts');
+    const { dataVersion, untracked } = trackChanges(w.t.hub.db);
+    const before = dataVersion();
+    untracked(() => w.t.hub.ideas.lifecycle.search(g, 'sliding attention mixture', 20));
+    expect(dataVersion()).toBe(before);
+    w.t.hub.ideas.lifecycle.search(g, 'sliding attention mixture', 20);
+    expect(dataVersion()).not.toBe(before); // the scratch rows are writes, hence untracked
+    const counted = dataVersion();
+    const newest = w.t.hub.ideas.lifecycle.list(g, { sort: 'new' }, 1, 0)[0]!;
+    untracked(() => w.t.hub.ideas.lifecycle.list(g, { sort: 'top' }, 5, 0));
+    w.t.hub.ideas.lifecycle.vote(g, newest.number, w.t.memberId, -1);
+    expect(dataVersion()).not.toBe(counted);
+  });
+
   it('limits searches per visitor with a 429 page and Retry-After, and lists not at all', async () => {
     const search = () => w.get(`/g/${g}/ideas?q=attention`);
     w.t.clock.advance(60_000); // a full bucket

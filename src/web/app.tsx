@@ -42,6 +42,8 @@ export interface BoardDeps {
    * it every view is built afresh.
    */
   dataVersion?: () => string;
+  /** Runs a read that writes scratch rows (search stems words in a temp table) without it counting as a change. */
+  untracked?: <T>(read: () => T) => T;
 }
 
 type Env = { Variables: { shell: Shell } };
@@ -167,7 +169,8 @@ export function createBoardApp(deps: BoardDeps): Hono<Env> {
     }
     try {
       return ok(c, HTML, () => {
-        const { ideas, hasNext } = reader.ideas(s.guildId, params);
+        const read = () => reader.ideas(s.guildId, params);
+        const { ideas, hasNext } = params.q && deps.untracked ? deps.untracked(read) : read();
         return doc(<IdeasPage shell={s} params={params} ideas={ideas} hasNext={hasNext} />);
       });
     } catch (error) {

@@ -1,6 +1,7 @@
 // Wires the web board: the board app over the ideas, tracking and digest services, with the
 // ports only the Discord side can fill. The caller mounts the returned app on the HTTP server.
 import type { Hono } from 'hono';
+import type { Db } from '../db/open.ts';
 import type { HubCore } from '../hub.ts';
 import { discussionLink } from '../ideas/render.ts';
 import type { Ideas } from '../ideas/setup.ts';
@@ -17,6 +18,28 @@ export interface WebFeature {
   enabled: boolean;
 }
 
+/**
+ * "Has anything changed since this page was built": total_changes() counts this connection's
+ * writes (the bot's), data_version those of any other process on the file. A search stems its
+ * words in a temp table; those rows change no page, so `untracked` counts them out
+ * (better-sqlite3 is synchronous: nothing else writes during the call).
+ */
+export function trackChanges(db: Db): { dataVersion: () => string; untracked: <T>(read: () => T) => T } {
+  const writes = db.prepare('SELECT total_changes()').pluck();
+  let scratch = 0;
+  return {
+    dataVersion: () => `${(writes.get() as number) - scratch}:${db.pragma('data_version', { simple: true })}`,
+    untracked: (read) => {
+      const before = writes.get() as number;
+      try {
+        return read();
+      } finally {
+        scratch += (writes.get() as number) - before;
+      }
+    },
+  };
+}
+
 export function setupWeb(
   core: HubCore,
   features: { ideas: Pick<Ideas, 'lifecycle' | 'store'>; tracking: Pick<Tracking, 'store'> },
@@ -29,12 +52,10 @@ export function setupWeb(
     archive: new DigestArchive(core.db),
     clock: core.clock,
   });
-  // total_changes() counts this connection's writes (the bot's), data_version those of any other
-  // process on the file: together, "has anything changed since this page was built".
-  const writes = core.db.prepare('SELECT total_changes()').pluck();
-  const dataVersion = () => `${writes.get()}:${core.db.pragma('data_version', { simple: true })}`;
+  const { dataVersion, untracked } = trackChanges(core.db);
   const app = createBoardApp({
     dataVersion,
+    untracked,
     baseUrl: core.config.webBaseUrl,
     boards: webBoards(core),
     reader,
