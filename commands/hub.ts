@@ -24,6 +24,7 @@ import { respond } from '../src/discord/reply.ts';
 import { UserError } from '../src/errors.ts';
 import type { Hub } from '../src/hub.ts';
 import { matchTimeZones, validateRepo, validateTimeZone } from '../src/settings/validate.ts';
+import { type BoardVisibility, boardPath, webBoards } from '../src/web/boards.ts';
 
 const CLEARABLE = {
   curator_role: 'curatorRoleId',
@@ -80,10 +81,16 @@ export const data = new SlashCommandBuilder()
         )
         .addStringOption((o) =>
           o
+            .setName('web')
+            .setDescription('Show this server’s ideas, releases and digests on the public web board')
+            .addChoices({ name: 'public', value: 'public' }, { name: 'off', value: 'off' }),
+        )
+        .addStringOption((o) =>
+          o
             .setName('clear')
             .setDescription('Remove one setting')
             .addChoices(
-              ...[...Object.keys(CLEARABLE), ...quotaOptionList].map((k) => ({ name: k, value: k })),
+              ...[...Object.keys(CLEARABLE), 'web', ...quotaOptionList].map((k) => ({ name: k, value: k })),
             ),
         ),
     ),
@@ -147,7 +154,9 @@ async function configure(interaction: ChatInputCommandInteraction, hub: Hub): Pr
   const repo = interaction.options.getString('default_repo');
   const clear = interaction.options.getString('clear');
   const quotas = readQuotaOptions(interaction);
-  const changed = () => [...Object.keys(patch), ...quotaOptionNames(quotas)];
+  let web = interaction.options.getString('web') as BoardVisibility | null;
+  if (web !== null && web !== 'public' && web !== 'off') throw new UserError('web is either public or off.');
+  const changed = () => [...Object.keys(patch), ...quotaOptionNames(quotas), ...(web ? ['web'] : [])];
 
   if (role)
     patch.curatorRoleId = role.id === guildId ? throwUser('@everyone cannot be the curator role.') : role.id;
@@ -158,7 +167,11 @@ async function configure(interaction: ChatInputCommandInteraction, hub: Hub): Pr
   if (clear) {
     const quotaKey = quotaKeyOf(clear);
     const key = Object.hasOwn(CLEARABLE, clear) ? CLEARABLE[clear as keyof typeof CLEARABLE] : undefined;
-    if (quotaKey) {
+    if (clear === 'web') {
+      if (web) throw new UserError(`You both set and cleared ${clear}; choose one.`);
+      // The board's default is off.
+      web = 'off';
+    } else if (quotaKey) {
       if (quotas[quotaKey] !== undefined)
         throw new UserError(`You both set and cleared ${clear}; choose one.`);
       quotas[quotaKey] = null;
@@ -173,20 +186,39 @@ async function configure(interaction: ChatInputCommandInteraction, hub: Hub): Pr
 
   if (changed().length === 0) {
     await respond(interaction, {
-      embeds: [settingsEmbed(current, isCurator(interaction, current)), quotaEmbed(hub, guildId)],
+      embeds: [
+        settingsEmbed(current, isCurator(interaction, current)).addFields(webField(hub, guildId)),
+        quotaEmbed(hub, guildId),
+      ],
       private: true,
     });
     return;
   }
   requireCurator(interaction, current, 'change server settings');
+  if (web === 'public' && !hub.config.webBaseUrl)
+    throw new UserError(
+      'The web board is off on this bot: its operator has not set WEB_BASE_URL (the public address of the board). Nothing was changed.',
+    );
   hub.models.service.quotas.update(guildId, quotas, interaction.user.id);
   const updated = hub.settings.update(guildId, patch, interaction.user.id);
+  if (web) webBoards(hub).setVisibility(guildId, web, interaction.user.id);
   hub.log.info({ guildId, userId: interaction.user.id, changed: changed() }, 'Server settings changed');
   await respond(interaction, {
     content: `Saved: ${changed().join(', ')}.`,
-    embeds: [settingsEmbed(updated, true), quotaEmbed(hub, guildId)],
+    embeds: [settingsEmbed(updated, true).addFields(webField(hub, guildId)), quotaEmbed(hub, guildId)],
     private: true,
   });
+}
+
+/** The web board line: its address when public, or why it is off. */
+function webField(hub: Hub, guildId: string) {
+  const base = hub.config.webBaseUrl;
+  const value = !base
+    ? 'off on this bot (the operator has not set WEB_BASE_URL)'
+    : webBoards(hub).isPublic(guildId)
+      ? `public at ${base}${boardPath.home(guildId)}`
+      : 'off (curators: /hub config web:public)';
+  return { name: 'Web board', value, inline: true };
 }
 
 function throwUser(message: string): never {

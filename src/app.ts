@@ -14,6 +14,7 @@ import { DiscordConnection, type DiscordFatalError } from './discord/connection.
 import { createPoster } from './discord/post.ts';
 import { InteractionRouter } from './discord/router.ts';
 import { createUserLookup } from './discord/users.ts';
+import { discordBoardPorts } from './discord/web-ports.ts';
 import { createGitHub } from './github/client.ts';
 import { HttpServer } from './http/server.ts';
 import type { Hub, HubCore } from './hub.ts';
@@ -26,6 +27,7 @@ import { startupWarnings } from './startup-warnings.ts';
 import { StatusRegistry } from './status.ts';
 import { setupTracking } from './tracking/setup.ts';
 import { VERSION } from './version.ts';
+import { setupWeb } from './web/setup.ts';
 
 export interface AppOptions {
   clock?: Clock;
@@ -154,6 +156,15 @@ export async function startApp(config: Readonly<Config>, options: AppOptions = {
     }),
     tracking: setupTracking(core, { schedule: options.schedule !== false, github }),
   };
+
+  // The public board is always mounted: without WEB_BASE_URL, or for a server that has not opted
+  // in, every board path answers the same 404.
+  const web = setupWeb(
+    core,
+    hub,
+    discordBoardPorts(() => discord.client),
+  );
+  http.mount('/', web.app);
 
   const router = new InteractionRouter(hub, commands);
   wire = (client) => {

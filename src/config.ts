@@ -46,6 +46,8 @@ const HELP: Record<string, string> = {
     "Leave it empty to use Discord's recommended shard count; set it (with SHARDS) only to split the shards across processes.",
   SHARDS:
     'The shard ids this process runs, e.g. 0,1 or [0,1], each below SHARD_COUNT; or leave it empty for all.',
+  WEB_BASE_URL:
+    'The public address people open the board at, e.g. https://hub.example.org (behind your TLS reverse proxy), or leave it empty to keep the web board off.',
 };
 
 const optionalText = z
@@ -118,6 +120,10 @@ const schema = z
         'must be a list of shard ids such as 0,1',
       )
       .transform((v) => (v === undefined ? undefined : (v.match(/\d+/g) ?? []).map(Number))),
+    WEB_BASE_URL: url().refine(
+      (v) => v === undefined || new URL(v).pathname === '/',
+      'must be an address without a path, e.g. https://hub.example.org (the board serves /g/… at its root)',
+    ),
   })
   .superRefine((v, ctx) => {
     checkModelsEnv(v, ctx);
@@ -160,6 +166,8 @@ export interface Config {
   /** 'auto' (Discord's recommended count, all in this process) or this process's shard ids. */
   shards: 'auto' | number[];
   shardCount: number | undefined;
+  /** The public address of the web board (no trailing slash); the board is off everywhere without it. */
+  webBaseUrl: string | undefined;
 }
 
 /** A configuration problem: its message is meant for the operator, without a stack trace. */
@@ -210,5 +218,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     backupKeep: v.BACKUP_KEEP,
     shards: v.SHARDS ?? (v.SHARD_COUNT ? Array.from({ length: v.SHARD_COUNT }, (_, i) => i) : 'auto'),
     shardCount: v.SHARD_COUNT,
+    webBaseUrl: v.WEB_BASE_URL,
   });
 }

@@ -24,6 +24,8 @@ export interface DigestDeps {
   store: DigestStore;
   /** How to learn whether a user is a bot; without it, users are counted as people. */
   lookupUser?: UserLookup;
+  /** Keeps each posted week for the web board (src/web/archive.ts), exactly as it went out. */
+  archive?: { save(digest: Digest, postedAt: Date, chartPng: Buffer | null): void };
 }
 
 export type DueOutcome =
@@ -234,6 +236,7 @@ export class DigestService {
       return { ...base, result: 'failed' };
     }
     store.finish(guildId, week.key, { status: digest.quiet ? 'quiet' : 'posted', messageIds: posted });
+    this.deps.archive?.save(digest, clock.now(), messages[0]?.files?.[0]?.data ?? null);
     log.info({ guildId, week: week.key, channelId, messages: posted.length }, 'Weekly digest posted');
     return { ...base, result: digest.quiet ? 'quiet' : 'posted' };
   }

@@ -1,6 +1,7 @@
 // Wires the weekly digest into the hub: service, minute job with start-up catch-up, status line.
 import { discordTime } from '../discord/format.ts';
 import type { HubCore } from '../hub.ts';
+import { DigestArchive } from '../web/archive.ts';
 import { DigestService } from './service.ts';
 import { DigestStore } from './store.ts';
 import type { UserLookup } from './users.ts';
@@ -21,6 +22,7 @@ export function setupDigest(
     log: core.log.child({ feature: 'digest' }),
     poster: core.poster,
     store,
+    archive: new DigestArchive(core.db),
     ...(options.lookupUser ? { lookupUser: options.lookupUser } : {}),
   });
 

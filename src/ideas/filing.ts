@@ -32,6 +32,8 @@ export interface FilingDeps {
   github: GitHub | null;
   clock: Clock;
   log: Logger;
+  /** The idea's page on the public web board, when the server has one. */
+  boardLink?: (idea: Idea) => string | null;
 }
 
 export interface FileResult {
@@ -126,7 +128,12 @@ export class IdeaFiling {
       }
     }
 
-    const body = issueBody(idea, { guildName: options.guildName, discussion: discussionLink(idea), marker });
+    const body = issueBody(idea, {
+      guildName: options.guildName,
+      discussion: discussionLink(idea),
+      marker,
+      board: this.deps.boardLink?.(idea) ?? null,
+    });
     let created: { number: number; html_url: string };
     try {
       const response = await github.rest.issues.create({

@@ -37,15 +37,17 @@ export function issueTitle(idea: Pick<Idea, 'title'>): string {
   return inert(idea.title);
 }
 
-export function sectionText(idea: Idea, discussion: string | null): string {
+export function sectionText(idea: Idea, discussion: string | null, board: string | null = null): string {
   const lines = [`**Community votes:** ${idea.up} up, ${idea.down} down`];
   if (discussion) lines.push(`**Discussion:** ${discussion}`);
+  // The board page is readable without joining the Discord server, unlike the discussion link.
+  if (board) lines.push(`**On the web:** ${board}`);
   return `${SECTION_BEGIN}\n${lines.join('\n')}\n${SECTION_END}`;
 }
 
 export function issueBody(
   idea: Idea,
-  o: { guildName: string; discussion: string | null; marker: string },
+  o: { guildName: string; discussion: string | null; marker: string; board?: string | null },
 ): string {
   const parts = [
     `### Problem or motivation\n\n${inert(idea.problem)}`,
@@ -53,7 +55,8 @@ export function issueBody(
   ];
   if (idea.evidence) parts.push(`### Evidence and links\n\n${inert(idea.evidence)}`);
   parts.push(`Proposed by ${inert(idea.authorName)} in ${inert(o.guildName)} (idea #${idea.number}).`);
-  parts.push(sectionText(idea, o.discussion));
+  if (o.board) parts.push(`Read the idea, its votes and its history on the community board: ${o.board}`);
+  parts.push(sectionText(idea, o.discussion, o.board ?? null));
   parts.push(o.marker);
   return parts.join('\n\n');
 }

@@ -1,6 +1,7 @@
 // Wires the ideas feature into the hub: its services, its scheduled job and its status lines.
 import { createGitHub, type GitHub } from '../github/client.ts';
 import type { HubCore } from '../hub.ts';
+import { ideaBoardLink, webBoards } from '../web/boards.ts';
 import { exportIdeas } from './export.ts';
 import { IdeaFiling } from './filing.ts';
 import { IdeaLifecycle } from './lifecycle.ts';
@@ -48,8 +49,9 @@ export function setupIdeas(core: HubCore, options: IdeasOptions = {}): Ideas {
     log,
     ideasPerHour: config.ideas.perHour,
   });
-  const filing = new IdeaFiling({ store, lifecycle, settings, github, clock, log });
-  const sync = new IssueSync({ store, lifecycle, github, clock, log });
+  const boardLink = ideaBoardLink(config.webBaseUrl, webBoards(core));
+  const filing = new IdeaFiling({ store, lifecycle, settings, github, clock, log, boardLink });
+  const sync = new IssueSync({ store, lifecycle, github, clock, log, boardLink });
 
   if (options.schedule !== false) {
     core.scheduler.schedule('*/2 * * * *', {

@@ -54,6 +54,8 @@ export class IssueSync {
       github: GitHub | null;
       clock: Clock;
       log: Logger;
+      /** The idea's page on the public web board, when the server has one. */
+      boardLink?: (idea: Idea) => string | null;
     },
   ) {}
 
@@ -124,7 +126,10 @@ export class IssueSync {
     if (current.up === current.sectionUp && current.down === current.sectionDown) return;
     // The counts moved: rewrite our section, and only it, from the freshest body.
     const fresh = issue ?? ((await github.rest.issues.get(target)).data as IssueState);
-    const body = replaceSection(fresh.body ?? '', sectionText(current, discussionLink(current)));
+    const body = replaceSection(
+      fresh.body ?? '',
+      sectionText(current, discussionLink(current), this.deps.boardLink?.(current) ?? null),
+    );
     if (body === null) {
       this.deps.log.warn(
         { ideaId: idea.id, repo: idea.issueRepo, issue: idea.issueNumber },

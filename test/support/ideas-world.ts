@@ -20,11 +20,11 @@ export interface IdeasWorld {
   stop(): Promise<void>;
 }
 
-export async function startIdeasWorld(): Promise<IdeasWorld> {
+export async function startIdeasWorld(extraEnv: Record<string, string> = {}): Promise<IdeasWorld> {
   const gh = await GitHubEmulator.start({ token: TOKEN, login: 'omh-bot' });
   gh.addRepo(REPO);
   const t = await startTestHub({
-    env: { GITHUB_TOKEN: TOKEN, GITHUB_API_URL: gh.baseUrl, IDEAS_PER_HOUR: '50' },
+    env: { GITHUB_TOKEN: TOKEN, GITHUB_API_URL: gh.baseUrl, IDEAS_PER_HOUR: '50', ...extraEnv },
   });
   const ideasChannelId = t.discord.addChannel(t.guildId, { name: 'ideas' });
   t.hub.settings.update(t.guildId, { ideasChannelId, defaultRepo: REPO }, t.curatorId);

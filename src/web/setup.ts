@@ -1,0 +1,81 @@
+// Wires the web board: the board app over the ideas, tracking and digest services, with the
+// ports only the Discord side can fill. The caller mounts the returned app on the HTTP server.
+import type { Hono } from 'hono';
+import type { Db } from '../db/open.ts';
+import type { HubCore } from '../hub.ts';
+import { discussionLink } from '../ideas/render.ts';
+import type { Ideas } from '../ideas/setup.ts';
+import type { Tracking } from '../tracking/setup.ts';
+import { type BoardDeps, createBoardApp } from './app.tsx';
+import { DigestArchive } from './archive.ts';
+import { BoardReader } from './board.ts';
+import { webBoards } from './boards.ts';
+import type { BoardPorts } from './names.ts';
+
+export interface WebFeature {
+  app: Hono;
+  /** True when WEB_BASE_URL is set (each server still opts in with /hub config web:public). */
+  enabled: boolean;
+}
+
+/**
+ * "Has anything changed since this page was built": total_changes() counts this connection's
+ * writes (the bot's), data_version those of any other process on the file. A search stems its
+ * words in a temp table; those rows change no page, so `untracked` counts them out
+ * (better-sqlite3 is synchronous: nothing else writes during the call).
+ */
+export function trackChanges(db: Db): { dataVersion: () => string; untracked: <T>(read: () => T) => T } {
+  const writes = db.prepare('SELECT total_changes()').pluck();
+  let scratch = 0;
+  return {
+    dataVersion: () => `${(writes.get() as number) - scratch}:${db.pragma('data_version', { simple: true })}`,
+    untracked: (read) => {
+      const before = writes.get() as number;
+      try {
+        return read();
+      } finally {
+        scratch += (writes.get() as number) - before;
+      }
+    },
+  };
+}
+
+export function setupWeb(
+  core: HubCore,
+  features: { ideas: Pick<Ideas, 'lifecycle' | 'store'>; tracking: Pick<Tracking, 'store'> },
+  ports: BoardPorts,
+  options: Pick<BoardDeps, 'searchLimit'> = {},
+): WebFeature {
+  const reader = new BoardReader({
+    ideas: features.ideas,
+    tracking: features.tracking.store,
+    archive: new DigestArchive(core.db),
+    clock: core.clock,
+  });
+  const { dataVersion, untracked } = trackChanges(core.db);
+  const app = createBoardApp({
+    dataVersion,
+    untracked,
+    baseUrl: core.config.webBaseUrl,
+    boards: webBoards(core),
+    reader,
+    ports,
+    discussionLink,
+    clock: core.clock,
+    log: core.log.child({ feature: 'web' }),
+    ...options,
+  });
+  core.status.add((guildId) => {
+    if (!core.config.webBaseUrl) return [{ name: 'Web board', value: 'off (WEB_BASE_URL not set)' }];
+    if (!guildId) return [{ name: 'Web board', value: core.config.webBaseUrl }];
+    return [
+      {
+        name: 'Web board',
+        value: webBoards(core).isPublic(guildId)
+          ? `${core.config.webBaseUrl}/g/${guildId}`
+          : 'off for this server (/hub config web:public)',
+      },
+    ];
+  });
+  return { app: app as unknown as Hono, enabled: Boolean(core.config.webBaseUrl) };
+}
