@@ -3,6 +3,7 @@ import { type Client, disableValidators, Events } from 'discord.js';
 import { commands as allCommands } from '../commands/index.ts';
 import { type Clock, systemClock } from './clock.ts';
 import type { Config } from './config.ts';
+import { refuseUnfinishedEngine } from './db/engine.ts';
 import { GuildSettingsStore } from './db/guild-settings.ts';
 import { migrate } from './db/migrate.ts';
 import { openDatabase } from './db/open.ts';
@@ -58,6 +59,7 @@ export async function startApp(config: Readonly<Config>, options: AppOptions = {
       ...(options.logDestination ? { destination: options.logDestination } : {}),
     });
 
+  refuseUnfinishedEngine(config);
   const db = openDatabase(config.databasePath);
   const migration = migrate(db, undefined, () => clock.now());
   if (migration.applied.length > 0)

@@ -1,5 +1,6 @@
 // Every environment variable the bot reads, validated once, with sentences a person can act on.
 import { z } from 'zod';
+import { checkPostgresUrl } from './db/engine.ts';
 import { IDEAS_HELP, type IdeasConfig, ideasEnvShape, toIdeasConfig } from './ideas/config.ts';
 import { MODELS_HELP, type ModelsConfig, modelsEnvShape, toModelsConfig } from './models/config.ts';
 import { TRACKING_HELP, type TrackingConfig, toTrackingConfig, trackingEnvShape } from './tracking/config.ts';
@@ -29,6 +30,8 @@ const HELP: Record<string, string> = {
   ...MODELS_HELP,
   ...TRACKING_HELP,
   ...IDEAS_HELP,
+  DATABASE_URL:
+    'Use the URL your PostgreSQL host gives you, e.g. postgres://user:password@host:5432/open_model_hub, or leave it empty to keep the SQLite file of DATABASE_PATH.',
 };
 
 const optionalText = z
@@ -80,6 +83,10 @@ const schema = z.object({
   ...modelsEnvShape,
   ...trackingEnvShape,
   ...ideasEnvShape,
+  DATABASE_URL: optionalText.superRefine((v, ctx) => {
+    const problem = v === undefined ? undefined : checkPostgresUrl(v);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  }),
 });
 
 export interface Config {
@@ -101,6 +108,8 @@ export interface Config {
   tracking: TrackingConfig;
   /** /idea: submission limit, issue sync. */
   ideas: IdeasConfig;
+  /** postgres://… selects PostgreSQL and wins over databasePath; undefined: SQLite. */
+  databaseUrl: string | undefined;
 }
 
 /** A configuration problem: its message is meant for the operator, without a stack trace. */
@@ -136,5 +145,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     models: toModelsConfig(v),
     tracking: toTrackingConfig(v),
     ideas: toIdeasConfig(v),
+    databaseUrl: v.DATABASE_URL,
   });
 }

@@ -1,6 +1,7 @@
 // `npm start`: load settings, start the bot, stop cleanly on SIGINT/SIGTERM.
 import { GatewayRefusedError, startApp } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
+import { EngineNotReadyError } from './db/engine.ts';
 import { MigrationError } from './db/migrate.ts';
 import { loadEnvFile } from './env-file.ts';
 import { CatalogError } from './models/catalog.ts';
@@ -25,6 +26,7 @@ async function main(): Promise<void> {
   } catch (error) {
     if (error instanceof MigrationError || error instanceof CatalogError)
       fail(`Open Model Hub cannot start: ${error.message}`);
+    if (error instanceof EngineNotReadyError) fail(`Open Model Hub cannot start: ${error.message}`);
     if (error instanceof GatewayRefusedError && error.code === 4014) {
       fail(
         'Discord refused the Message Content intent, which /try uses to continue conversations in threads. Turn it on at Discord Developer Portal → Applications → your app → Bot → Privileged Gateway Intents → Message Content Intent, then start again.',
