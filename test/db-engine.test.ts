@@ -2,9 +2,13 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.ts';
-import { selectEngine } from '../src/db/engine.ts';
+import { postgresKysely, selectEngine, sqliteKysely } from '../src/db/engine.ts';
+import { migrate } from '../src/db/migrate.ts';
+import { openDatabase } from '../src/db/open.ts';
+import { usePostgresDatabase } from './support/postgres.ts';
 
 const valid = { DISCORD_TOKEN: 'abc.def.ghi', DISCORD_APPLICATION_ID: '123456789012345678' };
 
@@ -72,5 +76,51 @@ describe('npm start with DATABASE_URL', () => {
     expect(result.stderr).not.toContain('s3cret');
     expect(result.stderr).not.toMatch(/^\s+at /m);
     expect(existsSync(join(cwd, 'data'))).toBe(false);
+  });
+});
+
+describe('the query builder', () => {
+  const postgres = usePostgresDatabase();
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("runs on the bot's own SQLite connection and leaves it open when destroyed", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'omh-kysely-'));
+    dirs.push(dir);
+    const db = openDatabase(join(dir, 'hub.sqlite'));
+    try {
+      migrate(db);
+      const kysely = sqliteKysely(db);
+      await kysely
+        .insertInto('guild_settings')
+        .values({ guild_id: '1', updated_at: '2026-01-01T00:00:00.000Z' })
+        .execute();
+      const row = await kysely.selectFrom('guild_settings').selectAll().executeTakeFirstOrThrow();
+      expect(row).toMatchObject({
+        guild_id: '1',
+        time_zone: 'UTC',
+        digest_weekday: 1,
+        digest_quiet_weeks: 'post',
+      });
+      await kysely.destroy();
+      expect(db.open).toBe(true);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('on PostgreSQL names its connections, bounds every statement and reads bigints as numbers', async () => {
+    const kysely = postgresKysely(postgres.url, { applicationName: 'omh-test', statementTimeoutMs: 1234 });
+    try {
+      const settings = await sql<{ app: string; timeout: string; big: number }>`
+        SELECT current_setting('application_name') AS app, current_setting('statement_timeout') AS timeout,
+               9007199254740991::bigint AS big`.execute(kysely);
+      expect(settings.rows[0]).toEqual({ app: 'omh-test', timeout: '1234ms', big: 9007199254740991 });
+      await expect(sql`SELECT pg_sleep(5)`.execute(kysely)).rejects.toThrow(/statement timeout/);
+    } finally {
+      await kysely.destroy();
+    }
   });
 });
