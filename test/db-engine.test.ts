@@ -76,7 +76,7 @@ describe('npm start with DATABASE_URL', () => {
     expect(result.stderr).not.toContain('s3cret');
     expect(result.stderr).not.toMatch(/^\s+at /m);
     expect(existsSync(join(cwd, 'data'))).toBe(false);
-  });
+  }, 60_000);
 });
 
 describe('the query builder', () => {

@@ -155,5 +155,5 @@ describe('PostgreSQL migrations', () => {
     expect(first.stdout).not.toContain(password);
     expect(runMigrate().stdout).toMatch(/is up to date at schema version \d+\.\n$/);
     expect(readdirSync(cwd)).toEqual([]);
-  });
+  }, 60_000);
 });
