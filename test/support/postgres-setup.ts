@@ -1,6 +1,8 @@
 // vitest globalSetup: one PostgreSQL server for the whole run, stopped and deleted at teardown.
 import type { TestProject } from 'vitest/node';
-import { type PostgresServer, PostgresUnavailableError, startPostgresServer } from './postgres.ts';
+// Type-only: brings the ProvidedContext declaration without loading vitest's test API here.
+import type {} from './postgres.ts';
+import { type PostgresServer, PostgresUnavailableError, startPostgresServer } from './postgres-server.ts';
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   let server: PostgresServer | undefined;
