@@ -97,10 +97,12 @@ export function postgresKysely(url: string, o: PostgresOptions = {}): Kysely<DB>
   return new Kysely<DB>({ dialect: new PostgresDialect({ pool: postgresPool(url, o) }) });
 }
 
-export type AnyKysely = { engine: 'sqlite'; db: Kysely<DB> } | { engine: 'postgres'; db: Kysely<DB> };
-
 /** The query builder for the configured engine; SQLite needs the already opened connection. */
-export function openKysely(engine: DatabaseEngine, sqlite: () => Db, o: PostgresOptions = {}): AnyKysely {
+export function openKysely(
+  engine: DatabaseEngine,
+  sqlite: () => Db,
+  o: PostgresOptions = {},
+): { engine: DatabaseEngine['kind']; db: Kysely<DB> } {
   return engine.kind === 'postgres'
     ? { engine: 'postgres', db: postgresKysely(engine.url, o) }
     : { engine: 'sqlite', db: sqliteKysely(sqlite()) };

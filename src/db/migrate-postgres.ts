@@ -46,7 +46,7 @@ export async function migratePostgres(
         .select(['version', 'name', 'checksum'])
         .orderBy('version')
         .execute();
-      checkAppliedMigrations(migrations, applied);
+      checkAppliedMigrations(migrations, applied, 'migrations/postgres/');
       const done = new Set(applied.map((r) => r.version));
       const result: MigrationResult = { applied: [], version: applied.at(-1)?.version ?? 0 };
       for (const m of migrations) {

@@ -52,6 +52,7 @@ export function readMigrations(dir = MIGRATIONS_DIR): Migration[] {
 export function checkAppliedMigrations(
   migrations: Migration[],
   applied: Array<{ version: number; name: string; checksum: string }>,
+  folder = 'migrations/',
 ): void {
   const byVersion = new Map(migrations.map((m) => [m.version, m]));
   for (const row of applied) {
@@ -59,7 +60,7 @@ export function checkAppliedMigrations(
     const label = `${String(row.version).padStart(4, '0')}_${row.name}.sql`;
     if (!file) {
       throw new MigrationError(
-        `The database has migration ${label} applied, but migrations/ has no such file. This database was written by a newer version of the bot: run that version, or restore a backup.`,
+        `The database has migration ${label} applied, but ${folder} has no such file. This database was written by a newer version of the bot: run that version, or restore a backup.`,
       );
     }
     if (file.checksum !== row.checksum) {

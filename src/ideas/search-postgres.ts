@@ -164,29 +164,38 @@ export class PostgresIdeaSearch {
     const lexemes = words.map((w) => stems.get(w)).filter((s): s is string => s !== undefined);
     if (lexemes.length === 0) return [];
     const { rows: n, avgLength } = await this.termFrequencies();
+    // MATERIALIZED: computed once, not once per matching idea (a CTE used once is inlined otherwise).
+    // Each matching idea's tsvector is unnested once: its length, and the positions of the query's
+    // lexemes with their weights (A-D); f is the weighted count, as FTS5 sums column weights.
     const { rows } = await sql<IdeaRow & { score: number }>`
-      WITH q AS (
-        SELECT t.lexeme,
-          (SELECT count(*) FROM ideas x WHERE x.search @@ quote_literal(t.lexeme)::tsquery)::float8 AS hits
-        FROM unnest(${lexemes}::text[]) AS t(lexeme)
-      ), idf AS (
+      WITH idf AS MATERIALIZED (
         SELECT lexeme, CASE WHEN v > 0 THEN v ELSE 1e-6 END AS idf
-        FROM (SELECT lexeme, ln((${n}::float8 - hits + 0.5) / (hits + 0.5)) AS v FROM q) raw
+        FROM (
+          SELECT t.lexeme, ln((${n}::float8 - h.hits + 0.5) / (h.hits + 0.5)) AS v
+          FROM unnest(${lexemes}::text[]) AS t(lexeme)
+          CROSS JOIN LATERAL (
+            SELECT count(*)::float8 AS hits FROM ideas x WHERE x.search @@ quote_literal(t.lexeme)::tsquery
+          ) h
+        ) raw
+      ), hits AS MATERIALIZED (
+        SELECT i.id, i.search FROM ideas i
+        WHERE i.guild_id = ${guildId} AND i.search @@ ${PostgresIdeaSearch.query(lexemes, '|')}::tsquery
+      ), scored AS (
+        SELECT h.id, sum(idf.idf * (f.freq * 2.2) / (f.freq + 1.2 * (0.25 + 0.75 * f.len / ${avgLength}::float8))) AS score
+        FROM hits h
+        CROSS JOIN LATERAL (
+          SELECT u.lexeme, sum(cardinality(u.positions)) OVER ()::float8 AS len,
+            ${WEIGHT.A}::float8 * cardinality(array_positions(u.weights, 'A'))
+              + ${WEIGHT.B}::float8 * cardinality(array_positions(u.weights, 'B'))
+              + ${WEIGHT.C}::float8 * cardinality(array_positions(u.weights, 'C'))
+              + ${WEIGHT.D}::float8 * cardinality(array_positions(u.weights, 'D')) AS freq
+          FROM unnest(h.search) u
+        ) f
+        JOIN idf ON idf.lexeme = f.lexeme
+        GROUP BY h.id
       )
       SELECT ${IDEA_COLUMNS}, s.score
-      FROM ideas i
-      CROSS JOIN LATERAL (SELECT sum(cardinality(u.positions))::float8 AS len FROM unnest(i.search) u) d
-      CROSS JOIN LATERAL (
-        SELECT sum(idf.idf * (f.freq * 2.2) / (f.freq + 1.2 * (0.25 + 0.75 * d.len / ${avgLength}::float8))) AS score
-        FROM idf
-        JOIN LATERAL (
-          SELECT sum(CASE w WHEN 'A' THEN ${WEIGHT.A}::float8 WHEN 'B' THEN ${WEIGHT.B}::float8
-                            WHEN 'C' THEN ${WEIGHT.C}::float8 ELSE ${WEIGHT.D}::float8 END) AS freq
-          FROM unnest(i.search) u, unnest(u.weights) AS w
-          WHERE u.lexeme = idf.lexeme
-        ) f ON f.freq IS NOT NULL
-      ) s
-      WHERE i.guild_id = ${guildId} AND i.search @@ ${PostgresIdeaSearch.query(lexemes, '|')}::tsquery
+      FROM scored s JOIN ideas i ON i.id = s.id
       ORDER BY s.score DESC, i.id
       LIMIT ${limit} OFFSET ${offset}`.execute(this.db);
     // Negative like FTS5's rank, so both engines sort and compare the same way.
