@@ -4,7 +4,7 @@
 -- (so 'granite-3.1' is 'granite', '3', '1' on both), words are stemmed (Snowball English, the
 -- successor of Porter's) and no stopword is dropped. Weights A-D hold the columns, so a query can
 -- weight them as bm25(ideas_fts, 4.0, 1.0, 2.0, 0.5) does: title A, proposal B, problem C,
--- evidence D. Only CREATE on the schema is needed, which the database owner has: no extension.
+-- evidence D, with the idea's length in words beside it. Only CREATE on the schema is needed, which the database owner has: no extension.
 CREATE TEXT SEARCH DICTIONARY ideas_stem (TEMPLATE = snowball, LANGUAGE = english);
 CREATE TEXT SEARCH CONFIGURATION ideas_search (COPY = pg_catalog.simple);
 ALTER TEXT SEARCH CONFIGURATION ideas_search
@@ -47,6 +47,11 @@ CREATE TABLE ideas (
     setweight(to_tsvector('ideas_search', regexp_replace(problem, '[^0-9A-Za-z\u0080-\U0010FFFF]+', ' ', 'g')), 'C') ||
     setweight(to_tsvector('ideas_search', regexp_replace(evidence, '[^0-9A-Za-z\u0080-\U0010FFFF]+', ' ', 'g')), 'D')
   ) STORED,
+  -- Its length in words (bm25's |D|; FTS5 keeps it per row too): plainto_tsquery joins every word
+  -- of the same text with &, so n words make 2n - 1 nodes. Stored, so ranking never unnests the
+  -- whole vector of every hit just to count it.
+  search_length integer GENERATED ALWAYS AS ((numnode(plainto_tsquery('ideas_search',
+    regexp_replace(title || ' ' || proposal || ' ' || problem || ' ' || evidence, '[^0-9A-Za-z\u0080-\U0010FFFF]+', ' ', 'g'))) + 1) / 2) STORED,
   UNIQUE (guild_id, number)
 );
 CREATE INDEX ideas_by_status ON ideas (guild_id, status, id);

@@ -318,10 +318,11 @@ export interface DB {
 /**
  * Full-text search is the one place the engines differ: SQLite keeps an FTS5 table beside
  * `ideas` (ideas_fts and its shadow tables), PostgreSQL a generated tsvector column on it. Neither
- * is in DB: src/ideas/search*.ts reach them with engine-specific SQL.
+ * is in DB: src/ideas/search*.ts reach them with engine-specific SQL (search_length is the
+ * tsvector's length in words, for bm25).
  */
 export const SQLITE_ONLY_TABLES = ['ideas_fts'] as const;
-export const POSTGRES_ONLY_COLUMNS = { ideas: ['search'] } as const;
+export const POSTGRES_ONLY_COLUMNS = { ideas: ['search', 'search_length'] } as const;
 
 /** Exactly the keys of a table interface, checked by tsc in both directions. */
 const exactly =

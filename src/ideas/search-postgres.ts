@@ -127,7 +127,11 @@ export class PostgresIdeaSearch {
       const { rows } = await sql<{ rows: number }>`SELECT count(*)::bigint AS rows FROM ideas`
         .execute(this.db)
         .then((r) => r.rows[0]!);
-      const words = stats.rows.reduce((sum, s) => sum + s.nentry, 0);
+      const { words } = await sql<{
+        words: number;
+      }>`SELECT COALESCE(sum(search_length), 0)::bigint AS words FROM ideas`
+        .execute(this.db)
+        .then((r) => r.rows[0]!);
       this.vocab = {
         terms: new Map(stats.rows.map((s) => [s.word, s.ndoc])),
         docs: max,
@@ -165,8 +169,8 @@ export class PostgresIdeaSearch {
     if (lexemes.length === 0) return [];
     const { rows: n, avgLength } = await this.termFrequencies();
     // MATERIALIZED: computed once, not once per matching idea (a CTE used once is inlined otherwise).
-    // Each matching idea's tsvector is unnested once: its length, and the positions of the query's
-    // lexemes with their weights (A-D); f is the weighted count, as FTS5 sums column weights.
+    // Only the query's lexemes of each hit are weighed (f: its positions' weights A-D summed as FTS5
+    // sums column weights); |D| is the stored search_length.
     const { rows } = await sql<IdeaRow & { score: number }>`
       WITH idf AS MATERIALIZED (
         SELECT lexeme, CASE WHEN v > 0 THEN v ELSE 1e-6 END AS idf
@@ -178,18 +182,19 @@ export class PostgresIdeaSearch {
           ) h
         ) raw
       ), hits AS MATERIALIZED (
-        SELECT i.id, i.search FROM ideas i
+        SELECT i.id, i.search, i.search_length FROM ideas i
         WHERE i.guild_id = ${guildId} AND i.search @@ ${PostgresIdeaSearch.query(lexemes, '|')}::tsquery
       ), scored AS (
-        SELECT h.id, sum(idf.idf * (f.freq * 2.2) / (f.freq + 1.2 * (0.25 + 0.75 * f.len / ${avgLength}::float8))) AS score
+        SELECT h.id, sum(idf.idf * (f.freq * 2.2) / (f.freq + 1.2 * (0.25 + 0.75 * h.search_length / ${avgLength}::float8))) AS score
         FROM hits h
         CROSS JOIN LATERAL (
-          SELECT u.lexeme, sum(cardinality(u.positions)) OVER ()::float8 AS len,
+          SELECT u.lexeme,
             ${WEIGHT.A}::float8 * cardinality(array_positions(u.weights, 'A'))
               + ${WEIGHT.B}::float8 * cardinality(array_positions(u.weights, 'B'))
               + ${WEIGHT.C}::float8 * cardinality(array_positions(u.weights, 'C'))
               + ${WEIGHT.D}::float8 * cardinality(array_positions(u.weights, 'D')) AS freq
           FROM unnest(h.search) u
+          WHERE u.lexeme = ANY(${lexemes}::text[])
         ) f
         JOIN idf ON idf.lexeme = f.lexeme
         GROUP BY h.id
