@@ -96,6 +96,11 @@ const IDEA_COLUMNS = sql.raw(
     .join(', '),
 );
 
+/** One lexeme per word, as FTS5 has one phrase per quoted word: two words of one stem count twice. */
+function lexemesOf(words: string[], stems: Map<string, string>): string[] {
+  return words.map((w) => stems.get(w)).filter((s): s is string => s !== undefined);
+}
+
 interface Vocabulary {
   /** Ideas containing each stem. */
   terms: Map<string, number>;
@@ -163,9 +168,15 @@ export class PostgresIdeaSearch {
     limit: number,
     offset = 0,
   ): Promise<Array<Idea & { rank: number }>> {
-    const stems = await this.stems(words);
-    // One term per word, as FTS5 has one phrase per quoted word: two words of one stem count twice.
-    const lexemes = words.map((w) => stems.get(w)).filter((s): s is string => s !== undefined);
+    return this.rank(guildId, lexemesOf(words, await this.stems(words)), limit, offset);
+  }
+
+  private async rank(
+    guildId: string,
+    lexemes: string[],
+    limit: number,
+    offset: number,
+  ): Promise<Array<Idea & { rank: number }>> {
     if (lexemes.length === 0) return [];
     const { rows: n, avgLength } = await this.termFrequencies();
     // MATERIALIZED: computed once, not once per matching idea (a CTE used once is inlined otherwise).
@@ -198,19 +209,23 @@ export class PostgresIdeaSearch {
         ) f
         JOIN idf ON idf.lexeme = f.lexeme
         GROUP BY h.id
+      ), top AS (
+        SELECT id, score FROM scored ORDER BY score DESC, id LIMIT ${limit} OFFSET ${offset}
       )
-      SELECT ${IDEA_COLUMNS}, s.score
-      FROM scored s JOIN ideas i ON i.id = s.id
-      ORDER BY s.score DESC, i.id
-      LIMIT ${limit} OFFSET ${offset}`.execute(this.db);
+      -- The ideas' other columns are read for the page only, not for every hit.
+      SELECT ${IDEA_COLUMNS}, t.score
+      FROM top t JOIN ideas i ON i.id = t.id
+      ORDER BY t.score DESC, i.id`.execute(this.db);
     // Negative like FTS5's rank, so both engines sort and compare the same way.
     return rows.map((r) => ({ ...toIdea(r), rank: -r.score }));
   }
 
   /** Ideas having every word, newest first: for words so common that ranking them says little. */
   async newestMatching(guildId: string, words: string[], limit: number, offset = 0): Promise<Idea[]> {
-    const stems = await this.stems(words);
-    const lexemes = words.map((w) => stems.get(w)).filter((s): s is string => s !== undefined);
+    return this.newest(guildId, lexemesOf(words, await this.stems(words)), limit, offset);
+  }
+
+  private async newest(guildId: string, lexemes: string[], limit: number, offset: number): Promise<Idea[]> {
     if (lexemes.length === 0) return [];
     const { rows } = await sql<IdeaRow>`
       SELECT ${IDEA_COLUMNS} FROM ideas i
@@ -234,19 +249,17 @@ export class PostgresIdeaSearch {
     if (chosen.length === 0) return [];
     if (chosen[0]!.df > docs / 10) {
       const rare = rarestTerms(words, df, { max: 3, budget: Number.POSITIVE_INFINITY });
-      return this.newestMatching(
-        guildId,
+      const rareLexemes = lexemesOf(
         rare.map((t) => t.word),
-        limit,
-        offset,
+        stems,
       );
+      return this.newest(guildId, rareLexemes, limit, offset);
     }
-    return this.match(
-      guildId,
+    const chosenLexemes = lexemesOf(
       chosen.map((t) => t.word),
-      limit,
-      offset,
+      stems,
     );
+    return this.rank(guildId, chosenLexemes, limit, offset);
   }
 
   /** IdeaLifecycle.similar on PostgreSQL: up to `limit` existing ideas that look like this text. */
