@@ -180,6 +180,8 @@ export class PostgresIdeaSearch {
     if (lexemes.length === 0) return [];
     const { rows: n, avgLength } = await this.termFrequencies();
     // MATERIALIZED: computed once, not once per matching idea (a CTE used once is inlined otherwise).
+    // ts_delete twice keeps only the query's lexemes of a hit, in C: unnesting all of them and
+    // filtering took twice as long at 100,000 ideas (bench/ideas-postgres.ts).
     // Only the query's lexemes of each hit are weighed (f: its positions' weights A-D summed as FTS5
     // sums column weights); |D| is the stored search_length.
     const { rows } = await sql<IdeaRow & { score: number }>`
@@ -204,8 +206,7 @@ export class PostgresIdeaSearch {
               + ${WEIGHT.B}::float8 * cardinality(array_positions(u.weights, 'B'))
               + ${WEIGHT.C}::float8 * cardinality(array_positions(u.weights, 'C'))
               + ${WEIGHT.D}::float8 * cardinality(array_positions(u.weights, 'D')) AS freq
-          FROM unnest(h.search) u
-          WHERE u.lexeme = ANY(${lexemes}::text[])
+          FROM unnest(ts_delete(h.search, tsvector_to_array(ts_delete(h.search, ${lexemes}::text[])))) u
         ) f
         JOIN idf ON idf.lexeme = f.lexeme
         GROUP BY h.id
