@@ -10,8 +10,10 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 2,
     reporters: ['default', './test/support/summary-reporter.ts'],
-    // A temp folder per run, checked empty at the end (test/support/temp-dir-check.ts).
-    globalSetup: ['./test/support/temp-dir-check.ts'],
+    // A temp folder per run, checked empty at the end (test/support/temp-dir-check.ts); then one real
+    // PostgreSQL server for the run, inside it (teardowns run in reverse, so the check comes last).
+    // Each file that needs PostgreSQL gets its own database.
+    globalSetup: ['./test/support/temp-dir-check.ts', './test/support/postgres-setup.ts'],
     // Removes the temp folders and kills the processes each file made (test/support/temp.ts).
     setupFiles: ['./test/support/cleanup-setup.ts'],
     testTimeout: 20_000,

@@ -4,6 +4,7 @@ import { commands as allCommands } from '../commands/index.ts';
 import { type Clock, systemClock } from './clock.ts';
 import type { Config } from './config.ts';
 import { backupDatabase, preMigrationBackupPath, runDailyBackup } from './db/backup.ts';
+import { refuseUnfinishedEngine } from './db/engine.ts';
 import { GuildSettingsStore } from './db/guild-settings.ts';
 import { migrate, pendingMigrations } from './db/migrate.ts';
 import { type Db, openDatabase } from './db/open.ts';
@@ -78,6 +79,7 @@ export async function startApp(config: Readonly<Config>, options: AppOptions = {
       ...(options.logDestination ? { destination: options.logDestination } : {}),
     });
 
+  refuseUnfinishedEngine(config);
   for (const warning of startupWarnings(config)) log.warn(warning);
   const db = openDatabase(config.databasePath);
   try {

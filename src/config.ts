@@ -1,5 +1,6 @@
 // Every environment variable the bot reads, validated once, with sentences a person can act on.
 import { z } from 'zod';
+import { checkPostgresUrl } from './db/engine.ts';
 import { IDEAS_HELP, type IdeasConfig, ideasEnvShape, toIdeasConfig } from './ideas/config.ts';
 import {
   checkModelsEnv,
@@ -48,6 +49,8 @@ const HELP: Record<string, string> = {
     'The shard ids this process runs, e.g. 0,1 or [0,1], each below SHARD_COUNT; or leave it empty for all.',
   WEB_BASE_URL:
     'The public address people open the board at, e.g. https://hub.example.org (behind your TLS reverse proxy), or leave it empty to keep the web board off.',
+  DATABASE_URL:
+    'Use the URL your PostgreSQL host gives you, e.g. postgres://user:password@host:5432/open_model_hub, or leave it empty to keep the SQLite file of DATABASE_PATH.',
 };
 
 const optionalText = z
@@ -124,6 +127,10 @@ const schema = z
       (v) => v === undefined || new URL(v).pathname === '/',
       'must be an address without a path, e.g. https://hub.example.org (the board serves /g/… at its root)',
     ),
+    DATABASE_URL: optionalText.superRefine((v, ctx) => {
+      const problem = v === undefined ? undefined : checkPostgresUrl(v);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
   })
   .superRefine((v, ctx) => {
     checkModelsEnv(v, ctx);
@@ -168,6 +175,8 @@ export interface Config {
   shardCount: number | undefined;
   /** The public address of the web board (no trailing slash); the board is off everywhere without it. */
   webBaseUrl: string | undefined;
+  /** postgres://… selects PostgreSQL and wins over databasePath; undefined: SQLite. */
+  databaseUrl: string | undefined;
 }
 
 /** A configuration problem: its message is meant for the operator, without a stack trace. */
@@ -219,5 +228,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     shards: v.SHARDS ?? (v.SHARD_COUNT ? Array.from({ length: v.SHARD_COUNT }, (_, i) => i) : 'auto'),
     shardCount: v.SHARD_COUNT,
     webBaseUrl: v.WEB_BASE_URL,
+    databaseUrl: v.DATABASE_URL,
   });
 }

@@ -160,8 +160,11 @@ describe('a start with pending migrations', () => {
     const dir = tempDir();
     const older = join(dir, 'migrations');
     cpSync(MIGRATIONS_DIR, older, { recursive: true });
-    const files = readdirSync(older).sort();
-    rmSync(join(older, files.at(-1)!));
+    const files = readdirSync(older)
+      .filter((f) => f.endsWith('.sql'))
+      .sort();
+    const newest = files.at(-1)!;
+    rmSync(join(older, newest));
     const dbPath = join(dir, 'hub.sqlite');
     const db = openDatabase(dbPath);
     migrate(db, older);
@@ -177,7 +180,8 @@ describe('a start with pending migrations', () => {
     const copy = new Database(copyPath, { readonly: true });
     expect(schemaVersion(copy)).toBe(version);
     copy.close();
-    expect(schemaVersion(t.hub.db)).toBe(version + 1);
+    // Versions may skip numbers: the start applies the newest file, whatever its number.
+    expect(schemaVersion(t.hub.db)).toBe(Number(newest.slice(0, 4)));
   });
 
   it('takes no copy of a new, empty database', async () => {

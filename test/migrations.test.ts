@@ -7,7 +7,9 @@ import { tempDir } from './support/temp.ts';
 
 function copyMigrations(): string {
   const dir = tempDir('omh-migrations-');
-  for (const file of readdirSync(MIGRATIONS_DIR)) copyFileSync(join(MIGRATIONS_DIR, file), join(dir, file));
+  // Only the SQLite files: migrations/postgres/ holds their PostgreSQL twins.
+  for (const file of readdirSync(MIGRATIONS_DIR).filter((f) => f.endsWith('.sql')))
+    copyFileSync(join(MIGRATIONS_DIR, file), join(dir, file));
   return dir;
 }
 

@@ -45,6 +45,32 @@ export function readMigrations(dir = MIGRATIONS_DIR): Migration[] {
   return migrations;
 }
 
+/**
+ * Refuses a database whose applied migrations no longer match the files: one edited after it was
+ * applied, or one this version of the bot does not have. Shared by the SQLite and PostgreSQL runners.
+ */
+export function checkAppliedMigrations(
+  migrations: Migration[],
+  applied: Array<{ version: number; name: string; checksum: string }>,
+  folder = 'migrations/',
+): void {
+  const byVersion = new Map(migrations.map((m) => [m.version, m]));
+  for (const row of applied) {
+    const file = byVersion.get(row.version);
+    const label = `${String(row.version).padStart(4, '0')}_${row.name}.sql`;
+    if (!file) {
+      throw new MigrationError(
+        `The database has migration ${label} applied, but ${folder} has no such file. This database was written by a newer version of the bot: run that version, or restore a backup.`,
+      );
+    }
+    if (file.checksum !== row.checksum) {
+      throw new MigrationError(
+        `Migration ${label} was edited after it was applied to this database. Migrations are forward-only: undo the edit to ${label} and put the change in a new migration file.`,
+      );
+    }
+  }
+}
+
 export interface MigrationResult {
   applied: string[];
   version: number;
@@ -66,21 +92,7 @@ export function migrate(db: Db, dir = MIGRATIONS_DIR, now: () => Date = () => ne
   const applied = db
     .prepare('SELECT version, name, checksum FROM schema_migrations ORDER BY version')
     .all() as Array<{ version: number; name: string; checksum: string }>;
-  const byVersion = new Map(migrations.map((m) => [m.version, m]));
-  for (const row of applied) {
-    const file = byVersion.get(row.version);
-    const label = `${String(row.version).padStart(4, '0')}_${row.name}.sql`;
-    if (!file) {
-      throw new MigrationError(
-        `The database has migration ${label} applied, but migrations/ has no such file. This database was written by a newer version of the bot: run that version, or restore a backup.`,
-      );
-    }
-    if (file.checksum !== row.checksum) {
-      throw new MigrationError(
-        `Migration ${label} was edited after it was applied to this database. Migrations are forward-only: undo the edit to ${label} and put the change in a new migration file.`,
-      );
-    }
-  }
+  checkAppliedMigrations(migrations, applied);
   const done = new Set(applied.map((r) => r.version));
   const record = db.prepare(
     'INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)',

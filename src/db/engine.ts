@@ -1,0 +1,109 @@
+// Which database the bot runs on, and one typed query builder (Kysely) over either engine:
+// SQLite by default (the file of DATABASE_PATH), PostgreSQL when DATABASE_URL is set. Kysely because it
+// has both dialects, types every query from src/db/schema.ts (no hand-cast rows) and stays plain SQL.
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import type { Db } from './open.ts';
+import type { DB } from './schema.ts';
+
+export type DatabaseEngine = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
+
+/** DATABASE_URL wins over DATABASE_PATH: with it, no SQLite file is opened or created. */
+export function selectEngine(config: {
+  databasePath: string;
+  databaseUrl?: string | undefined;
+}): DatabaseEngine {
+  return config.databaseUrl
+    ? { kind: 'postgres', url: config.databaseUrl }
+    : { kind: 'sqlite', path: config.databasePath };
+}
+
+/** What is wrong with a DATABASE_URL, in words; undefined when it is usable. Never repeats the URL (it holds a password). */
+export function checkPostgresUrl(value: string): string | undefined {
+  if (!URL.canParse(value)) return 'is not a valid URL (postgres://user:password@host:5432/database)';
+  const url = new URL(value);
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:')
+    return 'must start with postgres:// or postgresql:// (SQLite is chosen with DATABASE_PATH instead)';
+  if (!url.hostname) return 'names no host (postgres://user:password@host:5432/database)';
+  if (url.pathname.replace(/^\//, '') === '')
+    return 'names no database: add it after the host, as in …@host:5432/open_model_hub';
+  return undefined;
+}
+
+/** The stores still speak better-sqlite3 directly; PostgreSQL is refused until they are on Kysely. */
+export class EngineNotReadyError extends Error {
+  override name = 'EngineNotReadyError';
+}
+
+export const POSTGRES_NOT_READY =
+  'DATABASE_URL is set, but PostgreSQL support is not finished yet (the stores still run on SQLite only): remove DATABASE_URL from .env to run on the SQLite file of DATABASE_PATH.';
+
+/** Called at startup, so DATABASE_URL is never ignored in silence. */
+export function refuseUnfinishedEngine(config: {
+  databasePath: string;
+  databaseUrl?: string | undefined;
+}): void {
+  if (selectEngine(config).kind === 'postgres') throw new EngineNotReadyError(POSTGRES_NOT_READY);
+}
+
+/**
+ * Kysely over the bot's existing better-sqlite3 connection (src/db/open.ts): the same WAL file and
+ * pragmas as the stores. Destroying this Kysely leaves the connection open; its owner closes it.
+ */
+export function sqliteKysely(db: Db): Kysely<DB> {
+  const shared = {
+    prepare: (sql: string) => db.prepare(sql),
+    close: () => {},
+  };
+  return new Kysely<DB>({ dialect: new SqliteDialect({ database: shared }) });
+}
+
+export interface PostgresOptions {
+  /** Shown in pg_stat_activity, so an operator can tell the bot's connections (and which process) apart. */
+  applicationName?: string;
+  /** A query running longer is cancelled by the server: no lock is held forever by a stuck query. */
+  statementTimeoutMs?: number;
+  /** A transaction left open this long (a bug, or a process frozen mid-job) is ended by the server. */
+  idleInTransactionTimeoutMs?: number;
+  connectTimeoutMs?: number;
+  maxConnections?: number;
+}
+
+// bigint (int8) comes from pg as a string by default, because it can exceed 2^53. Our bigints are
+// row ids, counters and _ms instants, all far below it, and SQLite hands them over as numbers:
+// parsing them keeps one row shape for both engines. Set per pool, not on pg's global parsers.
+const INT8_OID = 20;
+const types = {
+  getTypeParser: ((oid: number, format?: string) =>
+    oid === INT8_OID && format !== 'binary'
+      ? (value: string) => Number(value)
+      : pg.types.getTypeParser(oid, format as 'text')) as pg.CustomTypesConfig['getTypeParser'],
+};
+
+export function postgresPool(url: string, o: PostgresOptions = {}): pg.Pool {
+  return new pg.Pool({
+    connectionString: url,
+    application_name: o.applicationName ?? 'open-model-hub',
+    statement_timeout: o.statementTimeoutMs ?? 30_000,
+    idle_in_transaction_session_timeout: o.idleInTransactionTimeoutMs ?? 60_000,
+    connectionTimeoutMillis: o.connectTimeoutMs ?? 10_000,
+    max: o.maxConnections ?? 10,
+    types,
+  });
+}
+
+/** Kysely over a pg pool; destroying it ends the pool. */
+export function postgresKysely(url: string, o: PostgresOptions = {}): Kysely<DB> {
+  return new Kysely<DB>({ dialect: new PostgresDialect({ pool: postgresPool(url, o) }) });
+}
+
+/** The query builder for the configured engine; SQLite needs the already opened connection. */
+export function openKysely(
+  engine: DatabaseEngine,
+  sqlite: () => Db,
+  o: PostgresOptions = {},
+): { engine: DatabaseEngine['kind']; db: Kysely<DB> } {
+  return engine.kind === 'postgres'
+    ? { engine: 'postgres', db: postgresKysely(engine.url, o) }
+    : { engine: 'sqlite', db: sqliteKysely(sqlite()) };
+}

@@ -1,0 +1,288 @@
+// Idea full-text search on PostgreSQL, ranked as SQLite's FTS5 bm25 ranks: the similar-ideas
+// prompt and /idea search must show the same ideas on both engines. The column `ideas.search`
+// (migrations/postgres/0004_ideas.sql) indexes what FTS5 indexes; this file scores what FTS5's
+// bm25(ideas_fts, 4.0, 1.0, 2.0, 0.5) scores.
+//
+// Why not ts_rank_cd: it has no inverse document frequency, so in an OR query a word found in half
+// the ideas counts as much as one found in three, and the top of the list differs from FTS5's
+// (it also saturates term frequency differently). bm25 is a short formula over what the tsvector
+// already stores (per-lexeme positions and their A-D weights), so it is computed here exactly:
+//   score = Σ_term idf(term) · f·(k1+1) / (f + k1·(1 − b + b·|D|/avgdl)),  k1 = 1.2, b = 0.75
+// with f the weighted count of the term in the idea, |D| its length in words, and
+// idf = ln((N − n + 0.5)/(n + 0.5)) (FTS5 turns a non-positive idf into 1e-6).
+// Query words are already plain lower-case words (terms() in search.ts), each one its own OR'ed
+// term, as anyOf() builds for FTS5: no prefix matching, as on SQLite.
+import { type Kysely, type Selectable, sql } from 'kysely';
+import type { DB, IdeasTable } from '../db/schema.ts';
+import { overlap, rarestTerms, similarityTerms, terms } from './search.ts';
+import type { Idea, IdeaDraftInput } from './types.ts';
+
+/** FTS5's bm25 column weights for ideas_fts (title, problem, proposal, evidence), by tsvector weight. */
+const WEIGHT = { A: 4.0, C: 1.0, B: 2.0, D: 0.5 } as const;
+
+/** As in lifecycle.ts: below this share of shared words, a hit is a brush, not a similar idea. */
+const SIMILAR_OVERLAP = 0.25;
+
+type IdeaRow = Selectable<IdeasTable>;
+
+function toIdea(r: IdeaRow): Idea {
+  return {
+    id: r.id,
+    guildId: r.guild_id,
+    number: r.number,
+    authorId: r.author_id,
+    authorName: r.author_name,
+    family: r.family,
+    title: r.title,
+    problem: r.problem,
+    proposal: r.proposal,
+    evidence: r.evidence,
+    status: r.status,
+    statusReason: r.status_reason,
+    duplicateOf: r.duplicate_of,
+    up: r.up_count,
+    down: r.down_count,
+    channelId: r.channel_id,
+    messageId: r.message_id,
+    threadId: r.thread_id,
+    isForum: r.is_forum === 1,
+    issueRepo: r.issue_repo,
+    issueNumber: r.issue_number,
+    issueUrl: r.issue_url,
+    issueEtag: r.issue_etag,
+    filedAt: r.filed_at,
+    sectionUp: r.section_up,
+    sectionDown: r.section_down,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+/** Every column of ideas but the tsvector, which no caller needs. */
+const IDEA_COLUMNS = sql.raw(
+  [
+    'id',
+    'guild_id',
+    'number',
+    'author_id',
+    'author_name',
+    'family',
+    'title',
+    'problem',
+    'proposal',
+    'evidence',
+    'status',
+    'status_reason',
+    'duplicate_of',
+    'up_count',
+    'down_count',
+    'channel_id',
+    'message_id',
+    'thread_id',
+    'is_forum',
+    'issue_repo',
+    'issue_number',
+    'issue_url',
+    'issue_etag',
+    'filed_at',
+    'section_up',
+    'section_down',
+    'issue_synced_at',
+    'created_at',
+    'updated_at',
+    'publish_pending',
+  ]
+    .map((c) => `i.${c}`)
+    .join(', '),
+);
+
+/** One lexeme per word, as FTS5 has one phrase per quoted word: two words of one stem count twice. */
+function lexemesOf(words: string[], stems: Map<string, string>): string[] {
+  return words.map((w) => stems.get(w)).filter((s): s is string => s !== undefined);
+}
+
+interface Vocabulary {
+  /** Ideas containing each stem. */
+  terms: Map<string, number>;
+  /** MAX(id): what the cache's freshness is judged by, as on SQLite. */
+  docs: number;
+  /** Rows and mean length in words: bm25's N and avgdl. */
+  rows: number;
+  avgLength: number;
+}
+
+/** The search half of the ideas store, on PostgreSQL. */
+export class PostgresIdeaSearch {
+  private vocab: Vocabulary | undefined;
+
+  constructor(private readonly db: Kysely<DB>) {}
+
+  /**
+   * How many ideas hold each stem, and the table's size and mean length; cached like the SQLite
+   * store's FTS5 vocabulary (which words are rare is what matters, not exact counts), and reloaded
+   * when the ideas have grown by a tenth.
+   */
+  async termFrequencies(): Promise<Vocabulary> {
+    const { max } = await sql<{ max: number }>`SELECT COALESCE(MAX(id), 0)::bigint AS max FROM ideas`
+      .execute(this.db)
+      .then((r) => r.rows[0]!);
+    if (!this.vocab || max > this.vocab.docs * 1.1 + 100) {
+      const stats = await sql<{ word: string; ndoc: number; nentry: number }>`
+        SELECT word, ndoc, nentry FROM ts_stat('SELECT search FROM ideas')`.execute(this.db);
+      const { rows } = await sql<{ rows: number }>`SELECT count(*)::bigint AS rows FROM ideas`
+        .execute(this.db)
+        .then((r) => r.rows[0]!);
+      const { words } = await sql<{
+        words: number;
+      }>`SELECT COALESCE(sum(search_length), 0)::bigint AS words FROM ideas`
+        .execute(this.db)
+        .then((r) => r.rows[0]!);
+      this.vocab = {
+        terms: new Map(stats.rows.map((s) => [s.word, s.ndoc])),
+        docs: max,
+        rows,
+        avgLength: rows === 0 ? 1 : words / rows,
+      };
+    }
+    return this.vocab;
+  }
+
+  /** The index's stem of each word (the same text search configuration the column uses). */
+  async stems(words: string[]): Promise<Map<string, string>> {
+    if (words.length === 0) return new Map();
+    const { rows } = await sql<{ word: string; stem: string | null }>`
+      SELECT w.word, (SELECT lexeme FROM unnest(to_tsvector('ideas_search', w.word)) LIMIT 1) AS stem
+      FROM unnest(${words}::text[]) AS w(word)`.execute(this.db);
+    return new Map(rows.filter((r) => r.stem !== null).map((r) => [r.word, r.stem!]));
+  }
+
+  /** A tsquery of stems joined by `op`; each is quoted, so it is a lexeme and never syntax. */
+  private static query(stems: string[], op: '|' | '&'): string {
+    return stems.map((s) => `'${s.replaceAll("'", "''").replaceAll('\\', '\\\\')}'`).join(` ${op} `);
+  }
+
+  /** Ideas having any of the words, best bm25 first (title counts most), as IdeaStore.match. */
+  async match(
+    guildId: string,
+    words: string[],
+    limit: number,
+    offset = 0,
+  ): Promise<Array<Idea & { rank: number }>> {
+    return this.rank(guildId, lexemesOf(words, await this.stems(words)), limit, offset);
+  }
+
+  private async rank(
+    guildId: string,
+    lexemes: string[],
+    limit: number,
+    offset: number,
+  ): Promise<Array<Idea & { rank: number }>> {
+    if (lexemes.length === 0) return [];
+    const { rows: n, avgLength } = await this.termFrequencies();
+    // MATERIALIZED: computed once, not once per matching idea (a CTE used once is inlined otherwise).
+    // ts_delete twice keeps only the query's lexemes of a hit, in C: unnesting all of them and
+    // filtering took twice as long at 100,000 ideas (bench/ideas-postgres.ts).
+    // Only the query's lexemes of each hit are weighed (f: its positions' weights A-D summed as FTS5
+    // sums column weights); |D| is the stored search_length.
+    const { rows } = await sql<IdeaRow & { score: number }>`
+      WITH idf AS MATERIALIZED (
+        SELECT lexeme, CASE WHEN v > 0 THEN v ELSE 1e-6 END AS idf
+        FROM (
+          SELECT t.lexeme, ln((${n}::float8 - h.hits + 0.5) / (h.hits + 0.5)) AS v
+          FROM unnest(${lexemes}::text[]) AS t(lexeme)
+          CROSS JOIN LATERAL (
+            SELECT count(*)::float8 AS hits FROM ideas x WHERE x.search @@ quote_literal(t.lexeme)::tsquery
+          ) h
+        ) raw
+      ), hits AS MATERIALIZED (
+        SELECT i.id, i.search, i.search_length FROM ideas i
+        WHERE i.guild_id = ${guildId} AND i.search @@ ${PostgresIdeaSearch.query(lexemes, '|')}::tsquery
+      ), scored AS (
+        SELECT h.id, sum(idf.idf * (f.freq * 2.2) / (f.freq + 1.2 * (0.25 + 0.75 * h.search_length / ${avgLength}::float8))) AS score
+        FROM hits h
+        CROSS JOIN LATERAL (
+          SELECT u.lexeme,
+            ${WEIGHT.A}::float8 * cardinality(array_positions(u.weights, 'A'))
+              + ${WEIGHT.B}::float8 * cardinality(array_positions(u.weights, 'B'))
+              + ${WEIGHT.C}::float8 * cardinality(array_positions(u.weights, 'C'))
+              + ${WEIGHT.D}::float8 * cardinality(array_positions(u.weights, 'D')) AS freq
+          FROM unnest(ts_delete(h.search, tsvector_to_array(ts_delete(h.search, ${lexemes}::text[])))) u
+        ) f
+        JOIN idf ON idf.lexeme = f.lexeme
+        GROUP BY h.id
+      ), top AS (
+        SELECT id, score FROM scored ORDER BY score DESC, id LIMIT ${limit} OFFSET ${offset}
+      )
+      -- The ideas' other columns are read for the page only, not for every hit.
+      SELECT ${IDEA_COLUMNS}, t.score
+      FROM top t JOIN ideas i ON i.id = t.id
+      ORDER BY t.score DESC, i.id`.execute(this.db);
+    // Negative like FTS5's rank, so both engines sort and compare the same way.
+    return rows.map((r) => ({ ...toIdea(r), rank: -r.score }));
+  }
+
+  /** Ideas having every word, newest first: for words so common that ranking them says little. */
+  async newestMatching(guildId: string, words: string[], limit: number, offset = 0): Promise<Idea[]> {
+    return this.newest(guildId, lexemesOf(words, await this.stems(words)), limit, offset);
+  }
+
+  private async newest(guildId: string, lexemes: string[], limit: number, offset: number): Promise<Idea[]> {
+    if (lexemes.length === 0) return [];
+    const { rows } = await sql<IdeaRow>`
+      SELECT ${IDEA_COLUMNS} FROM ideas i
+      WHERE i.guild_id = ${guildId} AND i.search @@ ${PostgresIdeaSearch.query(lexemes, '&')}::tsquery
+      ORDER BY i.id DESC LIMIT ${limit} OFFSET ${offset}`.execute(this.db);
+    return rows.map(toIdea);
+  }
+
+  /** IdeaLifecycle's candidate choice (rarest words within a budget), on this engine. */
+  async candidates(
+    guildId: string,
+    words: string[],
+    limit: number,
+    maxTerms: number,
+    offset = 0,
+  ): Promise<Idea[]> {
+    const { terms: vocabulary, docs } = await this.termFrequencies();
+    const stems = await this.stems(words);
+    const df = (word: string) => vocabulary.get(stems.get(word) ?? word) ?? 0;
+    const chosen = rarestTerms(words, df, { max: maxTerms, budget: Math.max(2000, docs * 0.02) });
+    if (chosen.length === 0) return [];
+    if (chosen[0]!.df > docs / 10) {
+      const rare = rarestTerms(words, df, { max: 3, budget: Number.POSITIVE_INFINITY });
+      const rareLexemes = lexemesOf(
+        rare.map((t) => t.word),
+        stems,
+      );
+      return this.newest(guildId, rareLexemes, limit, offset);
+    }
+    const chosenLexemes = lexemesOf(
+      chosen.map((t) => t.word),
+      stems,
+    );
+    return this.rank(guildId, chosenLexemes, limit, offset);
+  }
+
+  /** IdeaLifecycle.similar on PostgreSQL: up to `limit` existing ideas that look like this text. */
+  async similar(
+    guildId: string,
+    input: Pick<IdeaDraftInput, 'title' | 'problem' | 'proposal'>,
+    limit = 3,
+  ): Promise<Idea[]> {
+    const words = similarityTerms(input.title, `${input.problem} ${input.proposal}`, 16);
+    const titleWords = terms(input.title);
+    return (await this.candidates(guildId, words, limit * 4, 8))
+      .filter((c) => c.status !== 'duplicate')
+      .filter((c) => {
+        const text = `${c.title} ${c.problem} ${c.proposal}`;
+        const shared = overlap(words, text);
+        return shared >= 2 * SIMILAR_OVERLAP || (shared >= SIMILAR_OVERLAP && overlap(titleWords, text) > 0);
+      })
+      .slice(0, limit);
+  }
+
+  /** IdeaLifecycle.search's ranking on PostgreSQL (the caller has already refused empty queries). */
+  async search(guildId: string, query: string, limit: number, offset = 0): Promise<Idea[]> {
+    return this.candidates(guildId, terms(query).slice(0, 16), limit, 6, offset);
+  }
+}
