@@ -316,9 +316,12 @@ export class TrackingStore {
     const row = (
       guildId
         ? this.db
+            // From the server's own watches (watches_by_guild, then source_state's key): the cost
+            // grows with the server, not with every source of the bot.
             .prepare(
-              `SELECT MAX(s.last_poll_at) AS at FROM source_state s WHERE EXISTS (
-                 SELECT 1 FROM watches w WHERE w.guild_id = ? AND w.source = s.source AND w.target_key = s.target_key)`,
+              `SELECT MAX(s.last_poll_at) AS at FROM watches w
+                 JOIN source_state s ON s.source = w.source AND s.target_key = w.target_key
+                WHERE w.guild_id = ?`,
             )
             .get(guildId)
         : this.db.prepare('SELECT MAX(last_poll_at) AS at FROM source_state').get()

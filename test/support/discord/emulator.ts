@@ -39,6 +39,11 @@ export interface StartOptions {
    * GuildPresences 1<<8, MessageContent 1<<15). Identifying with another closes the gateway with 4014.
    */
   privilegedIntents?: number;
+  /**
+   * Discord's global rate limit of bot-authenticated requests (Discord: 50 a second). Off by
+   * default; interaction callbacks and token webhooks are never counted, as Discord documents.
+   */
+  globalRateLimit?: { requests: number; perMs?: number };
 }
 
 interface Actor {
@@ -78,6 +83,7 @@ export class DiscordEmulator {
       botName: 'Open Model Hub',
       ackDeadlineMs: options.ackDeadlineMs ?? 3000,
       privilegedIntents: options.privilegedIntents ?? PRIVILEGED_INTENTS,
+      ...(options.globalRateLimit ? { globalRateLimit: options.globalRateLimit } : {}),
     });
     let rest!: RestServer;
     const server = createServer((req, res) => void rest.handle(req, res));
