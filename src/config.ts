@@ -29,6 +29,8 @@ const HELP: Record<string, string> = {
   ...MODELS_HELP,
   ...TRACKING_HELP,
   ...IDEAS_HELP,
+  GITHUB_POLL_BUDGET_PERCENT:
+    "A whole number from 1 to 100: the share of GitHub's secondary limit (900 requests a minute per endpoint) polling may use, or leave it empty for 80.",
 };
 
 const optionalText = z
@@ -80,6 +82,12 @@ const schema = z.object({
   ...modelsEnvShape,
   ...trackingEnvShape,
   ...ideasEnvShape,
+  GITHUB_POLL_BUDGET_PERCENT: optionalText
+    .refine(
+      (v) => v === undefined || (/^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 100),
+      'must be a whole number from 1 to 100',
+    )
+    .transform((v) => (v === undefined ? 80 : Number(v))),
 });
 
 export interface Config {
@@ -101,6 +109,8 @@ export interface Config {
   tracking: TrackingConfig;
   /** /idea: submission limit, issue sync. */
   ideas: IdeasConfig;
+  /** Share (percent) of GitHub's 900 points a minute per endpoint that polling may spend. */
+  githubPollBudgetPercent: number;
 }
 
 /** A configuration problem: its message is meant for the operator, without a stack trace. */
@@ -136,5 +146,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     models: toModelsConfig(v),
     tracking: toTrackingConfig(v),
     ideas: toIdeasConfig(v),
+    githubPollBudgetPercent: v.GITHUB_POLL_BUDGET_PERCENT,
   });
 }

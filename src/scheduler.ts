@@ -3,7 +3,8 @@ import type { Logger } from './log.ts';
 
 export interface Job {
   name: string;
-  run(): Promise<unknown>;
+  /** `signal` aborts when the scheduler stops (shutdown): long jobs stop where they are. */
+  run(signal: AbortSignal): Promise<unknown>;
 }
 
 /**
@@ -15,6 +16,7 @@ export class Scheduler {
   private readonly tasks: ScheduledTask[] = [];
   private readonly running = new Map<string, Promise<unknown>>();
   private stopped = false;
+  private readonly stopping = new AbortController();
 
   constructor(private readonly log: Logger) {}
 
@@ -34,7 +36,7 @@ export class Scheduler {
     if (current) return current;
     const started = Date.now();
     const run = job
-      .run()
+      .run(this.stopping.signal)
       .catch((error) =>
         this.log.error(
           { err: error, job: job.name },
@@ -49,9 +51,10 @@ export class Scheduler {
     return run;
   }
 
-  /** Stops future ticks and waits (bounded) for running jobs to end. */
+  /** Stops future ticks, aborts running jobs' signal and waits (bounded) for them to end. */
   async stop(timeoutMs = 10_000): Promise<void> {
     this.stopped = true;
+    this.stopping.abort();
     for (const task of this.tasks) await task.stop();
     const all = Promise.allSettled([...this.running.values()]);
     let timer: NodeJS.Timeout | undefined;
