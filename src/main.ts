@@ -47,6 +47,14 @@ async function main(): Promise<void> {
     throw error;
   }
   const stop = (signal: string) => {
+    // The promise to supervisors (systemd, Docker: 10 s before SIGKILL): exit 0 whatever is still
+    // running; unfinished polls and posts are resumed from the database at the next start.
+    setTimeout(() => {
+      process.stderr.write(
+        'Shutdown took longer than 9 s; exiting now (unfinished work resumes at the next start).\n',
+      );
+      process.exit(0);
+    }, 9_000).unref();
     app.shutdown(signal).then(
       () => process.exit(0),
       (error) => {
@@ -55,8 +63,16 @@ async function main(): Promise<void> {
       },
     );
   };
-  process.once('SIGINT', () => stop('SIGINT'));
-  process.once('SIGTERM', () => stop('SIGTERM'));
+  // `on`, not `once`: a second signal (tsx's relay repeats one the child did not acknowledge within
+  // 30 ms; an impatient operator) must not fall through to Node's default and exit 143 mid-shutdown.
+  let stopping = false;
+  const onSignal = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    stop(signal);
+  };
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
 }
 
 await main();

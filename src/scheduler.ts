@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from './log.ts';
 
@@ -18,7 +19,10 @@ export class Scheduler {
   private stopped = false;
   private readonly stopping = new AbortController();
 
-  constructor(private readonly log: Logger) {}
+  constructor(private readonly log: Logger) {
+    // Every request and wait of a running job listens to it (polls run 16 at a time).
+    setMaxListeners(0, this.stopping.signal);
+  }
 
   /** Runs `job` on a cron expression (node-cron syntax, seconds optional), in `timezone` if given. */
   schedule(expression: string, job: Job, timezone?: string): void {

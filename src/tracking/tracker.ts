@@ -222,6 +222,15 @@ export class Tracker {
       aborted: 0,
     };
     await this.refreshLowBudget(now);
+    // Spread over the minute, a tick is long: posts left pending (a restart, a Discord outage) and
+    // what each source finds go out as they come, not at the end.
+    const deliverSoon = () => {
+      if (run.spreadMs && !run.signal?.aborted)
+        this.deliverPending(run.signal).catch((error) =>
+          this.o.log.warn({ err: error }, 'Delivering pending announcements failed; retried next tick'),
+        );
+    };
+    deliverSoon();
     const queue: SourceState[] = [];
     for (const state of due) {
       const endpoint = endpointOf(state);
@@ -264,7 +273,10 @@ export class Tracker {
           report.polled++;
           if (outcome === 'failed') report.failed++;
           else if (outcome === 'not-modified') report.notModified++;
-          else report.newEvents += outcome;
+          else {
+            report.newEvents += outcome;
+            if (outcome > 0) deliverSoon();
+          }
         }
         // Parsing and storing are synchronous: let interactions waiting on the loop go first.
         await yieldToEvents();
