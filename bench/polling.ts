@@ -150,7 +150,8 @@ async function main(): Promise<void> {
       const busy = performance.eventLoopUtilization(eluBefore).active;
       // Round 0 warms up (JIT, connections); the others are averaged.
       if (round === 0) continue;
-      const r = (results[name] ??= { cpu: 0, wall: 0, busy: 0 });
+      results[name] ??= { cpu: 0, wall: 0, busy: 0 };
+      const r = results[name];
       r.cpu += (cpu.user + cpu.system) / 1000 / ROUNDS;
       r.wall += wall / ROUNDS;
       r.busy += busy / ROUNDS;
