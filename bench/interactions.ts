@@ -35,11 +35,25 @@ interface RunResult {
   emulatorCpuMs: number;
 }
 
-const { child, ask } = forkEmulators(join(import.meta.dirname, '_discord-emulator-process.ts'));
-const world = await ask<World>(
-  { setup: commands.map((c) => c.data.toJSON()), inference: { model: MODEL, tokens: 100, tokenDelayMs: 20 } },
-  'ready',
-);
+// Each bot gets its own emulator process, started the same way (two bots logged in with one token
+// would both receive every interaction).
+async function emulators() {
+  const { child, ask } = forkEmulators(join(import.meta.dirname, '_discord-emulator-process.ts'));
+  const world = await ask<World>(
+    {
+      setup: commands.map((c) => c.data.toJSON()),
+      inference: { model: MODEL, tokens: 100, tokenDelayMs: 20 },
+    },
+    'ready',
+  );
+  const stop = async () => {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.send({ stop: true });
+    await exited;
+  };
+  return { ask, world, stop };
+}
+type Emulators = Awaited<ReturnType<typeof emulators>>;
 
 const loads = [
   { label: 'direct answer (/hub status)', n: N, name: 'hub', subcommand: 'status', until: 'ack' as const },
@@ -62,11 +76,13 @@ const loads = [
 type Figures = { p50: number; p99: number; perSecond: number; failed: number; cpuMs: number };
 
 async function measure(
+  { ask, world }: Emulators,
   load: (typeof loads)[number],
   cpuOf: () => Promise<number>,
   ackOnly = false,
 ): Promise<Figures & { ackP99: number }> {
   const cpuBefore = await cpuOf();
+  process.stderr.write(`  measuring ${load.label}${ackOnly ? ' (ack)' : ''}…\n`);
   const result = await ask<RunResult>(
     { run: { concurrency: CONCURRENCY, ...world, ...load, ...(ackOnly ? { until: 'ack' } : {}) } },
     'result',
@@ -85,16 +101,20 @@ async function measure(
   };
 }
 
-async function measureAll(cpuOf: () => Promise<number>): Promise<Map<string, Figures & { ackP99: number }>> {
+async function measureAll(
+  e: Emulators,
+  cpuOf: () => Promise<number>,
+): Promise<Map<string, Figures & { ackP99: number }>> {
+  const { ask, world } = e;
   // Warm up (a running bot is warm: JIT-compiled, connections open).
   await ask({ run: { concurrency: CONCURRENCY, ...world, ...loads[0]!, n: 500 } }, 'result');
   await ask({ run: { concurrency: CONCURRENCY, ...world, ...loads[1]!, n: 200 } }, 'result');
   const figures = new Map<string, Figures & { ackP99: number }>();
   for (const load of loads) {
-    const f = await measure(load, cpuOf);
+    const f = await measure(e, load, cpuOf);
     // For deferred and streamed answers, the acknowledgement alone as well (the 3-second rule).
     if (load.until !== 'ack')
-      f.ackP99 = (await measure({ ...load, n: Math.min(load.n, 500) }, cpuOf, true)).p99;
+      f.ackP99 = (await measure(e, { ...load, n: Math.min(load.n, 500) }, cpuOf, true)).p99;
     figures.set(load.label, f);
   }
   return figures;
@@ -106,6 +126,8 @@ const ownCpu = async () => {
 };
 
 // --- Open Model Hub ---------------------------------------------------------------------------
+const mine = await emulators();
+const { world } = mine;
 const app = await startApp(
   loadConfig({
     DISCORD_TOKEN: world.token,
@@ -122,17 +144,19 @@ const app = await startApp(
   }),
   { logger: createLogger({ level: 'warn' }), schedule: false },
 );
-const ours = await measureAll(ownCpu);
+const ours = await measureAll(mine, ownCpu);
 await app.shutdown('bench done');
+await mine.stop();
 
-// --- the bare discord.js bot, same emulator, same loads -----------------------------------------
+// --- the bare discord.js bot, an emulator started the same way, same loads ----------------------
+const yardstick = await emulators();
 const bare = fork(join(import.meta.dirname, '_bare-bot.ts'), [], {
   execArgv: ['--import', 'tsx'],
   env: {
     ...process.env,
-    DISCORD_TOKEN: world.token,
-    DISCORD_API_URL: world.apiUrl,
-    INFERENCE_URL: world.endpointUrl,
+    DISCORD_TOKEN: yardstick.world.token,
+    DISCORD_API_URL: yardstick.world.apiUrl,
+    INFERENCE_URL: yardstick.world.endpointUrl,
   },
   stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
 });
@@ -145,13 +169,13 @@ const bareCpu = () =>
       resolve(((Number(fields[11]) + Number(fields[12])) / 100) * 1000);
     });
   });
-const theirs = await measureAll(bareCpu);
+const theirs = await measureAll(yardstick, bareCpu);
 bare.send({ stop: true });
 await new Promise((resolve) => bare.once('exit', resolve));
 
 const load = loadavg().map((l) => l.toFixed(1));
 console.log(
-  `interactions: Open Model Hub against a bare discord.js bot, ${CONCURRENCY} in flight, the emulators in another process; load average ${load.join(', ')}`,
+  `interactions: Open Model Hub against a bare discord.js bot, ${CONCURRENCY} in flight, each bot with its own emulator process; load average ${load.join(', ')}`,
 );
 for (const { label } of loads) {
   const a = ours.get(label)!;
@@ -165,6 +189,4 @@ for (const { label } of loads) {
     `    ratio          throughput ${(a.perSecond / b.perSecond).toFixed(2)}× (target ≥ 0.8), p99 ${(a.p99 / b.p99).toFixed(2)}×, ack p99 ${(a.ackP99 / b.ackP99).toFixed(2)}× (target ≤ 1.5)`,
   );
 }
-const childExited = new Promise((resolve) => child.once('exit', resolve));
-child.send({ stop: true });
-await childExited;
+await yardstick.stop();
