@@ -125,29 +125,6 @@ const ownCpu = async () => {
   return (c.user + c.system) / 1000;
 };
 
-// --- Open Model Hub ---------------------------------------------------------------------------
-const mine = await emulators();
-const { world } = mine;
-const app = await startApp(
-  loadConfig({
-    DISCORD_TOKEN: world.token,
-    DISCORD_APPLICATION_ID: world.applicationId,
-    DISCORD_API_URL: world.apiUrl,
-    DATABASE_PATH: join(mkdtempSync(join(tmpdir(), 'omh-bench-')), 'hub.sqlite'),
-    HTTP_PORT: '0',
-    INFERENCE_ENDPOINT_URL: world.endpointUrl,
-    TRY_COOLDOWN_MS: '0',
-    TRY_USER_DAILY_REQUESTS: '0',
-    TRY_USER_DAILY_TOKENS: '0',
-    TRY_GUILD_DAILY_REQUESTS: '0',
-    TRY_GUILD_DAILY_TOKENS: '0',
-  }),
-  { logger: createLogger({ level: 'warn' }), schedule: false },
-);
-const ours = await measureAll(mine, ownCpu);
-await app.shutdown('bench done');
-await mine.stop();
-
 // --- the bare discord.js bot, an emulator started the same way, same loads ----------------------
 const yardstick = await emulators();
 const bare = fork(join(import.meta.dirname, '_bare-bot.ts'), [], {
@@ -172,6 +149,30 @@ const bareCpu = () =>
 const theirs = await measureAll(yardstick, bareCpu);
 bare.send({ stop: true });
 await new Promise((resolve) => bare.once('exit', resolve));
+await yardstick.stop();
+
+// --- Open Model Hub ---------------------------------------------------------------------------
+const mine = await emulators();
+const { world } = mine;
+const app = await startApp(
+  loadConfig({
+    DISCORD_TOKEN: world.token,
+    DISCORD_APPLICATION_ID: world.applicationId,
+    DISCORD_API_URL: world.apiUrl,
+    DATABASE_PATH: join(mkdtempSync(join(tmpdir(), 'omh-bench-')), 'hub.sqlite'),
+    HTTP_PORT: '0',
+    INFERENCE_ENDPOINT_URL: world.endpointUrl,
+    TRY_COOLDOWN_MS: '0',
+    TRY_USER_DAILY_REQUESTS: '0',
+    TRY_USER_DAILY_TOKENS: '0',
+    TRY_GUILD_DAILY_REQUESTS: '0',
+    TRY_GUILD_DAILY_TOKENS: '0',
+  }),
+  { logger: createLogger({ level: 'warn' }), schedule: false },
+);
+const ours = await measureAll(mine, ownCpu);
+await app.shutdown('bench done');
+await mine.stop();
 
 const load = loadavg().map((l) => l.toFixed(1));
 console.log(
@@ -189,4 +190,3 @@ for (const { label } of loads) {
     `    ratio          throughput ${(a.perSecond / b.perSecond).toFixed(2)}× (target ≥ 0.8), p99 ${(a.p99 / b.p99).toFixed(2)}×, ack p99 ${(a.ackP99 / b.ackP99).toFixed(2)}× (target ≤ 1.5)`,
   );
 }
-await yardstick.stop();
