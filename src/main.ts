@@ -20,6 +20,14 @@ async function main(): Promise<void> {
     throw error;
   }
   let app: Awaited<ReturnType<typeof startApp>>;
+  // Listening from before the start: a signal while starting (polling and posting begin before the
+  // gateway is ready) is honoured once the app is up, instead of killing it mid-write.
+  let signalled: string | undefined;
+  const early = (signal: string) => {
+    signalled ??= signal;
+  };
+  process.on('SIGINT', early);
+  process.on('SIGTERM', early);
   try {
     app = await startApp(config);
   } catch (error) {
@@ -73,6 +81,9 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => onSignal('SIGINT'));
   process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.off('SIGINT', early);
+  process.off('SIGTERM', early);
+  if (signalled) onSignal(signalled);
 }
 
 await main();
