@@ -1,7 +1,12 @@
-// Acknowledgement latency of a database-backed command (/hub config, which reads the server's
-// settings), 1,000 interactions with 50 in flight, the emulator in another process.
-// Target: p99 under 50 ms on a 2-core machine.
+// Interactions side by side with a bare discord.js bot, in one run, on the same Discord emulator
+// (its own process): a direct answer (/hub status), a deferred answer (/watch list: deferred, then
+// edited), and a streamed /try (50 tokens/s from the inference emulator), 50 in flight each. The
+// bare bot (bench/_bare-bot.ts, its own process) gives the same answers with nothing else, so the
+// ratios say what Open Model Hub adds, whatever else loads the machine.
+// Targets (issue 11): deferred throughput ≥ 0.8 × the bare bot's; ack p99 ≤ 1.5 × the bare bot's.
+import { fork } from 'node:child_process';
 import { openSync, writeSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { commands } from '../commands/index.ts';
 import { startApp } from '../src/app.ts';
@@ -12,17 +17,145 @@ import { forkEmulators } from './_child.ts';
 
 const N = Number(process.env.BENCH_INTERACTIONS ?? 1000);
 const devNull = openSync('/dev/null', 'w');
+const N_TRY = Number(process.env.BENCH_TRY ?? 100);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
+const MODEL = 'ibm-granite/granite-3.0-8b-instruct';
 
-const { child, ask } = forkEmulators(join(import.meta.dirname, '_discord-emulator-process.ts'));
-const world = await ask<{
+interface World {
   apiUrl: string;
   token: string;
   applicationId: string;
   guildId: string;
   channelId: string;
   userId: string;
-}>({ setup: commands.map((c) => c.data.toJSON()) }, 'ready');
+  endpointUrl: string;
+}
+interface RunResult {
+  latencies: number[];
+  failed: number;
+  wallMs: number;
+  emulatorCpuMs: number;
+}
+
+// Each bot gets its own emulator process, started the same way (two bots logged in with one token
+// would both receive every interaction).
+async function emulators() {
+  const { child, ask } = forkEmulators(join(import.meta.dirname, '_discord-emulator-process.ts'));
+  const world = await ask<World>(
+    {
+      setup: commands.map((c) => c.data.toJSON()),
+      inference: { model: MODEL, tokens: 100, tokenDelayMs: 20 },
+    },
+    'ready',
+  );
+  const stop = async () => {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.send({ stop: true });
+    await exited;
+  };
+  return { ask, world, stop };
+}
+type Emulators = Awaited<ReturnType<typeof emulators>>;
+
+const loads = [
+  { label: 'direct answer (/hub status)', n: N, name: 'hub', subcommand: 'status', until: 'ack' as const },
+  {
+    label: 'deferred answer (/watch list)',
+    n: N,
+    name: 'watch',
+    subcommand: 'list',
+    until: 'reply' as const,
+  },
+  {
+    label: 'streamed /try (100 tokens at 50/s)',
+    n: N_TRY,
+    name: 'try',
+    options: { model: MODEL, prompt: 'bench' },
+    until: 'final' as const,
+  },
+];
+
+type Figures = { p50: number; p99: number; perSecond: number; failed: number; cpuMs: number };
+
+async function measure(
+  { ask, world }: Emulators,
+  load: (typeof loads)[number],
+  cpuOf: () => Promise<number>,
+  ackOnly = false,
+): Promise<Figures & { ackP99: number }> {
+  const cpuBefore = await cpuOf();
+  process.stderr.write(`  measuring ${load.label}${ackOnly ? ' (ack)' : ''}…\n`);
+  const result = await ask<RunResult>(
+    { run: { concurrency: CONCURRENCY, ...world, ...load, ...(ackOnly ? { until: 'ack' } : {}) } },
+    'result',
+  );
+  const cpuMs = (await cpuOf()) - cpuBefore;
+  const sorted = [...result.latencies].sort((a, b) => a - b);
+  const pct = (p: number) =>
+    sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+  return {
+    p50: pct(50),
+    p99: pct(99),
+    ackP99: pct(99),
+    perSecond: (load.n / result.wallMs) * 1000,
+    failed: result.failed,
+    cpuMs: cpuMs / load.n,
+  };
+}
+
+async function measureAll(
+  e: Emulators,
+  cpuOf: () => Promise<number>,
+): Promise<Map<string, Figures & { ackP99: number }>> {
+  const { ask, world } = e;
+  // Warm up (a running bot is warm: JIT-compiled, connections open).
+  await ask({ run: { concurrency: CONCURRENCY, ...world, ...loads[0]!, n: 500 } }, 'result');
+  await ask({ run: { concurrency: CONCURRENCY, ...world, ...loads[1]!, n: 200 } }, 'result');
+  const figures = new Map<string, Figures & { ackP99: number }>();
+  for (const load of loads) {
+    const f = await measure(e, load, cpuOf);
+    // For deferred and streamed answers, the acknowledgement alone as well (the 3-second rule).
+    if (load.until !== 'ack')
+      f.ackP99 = (await measure(e, { ...load, n: Math.min(load.n, 500) }, cpuOf, true)).p99;
+    figures.set(load.label, f);
+  }
+  return figures;
+}
+
+const ownCpu = async () => {
+  const c = process.cpuUsage();
+  return (c.user + c.system) / 1000;
+};
+
+// --- the bare discord.js bot, an emulator started the same way, same loads ----------------------
+const yardstick = await emulators();
+const bare = fork(join(import.meta.dirname, '_bare-bot.ts'), [], {
+  execArgv: ['--import', 'tsx'],
+  env: {
+    ...process.env,
+    DISCORD_TOKEN: yardstick.world.token,
+    DISCORD_API_URL: yardstick.world.apiUrl,
+    INFERENCE_URL: yardstick.world.endpointUrl,
+  },
+  stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+});
+await new Promise((resolve) => bare.once('message', resolve));
+const bareCpu = () =>
+  new Promise<number>((resolve) => {
+    // The bare bot's CPU as the OS counts it (its process), read from /proc.
+    import('node:fs').then(({ readFileSync }) => {
+      const fields = readFileSync(`/proc/${bare.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      resolve(((Number(fields[11]) + Number(fields[12])) / 100) * 1000);
+    });
+  });
+const theirs = await measureAll(yardstick, bareCpu);
+bare.send({ stop: true });
+await new Promise((resolve) => bare.once('exit', resolve));
+await yardstick.stop();
+
+// --- Open Model Hub ---------------------------------------------------------------------------
+const mine = await emulators();
+const { world } = mine;
 const app = await startApp(
   loadConfig({
     DISCORD_TOKEN: world.token,
@@ -30,6 +163,12 @@ const app = await startApp(
     DISCORD_API_URL: world.apiUrl,
     DATABASE_PATH: join(tempDir('omh-bench-'), 'hub.sqlite'),
     HTTP_PORT: '0',
+    INFERENCE_ENDPOINT_URL: world.endpointUrl,
+    TRY_COOLDOWN_MS: '0',
+    TRY_USER_DAILY_REQUESTS: '0',
+    TRY_USER_DAILY_TOKENS: '0',
+    TRY_GUILD_DAILY_REQUESTS: '0',
+    TRY_GUILD_DAILY_TOKENS: '0',
   }),
   // BENCH_LOG_LEVEL=info measures the cost of the per-interaction log line (written to /dev/null
   // synchronously, as pino writes to stdout).
@@ -43,34 +182,23 @@ const app = await startApp(
     schedule: false,
   },
 );
-app.hub.settings.update(
-  world.guildId,
-  { timeZone: 'Europe/Paris', defaultRepo: 'ibm-granite/granite-guardian' },
-  world.userId,
-);
-
-// Warm up (a running bot is warm: JIT-compiled, connections open) with as many interactions as are measured.
-await ask({ run: { n: 1000, concurrency: 50, ...world, name: 'hub', subcommand: 'config' } }, 'result');
-const cpuBefore = process.cpuUsage();
-const result = await ask<{ latencies: number[]; failed: number; wallMs: number; emulatorCpuMs: number }>(
-  { run: { n: N, concurrency: CONCURRENCY, ...world, name: 'hub', subcommand: 'config' } },
-  'result',
-);
-const cpu = process.cpuUsage(cpuBefore);
-const sorted = [...result.latencies].sort((a, b) => a - b);
-const pct = (p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-console.log(`interactions: ${N} of /hub config, ${CONCURRENCY} in flight, emulator in a separate process`);
-console.log(
-  `acknowledgement latency: p50 ${pct(50).toFixed(1)} ms, p99 ${pct(99).toFixed(1)} ms, max ${sorted.at(-1)?.toFixed(1)} ms (target p99 < 50 ms)`,
-);
-console.log(
-  `throughput: ${((N / result.wallMs) * 1000).toFixed(0)} interactions/s; failed: ${result.failed}`,
-);
-console.log(
-  `CPU per interaction: bot ${((cpu.user + cpu.system) / 1000 / N).toFixed(2)} ms, emulator ${(result.emulatorCpuMs / N).toFixed(2)} ms`,
-);
+const ours = await measureAll(mine, ownCpu);
 await app.shutdown('bench done');
-const childExited = new Promise((resolve) => child.once('exit', resolve));
-child.send({ stop: true });
-await childExited;
+await mine.stop();
+
+const load = loadavg().map((l) => l.toFixed(1));
+console.log(
+  `interactions: Open Model Hub against a bare discord.js bot, ${CONCURRENCY} in flight, each bot with its own emulator process; load average ${load.join(', ')}`,
+);
+for (const { label } of loads) {
+  const a = ours.get(label)!;
+  const b = theirs.get(label)!;
+  console.log(`  ${label}`);
+  const row = (who: string, f: Figures & { ackP99: number }) =>
+    `    ${who.padEnd(14)} ${f.perSecond.toFixed(0).padStart(5)}/s, p50 ${f.p50.toFixed(1)} ms, p99 ${f.p99.toFixed(1)} ms, ack p99 ${f.ackP99.toFixed(1)} ms, CPU ${f.cpuMs.toFixed(2)} ms each, failed ${f.failed}`;
+  console.log(row('Open Model Hub', a));
+  console.log(row('bare bot', b));
+  console.log(
+    `    ratio          throughput ${(a.perSecond / b.perSecond).toFixed(2)}× (target ≥ 0.8), p99 ${(a.p99 / b.p99).toFixed(2)}×, ack p99 ${(a.ackP99 / b.ackP99).toFixed(2)}× (target ≤ 1.5)`,
+  );
+}

@@ -1,22 +1,29 @@
 // Tracking at scale: 1,000 watched repositories (releases and issues), a 5-minute interval, 2% of
 // repositories changing per interval, against the GitHub emulator in a child process. A change is
 // a release, a new issue or pull request, a close, or a comment (each moves the issue list).
-// Prints charged GitHub requests per hour, Discord posts per cycle, cycle wall time, memory, the
-// p95 delay from publication to post, and the closes recorded for the digest. Time is simulated (a ManualClock moved a minute per
-// scheduler tick); wall time is real.
+// Prints charged GitHub requests per hour beside requests per minute per endpoint (GitHub's secondary
+// limit counts every request, 304s included), Discord posts per cycle, cycle wall time, memory, the
+// p95 delay from publication to post, and the closes recorded for the digest. Posts go through the
+// real discord.js client to the Discord emulator (its own process), so their cost and memory are the
+// bot's. Time is simulated (a ManualClock moved a minute per scheduler tick); wall time is real.
 import { fork } from 'node:child_process';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { Events } from 'discord.js';
+import { commands } from '../commands/index.ts';
 import { ManualClock } from '../src/clock.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { openDatabase } from '../src/db/open.ts';
-import type { OutgoingMessage, Poster } from '../src/discord/post.ts';
+import { createDiscordClient } from '../src/discord/client.ts';
+import { createPoster, type OutgoingMessage, type Poster } from '../src/discord/post.ts';
 import { createGitHub } from '../src/github/client.ts';
+import { createPollClient } from '../src/github/poll-client.ts';
 import { createLogger } from '../src/log.ts';
 import { TrackingStore } from '../src/tracking/store.ts';
 import { Tracker } from '../src/tracking/tracker.ts';
 import { WatchService } from '../src/tracking/watches.ts';
 import { tempDir } from '../test/support/temp.ts';
+import { forkEmulators } from './_child.ts';
 
 const REPOS = Number(process.env.BENCH_REPOS ?? 1000);
 const CYCLES = Number(process.env.BENCH_CYCLES ?? 6);
@@ -86,6 +93,8 @@ async function emulatorProcess(): Promise<void> {
         notModified: github.notModified,
         chargedIssues: charged.filter((r) => r.path.endsWith('/issues')).length,
         chargedReleases: charged.filter((r) => r.path.endsWith('/releases')).length,
+        issueRequests: github.requestLog.filter((r) => r.path.endsWith('/issues')).length,
+        releaseRequests: github.requestLog.filter((r) => r.path.endsWith('/releases')).length,
       };
     } else if (command.op === 'stop') {
       void github.stop().then(() => process.exit(0));
@@ -129,30 +138,39 @@ async function main(): Promise<void> {
   migrate(db);
   const log = createLogger({ level: 'warn' });
   const github = createGitHub({ baseUrl, log, token: 'bench-token', throttleId: 'bench' });
+  const pollGitHub = createPollClient({ baseUrl, token: 'bench-token', shared: github.rateLimit });
+
+  // Discord: the emulator in its own process, one channel per guild, the real client posting to it.
+  const discord = forkEmulators(join(import.meta.dirname, '_discord-emulator-process.ts'));
+  const world = await discord.ask<{
+    apiUrl: string;
+    token: string;
+    guilds: Array<{ guildId: string; channelId: string }>;
+  }>({ setup: commands.map((c) => c.data.toJSON()), guilds: CHANNELS }, 'ready');
+  const client = createDiscordClient({ apiUrl: world.apiUrl });
+  client.rest.setToken(world.token);
+  await client.login(world.token);
+  await new Promise((resolve) =>
+    client.isReady() ? resolve(undefined) : client.once(Events.ClientReady, resolve),
+  );
+  const discordPoster = createPoster(client.rest);
 
   const published = new Map<string, number>();
   const delays: number[] = [];
   let posts = 0;
   let tickStartedWall = 0;
   let tickSimulatedMs = 0;
-  // Discord is a counter here: the bench measures tracking, and posts are what it produces.
-  const notUsed = async (): Promise<never> => {
-    throw new Error('not used by tracking');
-  };
+  // The real poster; the delay of each post is measured when Discord has taken it.
   const poster: Poster = {
+    ...discordPoster,
     async post(channelId: string, message: OutgoingMessage) {
+      const sent = await discordPoster.post(channelId, message);
       posts++;
       const url = message.embeds?.[0]?.url;
       const at = url ? published.get(url) : undefined;
       if (at !== undefined) delays.push(tickSimulatedMs - at + (performance.now() - tickStartedWall));
-      return { id: String(posts), channelId };
+      return sent;
     },
-    async edit() {},
-    dm: notUsed,
-    startThread: notUsed,
-    createForumPost: notUsed,
-    channel: notUsed,
-    editThread: notUsed,
   };
   const store = new TrackingStore(db);
   const hubSource = {
@@ -162,6 +180,7 @@ async function main(): Promise<void> {
   const tracker = new Tracker({
     store,
     github,
+    pollGitHub,
     hubSource,
     poster,
     clock,
@@ -180,7 +199,7 @@ async function main(): Promise<void> {
         await watches.add({
           // Several servers: one may have at most 200 watches.
           guildId: String(100000000000000001n + BigInt(Math.floor(i / 200))),
-          channelId: String(200000000000000000n + BigInt(i % CHANNELS)),
+          channelId: world.guilds[i % CHANNELS]!.channelId,
           userId: '300000000000000001',
           source: 'github',
           target: repoName(i),
@@ -207,10 +226,14 @@ async function main(): Promise<void> {
   let cycleWallMs = 0;
   let cyclePosts = 0;
   let maxTickMs = 0;
-  const minutes = CYCLES * INTERVAL_MINUTES;
+  // The last interval is quiet: every repository is polled after its last change, and counted.
+  const minutes = (CYCLES + 1) * INTERVAL_MINUTES;
+  const perMinute = { releases: [] as number[], issues: [] as number[] };
+  let lastStats = afterSetup;
   for (let minute = 1; minute <= minutes; minute++) {
+    const quiet = minute > CYCLES * INTERVAL_MINUTES;
     const tickAt = clock.now().getTime() + 60_000;
-    carry += changesPerMinute;
+    if (!quiet) carry += changesPerMinute;
     for (; carry >= 1; carry--) {
       const at = tickAt - Math.floor(rand() * 60_000);
       await call({ op: 'now', now: at });
@@ -240,6 +263,10 @@ async function main(): Promise<void> {
     await tracker.pollDueSources();
     const tickMs = performance.now() - tickStartedWall;
     maxTickMs = Math.max(maxTickMs, tickMs);
+    const stats = await call<Stats>({ op: 'stats' });
+    perMinute.releases.push(stats.releaseRequests - lastStats.releaseRequests);
+    perMinute.issues.push(stats.issueRequests - lastStats.issueRequests);
+    lastStats = stats;
     cycleWallMs += tickMs;
     if (minute % INTERVAL_MINUTES === 0) {
       cycleWall.push(cycleWallMs);
@@ -249,12 +276,6 @@ async function main(): Promise<void> {
     }
   }
   const end = await call<Stats>({ op: 'stats' });
-  // One more quiet interval so every repository is polled after its last change (not counted above).
-  for (let minute = 1; minute <= INTERVAL_MINUTES; minute++) {
-    clock.set(new Date(clock.now().getTime() + 60_000));
-    await call({ op: 'now', now: clock.now().getTime() });
-    await tracker.pollDueSources();
-  }
   const recordedCloses = (
     db.prepare('SELECT COUNT(*) AS n FROM events WHERE closed_at IS NOT NULL').get() as { n: number }
   ).n;
@@ -268,7 +289,7 @@ async function main(): Promise<void> {
   const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
 
   console.log(
-    `tracking: ${REPOS} repositories × (releases + issues) = ${REPOS * 2} sources, ${EXISTING_ISSUES} issue(s) each to start with, ${INTERVAL_MINUTES}-minute interval, ${CHANGE_SHARE * 100}% of repositories changing per interval, ${CYCLES} intervals simulated`,
+    `tracking: ${REPOS} repositories × (releases + issues) = ${REPOS * 2} sources, ${EXISTING_ISSUES} issue(s) each to start with, ${INTERVAL_MINUTES}-minute interval, ${CHANGE_SHARE * 100}% of repositories changing per interval, ${CYCLES} intervals simulated, then one quiet one (counted)`,
   );
   console.log(
     `  setup (1,000 /watch add with baselines): ${(setupMs / 1000).toFixed(1)} s, ${afterSetup.charged} charged requests`,
@@ -284,8 +305,12 @@ async function main(): Promise<void> {
   console.log(
     `  charged GitHub requests per hour: ${perHour.toFixed(0)} (${((perHour / 5000) * 100).toFixed(1)}% of the 5,000/hour budget; target ≤ 10%); issues lists ${end.chargedIssues - afterSetup.chargedIssues}, releases lists ${end.chargedReleases - afterSetup.chargedReleases} charged in ${minutes} minutes`,
   );
+  const peak = (xs: number[]) => Math.max(...xs);
   console.log(
-    `  issue closes recorded for the digest after one more quiet interval: ${recordedCloses} of ${issueCloses} issues closed (pull requests closed are not counted)`,
+    `  requests per minute per endpoint (GitHub's secondary limit: 900; polling's budget: 720): releases mean ${avg(perMinute.releases).toFixed(0)}, max ${peak(perMinute.releases)}; issues mean ${avg(perMinute.issues).toFixed(0)}, max ${peak(perMinute.issues)}`,
+  );
+  console.log(
+    `  issue closes recorded for the digest (the last interval is quiet): ${recordedCloses} of ${issueCloses} issues closed (pull requests closed are not counted)`,
   );
   console.log(
     `  Discord posts per cycle: ${postsPerCycle.join(', ')} (mean ${avg(postsPerCycle).toFixed(1)})`,
@@ -321,6 +346,10 @@ async function main(): Promise<void> {
     `  catch-up after a day of downtime (${downtimeRepos} repositories × ${DOWNTIME_ITEMS} releases and ${DOWNTIME_ITEMS} issues, then one interval): ${afterDowntime.charged - beforeDowntime.charged} charged requests (releases lists ${afterDowntime.chargedReleases - beforeDowntime.chargedReleases}, issues lists ${afterDowntime.chargedIssues - beforeDowntime.chargedIssues}, the rest of the 2,000 sources answered 304), ${posts - postsBeforeDowntime} Discord posts (10 per watch, then one "…and N more" line per kind)`,
   );
 
+  await client.destroy();
+  const discordExited = new Promise((resolve) => discord.child.once('exit', resolve));
+  discord.child.send({ stop: true });
+  await discordExited;
   await call({ op: 'stop' });
   db.close();
 }
@@ -331,6 +360,8 @@ interface Stats {
   notModified: number;
   chargedIssues: number;
   chargedReleases: number;
+  issueRequests: number;
+  releaseRequests: number;
 }
 
 const changes: Record<ChangeKind, number> = { release: 0, issue: 0, pull: 0, close: 0, comment: 0 };

@@ -96,7 +96,8 @@ export const data = new SlashCommandBuilder()
     ),
   );
 
-export const defer = { status: 'private' } as const;
+// Nothing here is deferred: status, help and config answer from the database and memory within
+// milliseconds, and a direct answer is one request instead of a deferral and an edit.
 
 export async function execute(interaction: ChatInputCommandInteraction, hub: Hub): Promise<void> {
   const sub = interaction.options.getSubcommand();
@@ -130,7 +131,7 @@ async function showStatus(interaction: ChatInputCommandInteraction, hub: Hub): P
         .slice(0, 25)
         .map((l) => ({ name: truncate(l.name, 256), value: truncate(l.value || '—', 1024), inline: true })),
     );
-  await respond(interaction, { embeds: [embed] });
+  await respond(interaction, { embeds: [embed], private: true });
 }
 
 async function showHelp(interaction: ChatInputCommandInteraction, hub: Hub): Promise<void> {

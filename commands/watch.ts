@@ -13,6 +13,7 @@ import { discordTime, truncate } from '../src/discord/format.ts';
 import { requireChannelManager } from '../src/discord/permissions.ts';
 import { respond } from '../src/discord/reply.ts';
 import type { Hub } from '../src/hub.ts';
+import { describeFreshness } from '../src/tracking/poll-plan.ts';
 import type { PrereleaseFilter, Source, Watch } from '../src/tracking/store.ts';
 import { type AddWatchResult, MAX_BACKFILL, type WatchListing } from '../src/tracking/watches.ts';
 
@@ -253,7 +254,9 @@ async function list(interaction: ChatInputCommandInteraction, hub: Hub): Promise
     .setTitle(`Watches in this server (${watches.length})`)
     .setColor(0x2b6cb0)
     .setDescription(fitEntries(watches.map(listLine), 4096))
-    .setFooter({ text: 'Remove one with /watch remove id' });
+    .setFooter({
+      text: `Polled ${describeFreshness(hub.tracking.tracker.freshness(), hub.config.tracking.pollIntervalMinutes)}. Remove one with /watch remove id`,
+    });
   await respond(interaction, { embeds: [embed], private: true });
 }
 

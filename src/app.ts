@@ -91,7 +91,7 @@ export async function startApp(config: Readonly<Config>, options: AppOptions = {
 
   const commands = options.commands ?? allCommands;
   const needsMessages = commands.some((c) => c.message);
-  const rest = createDiscordRest(config.discordApiUrl);
+  const rest = createDiscordRest(config.discordApiUrl, config.discordApplicationId);
   rest.setToken(config.discordToken);
   const metrics = new Metrics({ defaultMetrics: !options.commands });
   const http = new HttpServer({ metrics, log, metricsToken: config.metricsToken });

@@ -51,6 +51,8 @@ const HELP: Record<string, string> = {
     'The public address people open the board at, e.g. https://hub.example.org (behind your TLS reverse proxy), or leave it empty to keep the web board off.',
   DATABASE_URL:
     'Use the URL your PostgreSQL host gives you, e.g. postgres://user:password@host:5432/open_model_hub, or leave it empty to keep the SQLite file of DATABASE_PATH.',
+  GITHUB_POLL_BUDGET_PERCENT:
+    "A whole number from 1 to 100: the share of GitHub's secondary limit (900 requests a minute per endpoint) polling may use, or leave it empty for 80.",
 };
 
 const optionalText = z
@@ -131,6 +133,12 @@ const schema = z
       const problem = v === undefined ? undefined : checkPostgresUrl(v);
       if (problem) ctx.addIssue({ code: 'custom', message: problem });
     }),
+    GITHUB_POLL_BUDGET_PERCENT: optionalText
+      .refine(
+        (v) => v === undefined || (/^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 100),
+        'must be a whole number from 1 to 100',
+      )
+      .transform((v) => (v === undefined ? 80 : Number(v))),
   })
   .superRefine((v, ctx) => {
     checkModelsEnv(v, ctx);
@@ -177,6 +185,8 @@ export interface Config {
   webBaseUrl: string | undefined;
   /** postgres://… selects PostgreSQL and wins over databasePath; undefined: SQLite. */
   databaseUrl: string | undefined;
+  /** Share (percent) of GitHub's 900 points a minute per endpoint that polling may spend. */
+  githubPollBudgetPercent: number;
 }
 
 /** A configuration problem: its message is meant for the operator, without a stack trace. */
@@ -229,5 +239,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     shardCount: v.SHARD_COUNT,
     webBaseUrl: v.WEB_BASE_URL,
     databaseUrl: v.DATABASE_URL,
+    githubPollBudgetPercent: v.GITHUB_POLL_BUDGET_PERCENT,
   });
 }

@@ -59,6 +59,14 @@ async function main(): Promise<void> {
   let app: Awaited<ReturnType<typeof startApp>> | undefined;
   const stop = (signal: string) => {
     if (!app) return starting.abort(signal);
+    // The promise to supervisors (systemd, Docker: 10 s before SIGKILL): exit 0 whatever is still
+    // running; unfinished polls and posts are resumed from the database at the next start.
+    setTimeout(() => {
+      process.stderr.write(
+        'Shutdown took longer than 9 s; exiting now (unfinished work resumes at the next start).\n',
+      );
+      process.exit(0);
+    }, 9_000).unref();
     app.shutdown(signal).then(
       () => process.exit(0),
       (error) => {
@@ -67,8 +75,9 @@ async function main(): Promise<void> {
       },
     );
   };
-  process.once('SIGINT', () => stop('SIGINT'));
-  process.once('SIGTERM', () => stop('SIGTERM'));
+  // `on`, not `once`: a second signal must not fall back to Node's default (killed mid-write).
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
   try {
     app = await startApp(config, {
       signal: starting.signal,

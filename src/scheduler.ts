@@ -1,9 +1,11 @@
+import { setMaxListeners } from 'node:events';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from './log.ts';
 
 export interface Job {
   name: string;
-  run(): Promise<unknown>;
+  /** `signal` aborts when the scheduler stops (shutdown): long jobs stop where they are. */
+  run(signal: AbortSignal): Promise<unknown>;
 }
 
 /** The timer functions interval jobs use; tests pass a manual one to fire ticks without waiting. */
@@ -42,11 +44,15 @@ export class Scheduler {
   private readonly running = new Map<string, Promise<unknown>>();
   private readonly plans: JobPlan[] = [];
   private stopped = false;
+  private readonly stopping = new AbortController();
 
   constructor(
     private readonly log: Logger,
     private readonly timers: Timers = systemTimers,
-  ) {}
+  ) {
+    // Every request and wait of a running job listens to it (polls run 16 at a time).
+    setMaxListeners(0, this.stopping.signal);
+  }
 
   /** Runs `job` on a cron expression (node-cron syntax, seconds optional), in `timezone` if given. */
   schedule(expression: string, job: Job, timezone?: string): void {
@@ -100,7 +106,7 @@ export class Scheduler {
     if (current) return current;
     const started = Date.now();
     const run = job
-      .run()
+      .run(this.stopping.signal)
       .catch((error) =>
         this.log.error(
           { err: error, job: job.name },
@@ -115,9 +121,10 @@ export class Scheduler {
     return run;
   }
 
-  /** Stops future ticks and waits (bounded) for running jobs to end. */
+  /** Stops future ticks, aborts running jobs' signal and waits (bounded) for them to end. */
   async stop(timeoutMs = 10_000): Promise<void> {
     this.stopped = true;
+    this.stopping.abort();
     for (const task of this.tasks) await task.stop();
     for (const handle of this.timerHandles.values()) this.timers.clearTimeout(handle);
     this.timerHandles.clear();

@@ -29,6 +29,14 @@ describe('/hub', () => {
     expect(field('Discord gateway')).toBeDefined();
   });
 
+  it('status and help answer directly and privately (no deferral, one request)', async () => {
+    for (const sub of ['status', 'help']) {
+      const first = await as(t.memberId, sub).firstResponse();
+      expect(first.type).toBe(4);
+      expect((first.data as { flags?: number }).flags! & 64).toBe(64);
+    }
+  });
+
   it('help lists every command from the definitions, privately', async () => {
     const reply = await as(t.memberId, 'help').reply();
     expect(reply.flags & 64).toBe(64);

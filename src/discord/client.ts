@@ -1,4 +1,5 @@
-import { Client, GatewayIntentBits, Partials, REST } from 'discord.js';
+import { Client, GatewayIntentBits, Partials, type REST } from 'discord.js';
+import { InteractionAwareRest } from './rest.ts';
 
 export interface DiscordClientOptions {
   apiUrl: string;
@@ -18,9 +19,13 @@ export interface DiscordClientOptions {
   shardCount?: number;
 }
 
-/** The REST client the bot's Discord clients share (timeouts on every call). */
-export function createDiscordRest(apiUrl: string): REST {
-  return new REST({ api: apiUrl, timeout: 15_000 });
+/**
+ * The REST client the bot's Discord clients share (timeouts on every call); interaction answers
+ * go outside the bot-wide global limit (src/discord/rest.ts). The application id is the one the
+ * bot was configured with, so it is known before the first login.
+ */
+export function createDiscordRest(apiUrl: string, applicationId?: string): REST {
+  return new InteractionAwareRest({ api: apiUrl, timeout: 15_000 }, () => applicationId);
 }
 
 /**
@@ -45,5 +50,13 @@ export function createDiscordClient(options: DiscordClientOptions): Client {
     ...(options.shardCount ? { shardCount: options.shardCount } : {}),
   });
   if (options.rest) client.rest = options.rest;
+  else {
+    // Replaced before login: the gateway manager and every structure read `client.rest` when they
+    // use it. The first REST's sweep timers are stopped (its handlers are empty).
+    client.rest.clearHashSweeper();
+    client.rest.clearHandlerSweeper();
+    // The application is known from READY on, before any interaction can arrive.
+    client.rest = new InteractionAwareRest(client.options.rest ?? {}, () => client.application?.id);
+  }
   return client;
 }

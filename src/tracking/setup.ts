@@ -3,8 +3,10 @@
 import { Counter } from 'prom-client';
 import { discordTime } from '../discord/format.ts';
 import { createGitHub, type GitHubLike } from '../github/client.ts';
+import { createPollClient } from '../github/poll-client.ts';
 import type { HubCore } from '../hub.ts';
 import { createHubSource, type HubSource } from './hf-source.ts';
+import { describeFreshness } from './poll-plan.ts';
 import { loadPresets, type Preset } from './presets.ts';
 import { TrackingStore } from './store.ts';
 import { Tracker } from './tracker.ts';
@@ -48,9 +50,19 @@ export function setupTracking(
     labelNames: ['outcome'] as const,
     registers: [core.metrics.registry],
   });
+  // Polls read through plain conditional fetches; the shared Octokit's view of the budget (filing
+  // spends from it too) is part of what the poller sees.
+  const pollGitHub = createPollClient({
+    token: config.githubToken,
+    baseUrl: config.githubApiUrl,
+    userAgent: `open-model-hub/${core.version}`,
+    shared: github.rateLimit,
+  });
   const tracker = new Tracker({
     store,
     github,
+    pollGitHub,
+    githubBudgetPercent: config.githubPollBudgetPercent,
     hubSource,
     poster: core.poster,
     clock,
@@ -74,7 +86,15 @@ export function setupTracking(
 
   if (options.schedule) {
     // Every minute, the sources whose slot has come: each source's slots are one interval apart.
-    core.scheduler.schedule('* * * * *', { name: POLL_JOB, run: () => tracker.pollDueSources() });
+    // Each tick's sources are spread over 40 s of the minute, not started in a burst; shutdown
+    // aborts the tick (what it did not finish is polled again at the next start).
+    const job = {
+      name: POLL_JOB,
+      run: (signal: AbortSignal) => tracker.pollDueSources({ signal, spreadMs: 40_000 }),
+    };
+    core.scheduler.schedule('* * * * *', job);
+    // At start: sources an interrupted poll left due, and its pending posts, go now.
+    void core.scheduler.runNow(job);
   }
   if (config.tracking.webhookSecret) {
     core.http.route(
@@ -91,6 +111,7 @@ export function setupTracking(
     const lines = [
       { name: 'Watches', value: `${store.countWatches(guildId)} in this server` },
       { name: 'Last poll', value: lastPoll ? discordTime(new Date(lastPoll)) : 'not yet' },
+      { name: 'Polling', value: describeFreshness(tracker.freshness(), config.tracking.pollIntervalMinutes) },
       {
         name: 'GitHub rate limit',
         value: limit

@@ -182,6 +182,8 @@ export type NewWatch = Omit<
   Partial<Pick<Watch, 'privateConfirmedBy' | 'privateConfirmedAt'>>;
 
 export class TrackingStore {
+  private readonly sourceUpdates = new Map<string, { run(...params: unknown[]): unknown }>();
+
   constructor(readonly db: Db) {}
 
   // --- watches ---------------------------------------------------------------------------
@@ -345,6 +347,22 @@ export class TrackingStore {
     return row ? toState(row) : undefined;
   }
 
+  /** Sources per endpoint (`source:kind`): the poll plan is rebuilt when these change. */
+  sourceCounts(): Map<string, number> {
+    const rows = this.db
+      .prepare('SELECT source, kind, COUNT(*) AS n FROM source_state GROUP BY source, kind')
+      .all() as Array<{ source: string; kind: string; n: number }>;
+    return new Map(rows.map((r) => [`${r.source}:${r.kind}`, r.n]));
+  }
+
+  sourceKeys(): Array<Pick<SourceState, 'source' | 'targetKey' | 'kind'>> {
+    return (
+      this.db.prepare('SELECT source, target_key, kind FROM source_state').all() as Array<
+        Record<string, string>
+      >
+    ).map((r) => ({ source: r.source as Source, targetKey: r.target_key!, kind: r.kind as Kind }));
+  }
+
   dueSources(now: string): SourceState[] {
     return (
       this.db
@@ -371,20 +389,26 @@ export class TrackingStore {
     };
     const entries = Object.entries(patch).filter(([, v]) => v !== undefined);
     if (entries.length === 0) return;
-    this.db
-      .prepare(
-        `UPDATE source_state SET ${entries.map(([k]) => `${columns[k]} = ?`).join(', ')} WHERE source = ? AND target_key = ? AND kind = ?`,
-      )
-      .run(...entries.map(([, v]) => v as string | null), s.source, s.targetKey, s.kind);
+    // Thousands of polls a minute update the same few column sets: one prepared statement each.
+    const sql = `UPDATE source_state SET ${entries.map(([k]) => `${columns[k]} = ?`).join(', ')} WHERE source = ? AND target_key = ? AND kind = ?`;
+    let statement = this.sourceUpdates.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.sourceUpdates.set(sql, statement);
+    }
+    statement.run(...entries.map(([, v]) => v as string | null), s.source, s.targetKey, s.kind);
   }
 
   lastPollAt(guildId: string | null): string | null {
     const row = (
       guildId
         ? this.db
+            // From the server's own watches (watches_by_guild, then source_state's key): the cost
+            // grows with the server, not with every source of the bot.
             .prepare(
-              `SELECT MAX(s.last_poll_at) AS at FROM source_state s WHERE EXISTS (
-                 SELECT 1 FROM watches w WHERE w.guild_id = ? AND w.source = s.source AND w.target_key = s.target_key)`,
+              `SELECT MAX(s.last_poll_at) AS at FROM watches w
+                 JOIN source_state s ON s.source = w.source AND s.target_key = w.target_key
+                WHERE w.guild_id = ?`,
             )
             .get(guildId)
         : this.db.prepare('SELECT MAX(last_poll_at) AS at FROM source_state').get()

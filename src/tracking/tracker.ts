@@ -1,5 +1,6 @@
 // Polls each due (source, target, kind) once for all the watches that share it, stores what is
 // new as events, and delivers each event once per watch.
+import { setImmediate as yieldToEvents } from 'node:timers/promises';
 import type { Clock } from '../clock.ts';
 import type { Poster } from '../discord/post.ts';
 import { classifyDiscordError, type PostError } from '../discord/post.ts';
@@ -8,6 +9,13 @@ import type { Logger } from '../log.ts';
 import { fetchIssueActivity, parseIssueCursor } from './github-issues.ts';
 import { type FetchResult, fetchReleases, parseReleaseCursor } from './github-source.ts';
 import type { HubSource } from './hf-source.ts';
+import {
+  EndpointBudget,
+  endpointOf,
+  type Freshness,
+  GITHUB_POINTS_PER_MINUTE,
+  PollPlan,
+} from './poll-plan.ts';
 import { renderEvent, renderOverflow } from './render.ts';
 import type {
   IssueMark,
@@ -31,8 +39,15 @@ export interface TrackerOptions {
   intervalMinutes: number;
   /** Base of Hugging Face links (HF_ENDPOINT). */
   hubWebUrl: string;
-  /** Sources polled at the same time; GitHub asks for mostly serial requests. Default 4. */
+  /**
+   * The client polls read through (src/github/poll-client.ts: plain conditional fetches); `github`
+   * when absent. `withSignal` lets shutdown abort requests in flight.
+   */
+  pollGitHub?: GitHubLike & { withSignal?(signal: AbortSignal | undefined): GitHubLike };
+  /** Sources polled at the same time (GitHub allows 100 concurrent requests). Default 16. */
   concurrency?: number;
+  /** Share of GitHub's 900 points a minute per endpoint that polling may spend, in percent. Default 80. */
+  githubBudgetPercent?: number;
   /** After a pause, at most this many posts per watch, then one "and N more" line. Default 10. */
   maxPostsPerWatch?: number;
   /** Counts for /metrics. */
@@ -50,6 +65,22 @@ export interface PollReport {
   /** Due sources left for a later tick (rate limit low or exhausted). */
   deferred: number;
   delivered: number;
+  /** Due sources left for the next tick: this minute's share of GitHub's secondary limit is spent. */
+  overBudget: number;
+  /** Polled more than a tick after their slot. */
+  late: number;
+  /** Stopped by the signal (shutdown): polled again at the next start. */
+  aborted: number;
+}
+
+export interface PollRunOptions {
+  /** Aborts requests in flight and the sources not started yet (shutdown). */
+  signal?: AbortSignal;
+  /**
+   * Spread the tick's sources over this much real time instead of starting them in a burst (the
+   * scheduled job; tests leave it 0).
+   */
+  spreadMs?: number;
 }
 
 export interface DeliveryReport {
@@ -92,11 +123,20 @@ function closeAfter(item: TrackedItem, from: string): string | null {
   return item.state === 'closed' && item.closedAt && isBefore(from, item.closedAt) ? item.closedAt : null;
 }
 
-function phaseOf(key: string, periodMs: number): number {
-  let hash = 2166136261;
-  for (const c of key) hash = Math.imul(hash ^ c.charCodeAt(0), 16777619) >>> 0;
-  return hash % periodMs;
-}
+// Not-modified answers are recorded together, in one transaction per batch.
+const POLLED_BATCH = 64;
+
+const abortableSleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    if (ms <= 0 || signal?.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 
 export class Tracker {
   private readonly store: TrackingStore;
@@ -106,15 +146,43 @@ export class Tracker {
   private pauseUntilMs = 0;
   private delivering: Promise<DeliveryReport> | undefined;
   private deliverAgain = false;
+  private readonly plan: PollPlan;
+  private readonly budget: EndpointBudget;
+  private readonly polled: Array<[SourceState, Parameters<TrackingStore['updateSource']>[1]]> = [];
 
   constructor(private readonly o: TrackerOptions) {
     this.store = o.store;
     this.periodMs = o.intervalMinutes * 60_000;
     this.maxPosts = o.maxPostsPerWatch ?? 10;
+    this.plan = new PollPlan({
+      periodMs: this.periodMs,
+      githubPointsPerMinute: Math.floor((GITHUB_POINTS_PER_MINUTE * (o.githubBudgetPercent ?? 80)) / 100),
+    });
+    this.budget = new EndpointBudget((endpoint) => this.plan.pointsPerMinute(endpoint));
+  }
+
+  /** How often sources are really polled, per endpoint (longer than the setting when GitHub's budget decides). */
+  freshness(): Freshness[] {
+    // The plan as of the last tick: cheap, and what the poller is doing.
+    if (!this.planned) this.syncPlan();
+    return this.plan.freshness();
+  }
+
+  private planned = false;
+
+  private syncPlan(): void {
+    const counts = this.store.sourceCounts();
+    if (!this.plan.matches(counts)) this.plan.rebuild(this.store.sourceKeys());
+    this.planned = true;
   }
 
   rateLimit(): RateLimitSnapshot | null {
-    return this.o.github.rateLimit.current();
+    return (this.o.pollGitHub ?? this.o.github).rateLimit.current();
+  }
+
+  /** The effective interval of a source's endpoint, in ms. */
+  private periodOf(state: Pick<SourceState, 'source' | 'kind'>): number {
+    return this.plan.periodOf(state);
   }
 
   /** When GitHub polling resumes, if it is paused. */
@@ -127,15 +195,20 @@ export class Tracker {
    * thousand sources added at once are spread over the interval instead of polled in a burst.
    */
   nextSlot(state: Pick<SourceState, 'source' | 'targetKey' | 'kind'>, afterMs: number): string {
-    const phase = phaseOf(`${state.source}:${state.targetKey}:${state.kind}`, this.periodMs);
-    const base = afterMs - ((((afterMs - phase) % this.periodMs) + this.periodMs) % this.periodMs);
-    const next = base + this.periodMs;
-    return new Date(next).toISOString();
+    if (!this.planned) this.syncPlan();
+    return new Date(this.plan.nextSlot(state, afterMs)).toISOString();
   }
 
-  /** Polls every source whose time has come, then delivers what is pending. */
-  async pollDueSources(): Promise<PollReport> {
+  /**
+   * Polls every source whose time has come, then delivers what is pending. Each endpoint spends
+   * at most its share of GitHub's secondary limit a minute; the rest wait for the next tick, the
+   * most overdue first. Sources are polled a bounded number at a time, yielding to interactions
+   * between them.
+   */
+  async pollDueSources(run: PollRunOptions = {}): Promise<PollReport> {
     const now = this.o.clock.now();
+    const nowMs = now.getTime();
+    this.syncPlan();
     const due = this.store.dueSources(now.toISOString());
     const report: PollReport = {
       polled: 0,
@@ -144,13 +217,42 @@ export class Tracker {
       failed: 0,
       deferred: 0,
       delivered: 0,
+      overBudget: 0,
+      late: 0,
+      aborted: 0,
     };
     await this.refreshLowBudget(now);
-    const queue = [...due];
+    // Spread over the minute, a tick is long: posts left pending (a restart, a Discord outage) and
+    // what each source finds go out as they come, not at the end.
+    const deliverSoon = () => {
+      if (run.spreadMs && !run.signal?.aborted)
+        this.deliverPending(run.signal).catch((error) =>
+          this.o.log.warn({ err: error }, 'Delivering pending announcements failed; retried next tick'),
+        );
+    };
+    deliverSoon();
+    const queue: SourceState[] = [];
+    for (const state of due) {
+      const endpoint = endpointOf(state);
+      if (this.budget.left(endpoint, nowMs) < 1) {
+        report.overBudget++;
+        continue;
+      }
+      // The first request is reserved now, so the tick never plans more than the minute allows.
+      this.budget.spend(endpoint, nowMs);
+      queue.push(state);
+    }
+    const total = queue.length;
+    const started = performance.now();
+    let next = 0;
     // Polls made while the budget is low, counted against what is left for this tick.
     let lowBudgetPolls = 0;
-    const workers = Array.from({ length: Math.min(this.o.concurrency ?? 4, queue.length) }, async () => {
-      for (let state = queue.shift(); state; state = queue.shift()) {
+    const worker = async () => {
+      for (let i = next++; i < total && !run.signal?.aborted; i = next++) {
+        const state = queue[i]!;
+        if (run.spreadMs)
+          await abortableSleep(started + (i * run.spreadMs) / total - performance.now(), run.signal);
+        if (run.signal?.aborted) break;
         if (state.source === 'github') {
           const allowance = this.githubAllowance(this.o.clock.now());
           if (lowBudgetPolls >= allowance) {
@@ -159,7 +261,9 @@ export class Tracker {
           }
           if (allowance !== Number.POSITIVE_INFINITY) lowBudgetPolls++;
         }
-        const outcome = await this.pollSource(state);
+        if (nowMs - Date.parse(state.nextPollAt) >= 60_000) report.late++;
+        const outcome = await this.pollSource(state, run.signal);
+        if (outcome === 'aborted') continue;
         this.o.observe?.poll(
           state.source,
           typeof outcome === 'number' ? 'changed' : outcome === 'not-modified' ? 'not_modified' : outcome,
@@ -169,18 +273,39 @@ export class Tracker {
           report.polled++;
           if (outcome === 'failed') report.failed++;
           else if (outcome === 'not-modified') report.notModified++;
-          else report.newEvents += outcome;
+          else {
+            report.newEvents += outcome;
+            if (outcome > 0) deliverSoon();
+          }
         }
+        // Parsing and storing are synchronous: let interactions waiting on the loop go first.
+        await yieldToEvents();
       }
-    });
-    await Promise.all(workers);
+    };
+    try {
+      await Promise.all(Array.from({ length: Math.min(this.o.concurrency ?? 16, total) }, worker));
+    } finally {
+      this.flushPolled();
+    }
+    // Whatever was neither polled nor deferred was stopped by the signal, in flight or not started.
+    report.aborted = total - report.polled - report.deferred;
     if (report.deferred > 0)
       this.o.log.info(
         { deferred: report.deferred, pausedUntil: this.pausedUntil()?.toISOString() },
         'GitHub budget is low or spent: some repositories wait for a later poll',
       );
-    report.delivered = (await this.deliverPending()).sent;
+    if (run.signal?.aborted) return report;
+    report.delivered = (await this.deliverPending(run.signal)).sent;
     return report;
+  }
+
+  /** Records the batch of unchanged sources in one transaction. */
+  private flushPolled(): void {
+    if (this.polled.length === 0) return;
+    const batch = this.polled.splice(0);
+    this.store.db.transaction(() => {
+      for (const [state, patch] of batch) this.store.updateSource(state, patch);
+    })();
   }
 
   /**
@@ -192,7 +317,7 @@ export class Tracker {
     if (!limit || this.pauseUntilMs > now.getTime() || this.githubAllowance(now) === Number.POSITIVE_INFINITY)
       return;
     try {
-      await this.o.github.request('GET /rate_limit');
+      await (this.o.pollGitHub ?? this.o.github).request('GET /rate_limit');
     } catch (error) {
       this.o.log.debug({ err: error }, 'Could not refresh the GitHub rate limit');
     }
@@ -215,19 +340,18 @@ export class Tracker {
   }
 
   /** Polls one source now; a new source's first poll is its baseline. */
-  async pollSource(state: SourceState): Promise<'not-modified' | 'failed' | 'deferred' | number> {
+  async pollSource(
+    state: SourceState,
+    signal?: AbortSignal,
+  ): Promise<'not-modified' | 'failed' | 'deferred' | 'aborted' | number> {
     const started = this.o.clock.now();
     const at = started.toISOString();
     try {
-      const result = await this.fetch(state);
+      const result = await this.fetch(state, signal);
       const next = this.nextSlot(state, this.o.clock.now().getTime());
       if (result.status === 'not-modified') {
-        this.store.updateSource(state, {
-          lastPollAt: at,
-          lastSuccessAt: at,
-          lastError: null,
-          nextPollAt: next,
-        });
+        this.polled.push([state, { lastPollAt: at, lastSuccessAt: at, lastError: null, nextPollAt: next }]);
+        if (this.polled.length >= POLLED_BATCH) this.flushPolled();
         return 'not-modified';
       }
       const baseline = state.baselineAt === null;
@@ -258,18 +382,43 @@ export class Tracker {
         );
       return created;
     } catch (error) {
+      // Shutdown: nothing was stored for this source, so the next start polls it again.
+      if (signal?.aborted) return 'aborted';
       return this.pollFailed(state, error, started);
     }
   }
 
-  private fetch(state: SourceState): Promise<FetchResult> {
+  /**
+   * The poll client, its requests aborted by `signal` and each request after the first (reserved
+   * by the tick) counted against the endpoint's budget.
+   */
+  private clientFor(state: SourceState, signal: AbortSignal | undefined): GitHubLike {
+    const base = this.o.pollGitHub ?? this.o.github;
+    const client = signal && this.o.pollGitHub?.withSignal ? this.o.pollGitHub.withSignal(signal) : base;
+    const endpoint = endpointOf(state);
+    let requests = 0;
+    const request = ((route: string, params?: Record<string, unknown>) => {
+      if (requests++ > 0) this.budget.spend(endpoint, this.o.clock.now().getTime());
+      return (client.request as (r: string, p?: Record<string, unknown>) => Promise<unknown>)(route, params);
+    }) as unknown as GitHubLike['request'];
+    return { request, rateLimit: client.rateLimit };
+  }
+
+  private fetch(state: SourceState, signal?: AbortSignal): Promise<FetchResult> {
+    const github = state.source === 'github' ? this.clientFor(state, signal) : this.o.github;
+    // Read-back pages after downtime (at most 10) only within this minute's budget of the endpoint.
+    const maxPages = Math.max(
+      1,
+      Math.min(10, 1 + this.budget.left(endpointOf(state), this.o.clock.now().getTime())),
+    );
     if (state.kind === 'releases')
-      return fetchReleases(this.o.github, state.target, state.etag, parseReleaseCursor(state));
+      return fetchReleases(github, state.target, state.etag, parseReleaseCursor(state), { maxPages });
     if (state.kind === 'issues')
-      return fetchIssueActivity(this.o.github, state.target, state.etag, parseIssueCursor(state), {
+      return fetchIssueActivity(github, state.target, state.etag, parseIssueCursor(state), {
         now: this.o.clock.now(),
         // The previous poll, one interval ago (give or take the minute a tick can be late), changed too.
-        busyWithinMs: this.periodMs * 1.5,
+        busyWithinMs: this.periodOf(state) * 1.5,
+        maxPages,
       });
     return this.o.hubSource
       .latestModels(state.target, MODELS_PER_POLL)
@@ -459,7 +608,7 @@ export class Tracker {
   }
 
   /** Posts pending deliveries; one pass at a time, a request made meanwhile runs right after. */
-  deliverPending(): Promise<DeliveryReport> {
+  deliverPending(signal?: AbortSignal): Promise<DeliveryReport> {
     if (this.delivering) {
       this.deliverAgain = true;
       return this.delivering;
@@ -468,11 +617,11 @@ export class Tracker {
       const total: DeliveryReport = { sent: 0, skipped: 0, failed: 0, edited: 0 };
       do {
         this.deliverAgain = false;
-        const r = await this.deliverOnce();
+        const r = await this.deliverOnce(signal);
         total.sent += r.sent;
         total.skipped += r.skipped;
         total.failed += r.failed;
-      } while (this.deliverAgain);
+      } while (this.deliverAgain && !signal?.aborted);
       return total;
     })().finally(() => {
       this.delivering = undefined;
@@ -480,7 +629,7 @@ export class Tracker {
     return this.delivering;
   }
 
-  private async deliverOnce(): Promise<DeliveryReport> {
+  private async deliverOnce(signal?: AbortSignal): Promise<DeliveryReport> {
     const report: DeliveryReport = { sent: 0, skipped: 0, failed: 0, edited: 0 };
     const byWatch = new Map<number, PendingDelivery[]>();
     for (const d of this.store.pendingDeliveries()) {
@@ -489,6 +638,8 @@ export class Tracker {
       byWatch.set(d.watchId, list);
     }
     for (const [watchId, pending] of byWatch) {
+      // Shutdown: what is left stays pending and is posted at the next start.
+      if (signal?.aborted) break;
       const watch = this.store.watch(watchId);
       if (!watch) continue;
       const overflow = new Map<Kind, number>();

@@ -13,6 +13,8 @@ export interface CoreOptions {
   ackDeadlineMs: number;
   /** Privileged intents the application may use (Developer Portal → Bot → Privileged Gateway Intents). */
   privilegedIntents: number;
+  /** Bot-authenticated requests allowed per window (Discord's global limit); unlimited when absent. */
+  globalRateLimit?: { requests: number; perMs?: number };
 }
 
 export interface StoredCommand {

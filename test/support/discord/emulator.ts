@@ -43,6 +43,11 @@ export interface StartOptions {
   shards?: number;
   /** Listen on this port instead of a free one (a test that starts the bot before Discord). */
   port?: number;
+  /**
+   * Discord's global rate limit of bot-authenticated requests (Discord: 50 a second). Off by
+   * default; interaction callbacks and token webhooks are never counted, as Discord documents.
+   */
+  globalRateLimit?: { requests: number; perMs?: number };
 }
 
 interface Actor {
@@ -82,6 +87,7 @@ export class DiscordEmulator {
       botName: 'Open Model Hub',
       ackDeadlineMs: options.ackDeadlineMs ?? 3000,
       privilegedIntents: options.privilegedIntents ?? PRIVILEGED_INTENTS,
+      ...(options.globalRateLimit ? { globalRateLimit: options.globalRateLimit } : {}),
     });
     let rest!: RestServer;
     const server = createServer((req, res) => void rest.handle(req, res));

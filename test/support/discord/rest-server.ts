@@ -68,6 +68,8 @@ export class RestServer {
   private readonly faults: PendingFault[] = [];
   private readonly holds: Hold[] = [];
   private readonly releases = new Set<() => void>();
+  /** Bot-authenticated requests in the current global window. */
+  private globalWindow = { startedAt: 0, count: 0 };
 
   constructor(
     private readonly core: Core,
@@ -131,6 +133,10 @@ export class RestServer {
       route = match.route;
       if (route.auth !== false && req.headers.authorization !== `Bot ${this.core.options.token}`)
         throw unauthorized();
+      if (route.auth !== false && this.overGlobalLimit()) {
+        status = this.sendGlobalLimit(res);
+        return;
+      }
       const result = await route.handle({
         params: match.params,
         query: call.query,
@@ -184,6 +190,35 @@ export class RestServer {
     pending.remaining -= 1;
     if (pending.remaining <= 0) this.faults.splice(this.faults.indexOf(pending), 1);
     return pending.fault;
+  }
+
+  /**
+   * Discord's global limit counts the bot token's requests; the interaction endpoints (callbacks,
+   * and the webhooks an interaction token authenticates) are not bound by it.
+   */
+  private overGlobalLimit(): boolean {
+    const limit = this.core.options.globalRateLimit;
+    if (!limit) return false;
+    const now = Date.now();
+    const perMs = limit.perMs ?? 1000;
+    if (now - this.globalWindow.startedAt >= perMs) this.globalWindow = { startedAt: now, count: 0 };
+    this.globalWindow.count++;
+    return this.globalWindow.count > limit.requests;
+  }
+
+  private sendGlobalLimit(res: ServerResponse): number {
+    const perMs = this.core.options.globalRateLimit?.perMs ?? 1000;
+    const retryAfter = Math.max(0.001, (this.globalWindow.startedAt + perMs - Date.now()) / 1000);
+    res.writeHead(429, {
+      'content-type': 'application/json',
+      'retry-after': retryAfter.toFixed(3),
+      'x-ratelimit-global': 'true',
+      'x-ratelimit-scope': 'global',
+    });
+    res.end(
+      JSON.stringify({ message: 'You are being rate limited.', retry_after: retryAfter, global: true }),
+    );
+    return 429;
   }
 
   private sendFault(res: ServerResponse, fault: Fault): number {

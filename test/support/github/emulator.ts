@@ -98,6 +98,28 @@ export interface StartOptions {
   login?: string;
   /** Primary limit per hour (GitHub: 5,000 with a token). */
   limit?: number;
+  /** GitHub's secondary limits (off unless set); `enforceSecondaryLimits` switches them later. */
+  secondaryLimits?: SecondaryLimits;
+}
+
+/**
+ * GitHub's documented secondary limits: at most 900 points a minute per REST endpoint (a GET, HEAD
+ * or OPTIONS is 1 point, 304s included; a write is 5) and at most 100 concurrent requests. Past
+ * either, GitHub answers 403 or 429 with "You have exceeded a secondary rate limit" and a
+ * `retry-after`. The minute slides on the emulator's clock; a refused request is not counted.
+ */
+export interface SecondaryLimits {
+  pointsPerMinute?: number;
+  concurrency?: number;
+}
+
+/** The endpoint GitHub counts points for: the route with its parameters, e.g. GET /repos/{owner}/{repo}/releases. */
+export function endpointOf(method: string, path: string): string {
+  const route = path
+    .replace(/^\/repos\/[^/]+\/[^/]+/, '/repos/{owner}/{repo}')
+    .replace(/^\/(orgs|users)\/[^/]+/, '/$1/{name}')
+    .replace(/\/\d+(?=\/|$)/g, '/{number}');
+  return `${method} ${route}`;
 }
 
 const LABEL_COLORS = ['d73a4a', 'a2eeef', '7057ff', '0075ca', 'e4e669', 'cfd3d7'];
@@ -110,6 +132,13 @@ export class GitHubEmulator {
   chargedRequests = 0;
   /** Conditional requests answered 304. */
   notModified = 0;
+  /** Requests refused with a secondary rate limit (points a minute or concurrency). */
+  secondaryLimited = 0;
+  /** The most requests in flight at once. */
+  maxConcurrent = 0;
+  private inFlight = 0;
+  private secondary: SecondaryLimits | undefined;
+  private readonly points = new Map<string, number[]>();
 
   private readonly repos = new Map<string, Repo>();
   /** Old name (lower case) → new full name, for the 301 GitHub answers after a rename. */
@@ -134,6 +163,40 @@ export class GitHubEmulator {
     this.remaining = this.limit;
     this.resetAtMs = this.now().getTime() + 3600_000;
     this.authUser = this.user(options.login ?? 'open-model-hub-bot', 'Bot');
+    this.secondary = options.secondaryLimits;
+  }
+
+  /** Switches GitHub's secondary limits on (or off with undefined), e.g. once a test's world is set up. */
+  enforceSecondaryLimits(limits: SecondaryLimits | undefined): void {
+    this.secondary = limits;
+    this.points.clear();
+  }
+
+  /** Requests per endpoint in the minute before the emulator's clock (the secondary limit's window). */
+  pointsInLastMinute(): Record<string, number> {
+    const now = this.now().getTime();
+    return Object.fromEntries(
+      [...this.points].map(([endpoint, at]) => [endpoint, at.filter((t) => now - t < 60_000).length]),
+    );
+  }
+
+  /** The secondary limit a request would exceed, or null; counts the request when it is allowed. */
+  private secondaryLimit(method: string, path: string): 'concurrency' | 'points' | null {
+    const limits = this.secondary;
+    if (!limits) return null;
+    if (limits.concurrency !== undefined && this.inFlight > limits.concurrency) return 'concurrency';
+    if (limits.pointsPerMinute === undefined || path === '/rate_limit') return null;
+    const endpoint = endpointOf(method, path);
+    const now = this.now().getTime();
+    const recent = (this.points.get(endpoint) ?? []).filter((t) => now - t < 60_000);
+    const cost = ['GET', 'HEAD', 'OPTIONS'].includes(method) ? 1 : 5;
+    if (recent.length + cost > limits.pointsPerMinute) {
+      this.points.set(endpoint, recent);
+      return 'points';
+    }
+    for (let i = 0; i < cost; i++) recent.push(now);
+    this.points.set(endpoint, recent);
+    return null;
   }
 
   static async start(options: StartOptions = {}): Promise<GitHubEmulator> {
@@ -475,6 +538,9 @@ export class GitHubEmulator {
       await hold!.released;
     }
     this.refill();
+    this.inFlight++;
+    this.maxConcurrent = Math.max(this.maxConcurrent, this.inFlight);
+    res.once('close', () => this.inFlight--);
 
     const send = (status: number, payload: unknown, extra: Record<string, string> = {}) => {
       record.status = status;
@@ -499,6 +565,24 @@ export class GitHubEmulator {
       if (given !== this.options.token) {
         return send(401, { message: 'Bad credentials', documentation_url: DOCS, status: '401' });
       }
+    }
+
+    const limited = this.secondaryLimit(method, path);
+    if (limited) {
+      this.secondaryLimited++;
+      const now = this.now().getTime();
+      const oldest = this.points.get(endpointOf(method, path))?.[0] ?? now;
+      const retryAfter = limited === 'points' ? Math.max(1, Math.ceil((oldest + 60_000 - now) / 1000)) : 60;
+      return send(
+        limited === 'points' ? 403 : 429,
+        {
+          message:
+            'You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID.',
+          documentation_url:
+            'https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api#about-secondary-rate-limits',
+        },
+        { 'retry-after': String(retryAfter) },
+      );
     }
 
     const fault = this.takeFault(method, path);

@@ -1,0 +1,216 @@
+// The bot at scale: 1,000 servers, 10,000 watches (2,000 repositories, releases and issues: 4,000
+// sources) at a 1-minute interval, ten effective cycles. The whole bot (startApp) runs here; the
+// Discord emulator (1,000 guilds) and the GitHub emulator run in child processes. Each tick is
+// polled as the scheduled job does (spread over BENCH_SPREAD_MS of real time, default 10 s;
+// production spreads over 40 s) while members run /hub status across the servers, 10 in flight.
+// Time is simulated (a ManualClock moved a minute per tick). Prints RSS and heap per cycle, ack p99
+// at idle and while polling (and their ratio), and sources that slipped (polled a tick or more
+// after their slot, or left over by the budget). Targets (issue 11): RSS ≤ 200 MiB after ten cycles
+// and flat from cycle 3; ack p99 while polling ≤ 1.5 × idle; 0 sources slipped.
+import { fork } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { commands } from '../commands/index.ts';
+import { startApp } from '../src/app.ts';
+import { ManualClock } from '../src/clock.ts';
+import { loadConfig } from '../src/config.ts';
+import { createLogger } from '../src/log.ts';
+import { forkEmulators } from './_child.ts';
+
+const GUILDS = Number(process.env.BENCH_GUILDS ?? 1000);
+const WATCHES_PER_GUILD = 10;
+const REPOS = Number(process.env.BENCH_REPOS ?? 2000);
+const CYCLES = Number(process.env.BENCH_CYCLES ?? 10);
+const SPREAD_MS = Number(process.env.BENCH_SPREAD_MS ?? 10_000);
+const repo = (i: number) => `org${i % 97}/model-${i}`;
+
+type GitHubCommand =
+  | { op: 'now'; now: number }
+  | { op: 'release'; repo: string; tag: string }
+  | { op: 'stop' };
+
+async function githubProcess(): Promise<void> {
+  const { GitHubEmulator } = await import('../test/support/github/emulator.ts');
+  let now = Number(process.argv.at(-1));
+  const github = await GitHubEmulator.start({ now: () => new Date(now), limit: 1_000_000 });
+  for (let i = 0; i < REPOS; i++) github.addRepo(repo(i));
+  github.enforceSecondaryLimits({ pointsPerMinute: 900, concurrency: 100 });
+  process.on('disconnect', () => process.exit(0));
+  process.on('message', (m: { id: number; command: GitHubCommand }) => {
+    const c = m.command;
+    if (c.op === 'now') now = c.now;
+    else if (c.op === 'release') github.publishRelease(c.repo, { tag: c.tag, body: `Notes of ${c.tag}` });
+    process.send?.({
+      id: m.id,
+      result: { secondaryLimited: github.secondaryLimited, requests: github.requests },
+    });
+  });
+  process.send?.({ id: 0, result: github.baseUrl });
+}
+
+async function main(): Promise<void> {
+  const clock = new ManualClock('2026-11-23T09:00:30Z');
+  const gh = fork(import.meta.filename, ['--github', String(clock.now().getTime())], { stdio: 'inherit' });
+  const pending = new Map<number, (v: unknown) => void>();
+  let nextId = 1;
+  gh.on('message', (m: { id: number; result: unknown }) => {
+    pending.get(m.id)?.(m.result);
+    pending.delete(m.id);
+  });
+  const githubUrl = await new Promise<string>((resolve) => pending.set(0, resolve as (v: unknown) => void));
+  const call = <T>(command: GitHubCommand) =>
+    new Promise<T>((resolve) => {
+      const id = nextId++;
+      pending.set(id, resolve as (v: unknown) => void);
+      gh.send({ id, command });
+    });
+
+  const { child: discordChild, ask } = forkEmulators(
+    join(import.meta.dirname, '_discord-emulator-process.ts'),
+  );
+  const world = await ask<{
+    apiUrl: string;
+    token: string;
+    applicationId: string;
+    userId: string;
+    guilds: Array<{ guildId: string; channelId: string }>;
+  }>({ setup: commands.map((c) => c.data.toJSON()), guilds: GUILDS }, 'ready');
+
+  const startedAt = performance.now();
+  const app = await startApp(
+    loadConfig({
+      DISCORD_TOKEN: world.token,
+      DISCORD_APPLICATION_ID: world.applicationId,
+      DISCORD_API_URL: world.apiUrl,
+      DATABASE_PATH: join(mkdtempSync(join(tmpdir(), 'omh-bench-scale-')), 'hub.sqlite'),
+      HTTP_PORT: '0',
+      GITHUB_API_URL: githubUrl,
+      GITHUB_TOKEN: 'ghp_benchscale0001',
+      POLL_INTERVAL_MINUTES: '1',
+    }),
+    { clock, logger: createLogger({ level: 'warn' }), schedule: false },
+  );
+  const readyMs = performance.now() - startedAt;
+  const { store, tracker } = app.hub.tracking;
+  // 10,000 watches already running (baselines taken), each guild following 10 of the repositories.
+  const at = clock.now().toISOString();
+  store.db.transaction(() => {
+    world.guilds.forEach(({ guildId, channelId }, g) => {
+      for (let w = 0; w < WATCHES_PER_GUILD; w++) {
+        const target = repo((g * WATCHES_PER_GUILD + w) % REPOS);
+        const key = target.toLowerCase();
+        store.insertWatch({
+          guildId,
+          channelId,
+          source: 'github',
+          target,
+          targetKey: key,
+          kinds: 'both',
+          prereleases: 'include',
+          labels: [],
+          preset: null,
+          createdAt: at,
+          createdBy: world.userId,
+        });
+        for (const kind of ['releases', 'issues'] as const) {
+          store.ensureSource('github', key, kind, target, at);
+          store.updateSource(
+            { source: 'github', targetKey: key, kind },
+            {
+              baselineAt: at,
+              cursor:
+                kind === 'issues' ? JSON.stringify({ from: at, number: 0, seen: at, since: null }) : null,
+            },
+          );
+        }
+      }
+    });
+  })();
+  const now = clock.now().getTime();
+  store.db.transaction(() => {
+    for (const state of store.dueSources(at))
+      store.updateSource(state, { nextPollAt: tracker.nextSlot(state, now) });
+  })();
+  const freshness = tracker.freshness();
+  const everyMinutes = Math.max(...freshness.map((f) => f.everyMinutes));
+
+  const p99 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.99)] ?? NaN;
+  const statusLoad = (durationMs: number) =>
+    ask<{ latencies: number[]; failed: number }>(
+      {
+        run: {
+          n: 1_000_000,
+          durationMs,
+          concurrency: 10,
+          userId: world.userId,
+          guildId: '',
+          channelId: '',
+          acrossGuilds: true,
+          name: 'hub',
+          subcommand: 'status',
+        },
+      },
+      'result',
+    );
+  await statusLoad(3_000); // warm-up
+  const idle = await statusLoad(SPREAD_MS);
+
+  const mib = (n: number) => (n / 1024 / 1024).toFixed(1);
+  const rows: string[] = [];
+  const busyLatencies: number[] = [];
+  let slipped = 0;
+  let polled = 0;
+  let posted = 0;
+  let seq = 0;
+  for (let cycle = 1; cycle <= CYCLES; cycle++) {
+    let cyclePolled = 0;
+    let cycleSlipped = 0;
+    for (let minute = 0; minute < everyMinutes; minute++) {
+      clock.advance(60_000);
+      await call({ op: 'now', now: clock.now().getTime() });
+      // A few releases a minute, posted through the real client to the Discord emulator.
+      for (let k = 0; k < 3; k++)
+        await call({ op: 'release', repo: repo((seq * 7919) % REPOS), tag: `v1.${++seq}` });
+      const acks = statusLoad(SPREAD_MS);
+      const report = await tracker.pollDueSources({ spreadMs: SPREAD_MS });
+      busyLatencies.push(...(await acks).latencies);
+      cyclePolled += report.polled;
+      cycleSlipped += report.late + report.overBudget;
+      posted += report.delivered;
+    }
+    polled += cyclePolled;
+    slipped += cycleSlipped;
+    const m = process.memoryUsage();
+    rows.push(
+      `  cycle ${String(cycle).padStart(2)}: rss ${mib(m.rss)} MiB, heap used ${mib(m.heapUsed)} MiB, polled ${cyclePolled}, slipped ${cycleSlipped}`,
+    );
+  }
+  const gh2 = await call<{ secondaryLimited: number }>({ op: 'now', now: clock.now().getTime() });
+
+  console.log(
+    `scale: ${GUILDS} servers, ${GUILDS * WATCHES_PER_GUILD} watches, ${REPOS * 2} sources (releases and issues of ${REPOS} repositories), 1-minute interval → every ${everyMinutes} minutes (GitHub's budget); ${CYCLES} cycles, each tick spread over ${SPREAD_MS / 1000} s; load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(', ')}`,
+  );
+  console.log(`  start-up to READY: ${(readyMs / 1000).toFixed(2)} s (tsx)`);
+  for (const row of rows) console.log(row);
+  const idleP99 = p99(idle.latencies);
+  const busyP99 = p99(busyLatencies);
+  console.log(
+    `  /hub status ack p99: idle ${idleP99.toFixed(1)} ms (${idle.latencies.length}), while polling ${busyP99.toFixed(1)} ms (${busyLatencies.length}); ratio ${(busyP99 / idleP99).toFixed(2)}× (target ≤ 1.5)`,
+  );
+  console.log(
+    `  polled ${polled} sources, slipped ${slipped} (target 0), posts ${posted}, GitHub secondary-limit answers ${gh2.secondaryLimited}`,
+  );
+  console.log('  targets: rss ≤ 200 MiB after ten cycles, flat from cycle 3');
+
+  await app.shutdown('bench done');
+  const exited = new Promise((resolve) => discordChild.once('exit', resolve));
+  discordChild.send({ stop: true });
+  await exited;
+  gh.disconnect();
+}
+
+if (process.argv.includes('--github')) await githubProcess();
+else await main();
