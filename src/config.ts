@@ -221,3 +221,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     webBaseUrl: v.WEB_BASE_URL,
   });
 }
+
+/** Every environment variable the bot reads: the README settings table and .env.example name each one. */
+export const SETTING_NAMES: readonly string[] = Object.keys(schema.shape);
