@@ -242,3 +242,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     githubPollBudgetPercent: v.GITHUB_POLL_BUDGET_PERCENT,
   });
 }
+
+/** Every environment variable the bot reads: the README settings table and .env.example name each one. */
+export const SETTING_NAMES: readonly string[] = Object.keys(schema.shape);

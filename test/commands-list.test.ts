@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { commands } from '../commands/index.ts';
@@ -34,5 +34,26 @@ describe('the one list of commands', () => {
     expect(usages).toContain('/hub help');
     expect(usages.find((u) => u.startsWith('/hub config'))).toContain('[timezone]');
     for (const line of lines) expect(line.description.length).toBeGreaterThan(0);
+  });
+});
+
+describe('the README commands table', () => {
+  const readme = readFileSync(resolve(import.meta.dirname, '..', 'README.md'), 'utf8');
+  type Option = { name: string; type: number; options?: Option[] };
+  const entries: Array<[string, string[]]> = [];
+  for (const command of commands) {
+    const walk = (path: string, options: Option[] = []) => {
+      const own = options.filter((o) => o.type !== 1 && o.type !== 2).map((o) => o.name);
+      if (own.length > 0 || options.length === 0) entries.push([path, own]);
+      for (const o of options) if (o.type === 1 || o.type === 2) walk(`${path} ${o.name}`, o.options);
+    };
+    walk(`/${command.data.name}`, command.data.toJSON().options as Option[] | undefined);
+  }
+  it.each(entries)('%s has a row that names each of its options', (path, options) => {
+    const row = readme
+      .split('\n')
+      .find((line) => line.startsWith(`| \`${path} `) || line.startsWith(`| \`${path}\``));
+    expect(row, `no README row for ${path}`).toBeDefined();
+    for (const option of options) expect(row, `${path} ${option}`).toMatch(new RegExp(`\\b${option}\\b`));
   });
 });

@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config.ts';
+import { ConfigError, loadConfig, SETTING_NAMES } from '../src/config.ts';
 
 const valid = { DISCORD_TOKEN: 'abc.def.ghi', DISCORD_APPLICATION_ID: '123456789012345678' };
 
@@ -122,5 +123,16 @@ describe('one sentence per setting', () => {
     expect(mine).toHaveLength(1);
     expect(mine[0]).toMatch(/\.( |$)/);
     expect(lines({ ...valid, [name]: value })).toHaveLength(1);
+  });
+});
+
+describe('the documentation of every setting', () => {
+  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+  const example = readFileSync(new URL('../.env.example', import.meta.url), 'utf8');
+  // A row of the README settings table starts with `| `NAME`` (several names may share one row).
+  const rows = readme.split('\n').filter((line) => line.startsWith('| `'));
+  it.each(SETTING_NAMES)('%s has a README settings row and a line in .env.example', (name) => {
+    expect(rows.some((row) => row.split('|')[1]!.includes(`\`${name}\``))).toBe(true);
+    expect(example).toMatch(new RegExp(`^#? ?${name}=`, 'm'));
   });
 });

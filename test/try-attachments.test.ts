@@ -194,6 +194,34 @@ describe('/try file:', () => {
     expect(reply.content).toMatch(/thing\.txt is not a text file \(judged by its content\)/);
     expect(chatRequests()).toBe(before);
   });
+  it('Continue in thread keeps the inlined file of the first turn in the history it sends', async () => {
+    const { discord, guildId, channelId, memberId } = world.hub;
+    const interaction = runTry(
+      { model: TEXT_ONLY, prompt: 'Remember this file' },
+      { file: { filename: 'notes.md', data: Buffer.from('# Notes\nThe launch is on Friday.\n') } },
+    );
+    await waitForFinal(world, interaction.token);
+    const answer = interaction.original()!;
+    const button = answer.components[0].components.find((c: { custom_id: string }) =>
+      c.custom_id.startsWith('try:thread:'),
+    );
+    discord.click({ guildId, channelId, userId: memberId, customId: button.custom_id, messageId: answer.id });
+    await discord.waitForCall(
+      (c) => c.method === 'POST' && c.path.endsWith(`/messages/${answer.id}/threads`),
+    );
+    const threadId = discord.threads(channelId).find((t) => t.id === answer.id)!.id;
+    await discord.waitForMessage(threadId, (m) => m.content.includes('continues the conversation'));
+    const before = world.inference.requestsFor(TEXT_ONLY).length;
+    await discord.say({ guildId, channelId: threadId, userId: memberId, content: 'When is the launch?' });
+    const request = await world.inference.waitForRequest(
+      (r) => r.model === TEXT_ONLY && world.inference.requestsFor(TEXT_ONLY).indexOf(r) >= before,
+    );
+    expect(request.messages[0]).toEqual({
+      role: 'user',
+      content: 'Remember this file\n\n<file name="notes.md">\n# Notes\nThe launch is on Friday.\n\n</file>',
+    });
+    expect(request.messages.at(-1)).toEqual({ role: 'user', content: 'When is the launch?' });
+  });
 });
 
 describe('a private /try with an attachment refused after the deferral', () => {

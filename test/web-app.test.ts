@@ -36,4 +36,26 @@ describe('the web board in the running bot', () => {
     expect((await fetch(`${origin}/readyz`)).status).toBe(200);
     expect((await fetch(`${origin}/g/123456789012345678`)).status).toBe(404);
   });
+  it('shows an idea submitted through Discord with its votes and a link to its Discord message', async () => {
+    const ideasChannelId = t.discord.addChannel(t.guildId, { name: 'ideas' });
+    t.hub.settings.update(t.guildId, { ideasChannelId }, t.curatorId);
+    const at = { guildId: t.guildId, channelId: t.channelId, userId: t.memberId };
+    const command = t.discord.command({ ...at, name: 'idea', subcommand: 'submit' });
+    await command.firstResponse();
+    const customId = (command.modal() as { custom_id: string }).custom_id;
+    const fields = {
+      title: 'Longer context for the small models',
+      problem: 'Long documents do not fit in the context of the 2B models.',
+      proposal: 'Train the 2B models with a 128k context as the 8B ones.',
+      evidence: '',
+    };
+    expect((await t.discord.submitModal({ ...at, customId, fields }).reply()).content).toContain('#1');
+    const posted = t.discord.messagesIn(ideasChannelId)[0]!;
+    const page = await (await fetch(`${origin}/g/${t.guildId}/ideas/1`)).text();
+    expect(page).toContain('Longer context for the small models');
+    expect(page).toContain('<span class="up">0 up</span> · <span class="down">0 down</span>');
+    expect(page).toContain(
+      `href="https://discord.com/channels/${t.guildId}/${ideasChannelId}/${posted.id}">Discuss in Discord</a>`,
+    );
+  });
 });
