@@ -13,8 +13,9 @@
 // Query words are already plain lower-case words (terms() in search.ts), each one its own OR'ed
 // term, as anyOf() builds for FTS5: no prefix matching, as on SQLite.
 import { type Kysely, type Selectable, sql } from 'kysely';
-import type { DB, IdeasTable } from '../db/schema.ts';
+import { COLUMNS, type DB, type IdeasTable } from '../db/schema.ts';
 import { overlap, rarestTerms, similarityTerms, terms } from './search.ts';
+import { toIdea } from './store.ts';
 import type { Idea, IdeaDraftInput } from './types.ts';
 
 /** FTS5's bm25 column weights for ideas_fts (title, problem, proposal, evidence), by tsvector weight. */
@@ -25,76 +26,8 @@ const SIMILAR_OVERLAP = 0.25;
 
 type IdeaRow = Selectable<IdeasTable>;
 
-function toIdea(r: IdeaRow): Idea {
-  return {
-    id: r.id,
-    guildId: r.guild_id,
-    number: r.number,
-    authorId: r.author_id,
-    authorName: r.author_name,
-    family: r.family,
-    title: r.title,
-    problem: r.problem,
-    proposal: r.proposal,
-    evidence: r.evidence,
-    status: r.status,
-    statusReason: r.status_reason,
-    duplicateOf: r.duplicate_of,
-    up: r.up_count,
-    down: r.down_count,
-    channelId: r.channel_id,
-    messageId: r.message_id,
-    threadId: r.thread_id,
-    isForum: r.is_forum === 1,
-    issueRepo: r.issue_repo,
-    issueNumber: r.issue_number,
-    issueUrl: r.issue_url,
-    issueEtag: r.issue_etag,
-    filedAt: r.filed_at,
-    sectionUp: r.section_up,
-    sectionDown: r.section_down,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-  };
-}
-
 /** Every column of ideas but the tsvector, which no caller needs. */
-const IDEA_COLUMNS = sql.raw(
-  [
-    'id',
-    'guild_id',
-    'number',
-    'author_id',
-    'author_name',
-    'family',
-    'title',
-    'problem',
-    'proposal',
-    'evidence',
-    'status',
-    'status_reason',
-    'duplicate_of',
-    'up_count',
-    'down_count',
-    'channel_id',
-    'message_id',
-    'thread_id',
-    'is_forum',
-    'issue_repo',
-    'issue_number',
-    'issue_url',
-    'issue_etag',
-    'filed_at',
-    'section_up',
-    'section_down',
-    'issue_synced_at',
-    'created_at',
-    'updated_at',
-    'publish_pending',
-  ]
-    .map((c) => `i.${c}`)
-    .join(', '),
-);
+const IDEA_COLUMNS = sql.raw(COLUMNS.ideas.map((c) => `i.${c}`).join(', '));
 
 /** One lexeme per word, as FTS5 has one phrase per quoted word: two words of one stem count twice. */
 function lexemesOf(words: string[], stems: Map<string, string>): string[] {

@@ -35,7 +35,8 @@ interface IdeaRow {
   updated_at: string;
 }
 
-function toIdea(r: IdeaRow): Idea {
+/** A row of `ideas` (either engine's) as an Idea. */
+export function toIdea(r: IdeaRow): Idea {
   return {
     id: r.id,
     guildId: r.guild_id,
