@@ -4,7 +4,7 @@ import { commands as allCommands } from '../commands/index.ts';
 import { type Clock, systemClock } from './clock.ts';
 import type { Config } from './config.ts';
 import { backupDatabase, preMigrationBackupPath, runDailyBackup } from './db/backup.ts';
-import { refuseUnfinishedEngine } from './db/engine.ts';
+import { refuseUnfinishedEngine, sqliteKysely } from './db/engine.ts';
 import { GuildSettingsStore } from './db/guild-settings.ts';
 import { migrate, pendingMigrations } from './db/migrate.ts';
 import { type Db, openDatabase } from './db/open.ts';
@@ -118,6 +118,8 @@ export async function startApp(config: Readonly<Config>, options: AppOptions = {
   const core: HubCore = {
     config,
     db,
+    kdb: sqliteKysely(db),
+    engine: 'sqlite',
     clock,
     log,
     settings: new GuildSettingsStore(db, clock),

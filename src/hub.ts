@@ -1,8 +1,10 @@
 // What every command handler and feature receives: the services of one running bot.
+import type { Kysely } from 'kysely';
 import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { GuildSettingsStore } from './db/guild-settings.ts';
 import type { Db } from './db/open.ts';
+import type { DB } from './db/schema.ts';
 import type { DigestFeature } from './digest/setup.ts';
 import type { Command } from './discord/command.ts';
 import type { Poster } from './discord/post.ts';
@@ -18,7 +20,11 @@ import type { Tracking } from './tracking/setup.ts';
 /** The part of the hub that exists before any feature is set up. */
 export interface HubCore {
   config: Readonly<Config>;
+  /** better-sqlite3, while stores move to `kdb`; it goes away when every store speaks Kysely (issue 12). */
   db: Db;
+  /** The typed query builder over the configured engine: what every store should use. */
+  kdb: Kysely<DB>;
+  engine: 'sqlite' | 'postgres';
   clock: Clock;
   log: Logger;
   settings: GuildSettingsStore;

@@ -49,10 +49,21 @@ export function refuseUnfinishedEngine(config: {
 /**
  * Kysely over the bot's existing better-sqlite3 connection (src/db/open.ts): the same WAL file and
  * pragmas as the stores. Destroying this Kysely leaves the connection open; its owner closes it.
+ * Statements are prepared once per SQL text (Kysely's dialect would prepare on every query, which costs
+ * more than running most of ours); the cache is bounded because only a few hundred texts exist.
  */
 export function sqliteKysely(db: Db): Kysely<DB> {
+  const statements = new Map<string, ReturnType<Db['prepare']>>();
   const shared = {
-    prepare: (sql: string) => db.prepare(sql),
+    prepare: (sql: string) => {
+      let statement = statements.get(sql);
+      if (!statement) {
+        if (statements.size >= 1_000) statements.clear();
+        statement = db.prepare(sql);
+        statements.set(sql, statement);
+      }
+      return statement;
+    },
     close: () => {},
   };
   return new Kysely<DB>({ dialect: new SqliteDialect({ database: shared }) });
