@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { ManualClock } from '../src/clock.ts';
+import { sqliteKysely } from '../src/db/engine.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { openDatabase } from '../src/db/open.ts';
 import { createGitHub } from '../src/github/client.ts';
@@ -79,17 +80,17 @@ async function main(): Promise<void> {
   const clock = new ManualClock('2026-11-23T09:00:30Z');
   const db = openDatabase(join(mkdtempSync(join(tmpdir(), 'omh-bench-')), 'bench.sqlite'));
   migrate(db);
-  const store = new TrackingStore(db);
+  const store = new TrackingStore(sqliteKysely(db));
   const at = clock.now().toISOString();
-  db.transaction(() => {
+  await store.transaction(async (store) => {
     for (let i = 0; i < SOURCES; i++) {
-      store.ensureSource('github', repo(i), 'releases', repo(i), at);
-      store.updateSource(
+      await store.ensureSource('github', repo(i), 'releases', repo(i), at);
+      await store.updateSource(
         { source: 'github', targetKey: repo(i), kind: 'releases' },
         { baselineAt: at, etag: etags[i]! },
       );
     }
-  })();
+  });
   const tracker = new Tracker({
     store,
     github: octokit,

@@ -95,12 +95,12 @@ async function main(): Promise<void> {
   const { store, tracker } = app.hub.tracking;
   // 10,000 watches already running (baselines taken), each guild following 10 of the repositories.
   const at = clock.now().toISOString();
-  store.db.transaction(() => {
-    world.guilds.forEach(({ guildId, channelId }, g) => {
+  await store.transaction(async (store) => {
+    for (const [g, { guildId, channelId }] of world.guilds.entries()) {
       for (let w = 0; w < WATCHES_PER_GUILD; w++) {
         const target = repo((g * WATCHES_PER_GUILD + w) % REPOS);
         const key = target.toLowerCase();
-        store.insertWatch({
+        await store.insertWatch({
           guildId,
           channelId,
           source: 'github',
@@ -114,8 +114,8 @@ async function main(): Promise<void> {
           createdBy: world.userId,
         });
         for (const kind of ['releases', 'issues'] as const) {
-          store.ensureSource('github', key, kind, target, at);
-          store.updateSource(
+          await store.ensureSource('github', key, kind, target, at);
+          await store.updateSource(
             { source: 'github', targetKey: key, kind },
             {
               baselineAt: at,
@@ -125,14 +125,16 @@ async function main(): Promise<void> {
           );
         }
       }
-    });
-  })();
+    }
+  });
   const now = clock.now().getTime();
-  store.db.transaction(() => {
-    for (const state of store.dueSources(at))
-      store.updateSource(state, { nextPollAt: tracker.nextSlot(state, now) });
-  })();
-  const freshness = tracker.freshness();
+  // The plan is read before the transaction: on SQLite, a query outside it would wait for it.
+  await tracker.freshness();
+  await store.transaction(async (store) => {
+    for (const state of await store.dueSources(at))
+      await store.updateSource(state, { nextPollAt: await tracker.nextSlot(state, now) });
+  });
+  const freshness = await tracker.freshness();
   const everyMinutes = Math.max(...freshness.map((f) => f.everyMinutes));
 
   const p99 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.99)] ?? NaN;

@@ -12,6 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { Events } from 'discord.js';
 import { commands } from '../commands/index.ts';
 import { ManualClock } from '../src/clock.ts';
+import { sqliteKysely } from '../src/db/engine.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { openDatabase } from '../src/db/open.ts';
 import { createDiscordClient } from '../src/discord/client.ts';
@@ -172,7 +173,7 @@ async function main(): Promise<void> {
       return sent;
     },
   };
-  const store = new TrackingStore(db);
+  const store = new TrackingStore(sqliteKysely(db));
   const hubSource = {
     latestModels: async () => [],
     findOwner: async () => null,

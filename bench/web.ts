@@ -7,6 +7,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import { ManualClock } from '../src/clock.ts';
+import { sqliteKysely } from '../src/db/engine.ts';
 import { GuildSettingsStore } from '../src/db/guild-settings.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { openDatabase } from '../src/db/open.ts';
@@ -115,7 +116,7 @@ try {
       boards,
       reader: new BoardReader({
         ideas: { lifecycle, store },
-        tracking: new TrackingStore(db),
+        tracking: new TrackingStore(sqliteKysely(db)),
         archive: new DigestArchive(db),
         clock,
       }),

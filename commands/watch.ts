@@ -206,7 +206,7 @@ export async function component(
   requireChannelManager(interaction, hub.settings.get(guildId), 'add watches');
   // Taken before the slow part (GitHub's check and the baseline): a stale or forged token is
   // answered at once, and a double click adds one watch.
-  const request = hub.tracking.watches.claimPrivate(guildId, interaction.user.id, token);
+  const request = await hub.tracking.watches.claimPrivate(guildId, interaction.user.id, token);
   if (!request) throw notOurs();
   if (action === 'cancel-private') {
     await interaction.update({
@@ -242,7 +242,7 @@ async function preset(interaction: ChatInputCommandInteraction, hub: Hub): Promi
 }
 
 async function list(interaction: ChatInputCommandInteraction, hub: Hub): Promise<void> {
-  const watches = hub.tracking.watches.list(interaction.guildId!);
+  const watches = await hub.tracking.watches.list(interaction.guildId!);
   if (watches.length === 0) {
     await respond(interaction, {
       content: 'This server watches nothing yet. Start with /watch add or /watch preset.',
@@ -255,7 +255,7 @@ async function list(interaction: ChatInputCommandInteraction, hub: Hub): Promise
     .setColor(0x2b6cb0)
     .setDescription(fitEntries(watches.map(listLine), 4096))
     .setFooter({
-      text: `Polled ${describeFreshness(hub.tracking.tracker.freshness(), hub.config.tracking.pollIntervalMinutes)}. Remove one with /watch remove id`,
+      text: `Polled ${describeFreshness(await hub.tracking.tracker.freshness(), hub.config.tracking.pollIntervalMinutes)}. Remove one with /watch remove id`,
     });
   await respond(interaction, { embeds: [embed], private: true });
 }
@@ -263,7 +263,7 @@ async function list(interaction: ChatInputCommandInteraction, hub: Hub): Promise
 async function remove(interaction: ChatInputCommandInteraction, hub: Hub): Promise<void> {
   const guildId = interaction.guildId!;
   requireChannelManager(interaction, hub.settings.get(guildId), 'remove watches');
-  const watch = hub.tracking.watches.remove(
+  const watch = await hub.tracking.watches.remove(
     guildId,
     interaction.options.getInteger('id', true),
     interaction.user.id,

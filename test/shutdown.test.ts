@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { PermissionFlagsBits } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commands } from '../commands/index.ts';
+import { sqliteKysely } from '../src/db/engine.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { openDatabase } from '../src/db/open.ts';
 import { TrackingStore } from '../src/tracking/store.ts';
@@ -133,15 +134,15 @@ describe('SIGTERM in the middle of a 4,000-source poll', () => {
       // poll order) published a release since their last poll.
       const db = openDatabase(dbPath);
       migrate(db);
-      const store = new TrackingStore(db);
+      const store = new TrackingStore(sqliteKysely(db));
       const before = new Date(Date.now() - 3600_000).toISOString();
       const changed: string[] = [];
-      db.transaction(() => {
+      await store.transaction(async (store) => {
         for (let i = 0; i < 4_000; i++) {
           const target = i < 10 ? `aaa-new/model-${i}` : `org${i % 40}/model-${i}`;
           github.addRepo(target);
           if (i < 10) changed.push(target);
-          store.insertWatch({
+          await store.insertWatch({
             guildId,
             channelId,
             source: 'github',
@@ -154,13 +155,13 @@ describe('SIGTERM in the middle of a 4,000-source poll', () => {
             createdAt: before,
             createdBy: null,
           });
-          store.ensureSource('github', target.toLowerCase(), 'releases', target, before);
-          store.updateSource(
+          await store.ensureSource('github', target.toLowerCase(), 'releases', target, before);
+          await store.updateSource(
             { source: 'github', targetKey: target.toLowerCase(), kind: 'releases' },
             { baselineAt: before },
           );
         }
-      })();
+      });
       db.close();
       for (const repo of changed) github.publishRelease(repo, { tag: 'v2.0.0', body: `New in ${repo}` });
       const env = {

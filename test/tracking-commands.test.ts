@@ -21,7 +21,7 @@ const run = (
 
 describe('/watch add', () => {
   it('answers an unknown repository or organisation clearly and privately, and stores nothing', async () => {
-    const before = w.hub.tracking.watches.list(w.guildId).length;
+    const before = (await w.hub.tracking.watches.list(w.guildId)).length;
     const repo = await run('add', { source: 'github', target: 'ibm-granite/no-such-repo' });
     expect(repo.flags & 64).toBe(64);
     expect(repo.content).toBe(
@@ -31,13 +31,13 @@ describe('/watch add', () => {
     expect(org.content).toMatch(/^Hugging Face has no organisation or user named no-such-org\./);
     const malformed = await run('add', { source: 'github', target: 'not a repo' });
     expect(malformed.flags & 64).toBe(64);
-    expect(w.hub.tracking.watches.list(w.guildId)).toHaveLength(before);
+    expect(await w.hub.tracking.watches.list(w.guildId)).toHaveLength(before);
   });
 
   it('asks before following a private repository, and remembers who confirmed', async () => {
     w.github.addRepo('acme/secret-weights', { private: true });
     const channel = w.addChannel('secret');
-    const before = w.hub.tracking.watches.list(w.guildId).length;
+    const before = (await w.hub.tracking.watches.list(w.guildId)).length;
     const asked = await run('add', { source: 'github', target: 'acme/secret-weights', channel });
     expect(asked.flags & 64).toBe(64);
     expect(asked.content).toBe(
@@ -46,7 +46,7 @@ describe('/watch add', () => {
     const buttons = asked.components[0].components as Array<{ custom_id: string; label: string }>;
     expect(buttons.map((b) => b.label)).toEqual(['Watch it anyway', 'Cancel']);
     expect(buttons[0]!.custom_id).toMatch(/^watch:confirm-private:[0-9a-f]{16}$/);
-    expect(w.hub.tracking.watches.list(w.guildId)).toHaveLength(before);
+    expect(await w.hub.tracking.watches.list(w.guildId)).toHaveLength(before);
 
     const actor = { guildId: w.guildId, channelId: w.channelId, userId: w.curatorId };
     const confirmed = await w.discord
@@ -55,7 +55,9 @@ describe('/watch add', () => {
     expect(confirmed.content).toMatch(/^Watch #\d+: <#\d+> gets releases of acme\/secret-weights/);
     expect(confirmed.content).toContain('private repository, confirmed by');
     expect(confirmed.components).toEqual([]);
-    const watch = w.hub.tracking.watches.list(w.guildId).find((x) => x.target === 'acme/secret-weights')!;
+    const watch = (await w.hub.tracking.watches.list(w.guildId)).find(
+      (x) => x.target === 'acme/secret-weights',
+    )!;
     expect(watch.privateConfirmedBy).toBe(w.curatorId);
     expect(watch.privateConfirmedAt).toBe(w.clock.now().toISOString());
 
@@ -67,7 +69,7 @@ describe('/watch add', () => {
     expect(again.content).toBe(
       'This button or form is out of date or not one of ours; nothing was changed. Run the command again.',
     );
-    expect(w.hub.tracking.watches.list(w.guildId)).toHaveLength(before + 1);
+    expect(await w.hub.tracking.watches.list(w.guildId)).toHaveLength(before + 1);
     const listed = await run('list');
     expect(listed.embeds[0].description).toContain('🔒 private repository');
   });
@@ -75,7 +77,7 @@ describe('/watch add', () => {
   it('answers a forged or stale private confirmation as out of date, and Cancel adds nothing', async () => {
     w.github.addRepo('acme/secret-two', { private: true });
     const channel = w.addChannel('secret-two');
-    const before = w.hub.tracking.watches.list(w.guildId).length;
+    const before = (await w.hub.tracking.watches.list(w.guildId)).length;
     const asked = await run('add', { source: 'github', target: 'acme/secret-two', channel });
     const [confirm, cancel] = (asked.components[0].components as Array<{ custom_id: string }>).map(
       (b) => b.custom_id,
@@ -109,7 +111,7 @@ describe('/watch add', () => {
       .click({ ...actor, customId: again.components[0].components[0].custom_id, messageId: again.id })
       .reply();
     expect(expired.content).toBe(stale);
-    expect(w.hub.tracking.watches.list(w.guildId)).toHaveLength(before);
+    expect(await w.hub.tracking.watches.list(w.guildId)).toHaveLength(before);
   });
 
   it('refuses members without Manage Channels or the curator role', async () => {
@@ -227,7 +229,7 @@ describe('/watch preset and private repositories', () => {
       '• mistralai/mistral-finetune: a private repository: add it on its own with /watch add, which asks you to confirm that its posts may go to this channel.',
     ]);
     expect(
-      w.hub.tracking.watches.list(w.guildId).some((x) => x.target === 'mistralai/mistral-finetune'),
+      (await w.hub.tracking.watches.list(w.guildId)).some((x) => x.target === 'mistralai/mistral-finetune'),
     ).toBe(false);
   });
 });
@@ -260,7 +262,7 @@ describe('/watch list and remove', () => {
   it('adds watch counts, last poll and GitHub budget to /hub status', async () => {
     const lines = await w.hub.status.collect(w.guildId);
     const value = (name: string) => lines.find((l) => l.name === name)?.value;
-    expect(value('Watches')).toBe(`${w.hub.tracking.watches.list(w.guildId).length} in this server`);
+    expect(value('Watches')).toBe(`${(await w.hub.tracking.watches.list(w.guildId)).length} in this server`);
     expect(value('Last poll')).toMatch(/^<t:\d+:R>$/);
     expect(value('GitHub rate limit')).toMatch(/^\d+ of 5000 left, resets <t:\d+:R>$/);
   });
@@ -354,7 +356,7 @@ describe('/watch list with many watches', () => {
         labels: 'bug, enhancement',
       });
     }
-    const total = w.hub.tracking.watches.list(w.guildId).length;
+    const total = (await w.hub.tracking.watches.list(w.guildId)).length;
     const list = await run('list', {}, w.memberId);
     const description: string = list.embeds[0].description;
     expect(description.length).toBeLessThanOrEqual(4096);

@@ -142,11 +142,11 @@ describe('missing permissions', () => {
     w.github.publishRelease('acme/locked', { tag: 'v1' });
     await w.nextCycle();
     expect(w.discord.messagesIn(channel)).toEqual([]);
-    const watch = w.hub.tracking.watches.list(w.guildId).find((x) => x.target === 'acme/locked')!;
+    const watch = (await w.hub.tracking.watches.list(w.guildId)).find((x) => x.target === 'acme/locked')!;
     expect(watch.lastError).toBe(
       'the bot may not post there (it needs View Channel, Send Messages and Embed Links)',
     );
-    const pending = w.hub.tracking.store.pendingDeliveries().filter((d) => d.watchId === watch.id);
+    const pending = (await w.hub.tracking.store.pendingDeliveries()).filter((d) => d.watchId === watch.id);
     expect(pending.map((d) => d.event.externalId)).toEqual(['v1']);
   });
 });

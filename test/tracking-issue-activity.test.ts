@@ -148,8 +148,8 @@ describe('a repository watched again', () => {
     w.github.openIssue(repo, { title: 'Seen open' });
     await w.nextCycle();
     expect(stored(repo, 1)).toMatchObject({ state: 'open', baseline: 0 });
-    for (const watch of w.hub.tracking.watches.list(w.guildId).filter((x) => x.target === repo))
-      w.hub.tracking.store.deleteWatch(watch.id);
+    for (const watch of (await w.hub.tracking.watches.list(w.guildId)).filter((x) => x.target === repo))
+      await w.hub.tracking.store.deleteWatch(watch.id);
     w.github.closeIssue(repo, 1);
     w.clock.advance(60_000);
     await watchIssues(repo, 'rewatched-2');

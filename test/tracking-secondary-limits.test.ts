@@ -15,11 +15,11 @@ beforeAll(async () => {
   const { store, tracker } = w.hub.tracking;
   const at = w.clock.now().toISOString();
   // Watches already running (baselines taken), as after a while in production; one request each.
-  store.db.transaction(() => {
+  await store.transaction(async (store) => {
     for (let i = 0; i < REPOS; i++) {
       const target = `org${i % 50}/model-${i}`;
       github.addRepo(target);
-      store.insertWatch({
+      await store.insertWatch({
         guildId: w.guildId,
         channelId: w.channelId,
         source: 'github',
@@ -32,15 +32,17 @@ beforeAll(async () => {
         createdAt: at,
         createdBy: w.curatorId,
       });
-      store.ensureSource('github', target.toLowerCase(), 'releases', target, at);
+      await store.ensureSource('github', target.toLowerCase(), 'releases', target, at);
     }
-  })();
+  });
   // Each source's next poll where the plan puts it, as if it was polled during the last interval.
   const from = w.clock.now().getTime();
-  store.db.transaction(() => {
-    for (const state of store.dueSources(at))
-      store.updateSource(state, { baselineAt: at, nextPollAt: tracker.nextSlot(state, from) });
-  })();
+  // The plan is read before the transaction: on SQLite, a query outside it would wait for it.
+  await tracker.freshness();
+  await store.transaction(async (store) => {
+    for (const state of await store.dueSources(at))
+      await store.updateSource(state, { baselineAt: at, nextPollAt: await tracker.nextSlot(state, from) });
+  });
   // The first answer of each source is a charged 200 (no ETag yet): more than one hour's primary
   // budget at this scale, which is not what this test is about.
   github.setRateLimit({ limit: 1_000_000, remaining: 1_000_000 });

@@ -121,6 +121,9 @@ export interface DeliveriesTable {
   edited_at: string | null;
   /** 1: made by a poll that could not read back to the previous one (migration 0008). */
   after_gap: Defaulted<number>;
+  /** The process posting it now, and when its claim lapses (ISO; migration 0013). NULL when unclaimed. */
+  claimed_by: string | null;
+  claim_expires_at: string | null;
 }
 
 export interface ModelRunsTable {
@@ -462,6 +465,8 @@ export const COLUMNS = {
     'sent_at',
     'edited_at',
     'after_gap',
+    'claimed_by',
+    'claim_expires_at',
   ]),
   model_runs: cols<'model_runs'>()([
     'id',

@@ -37,7 +37,7 @@ export function setupTracking(
     });
   const hubSource =
     options.hubSource ?? createHubSource({ hubUrl: config.hfEndpoint, token: config.hfToken });
-  const store = new TrackingStore(core.db);
+  const store = new TrackingStore(core.kdb);
   const polls = new Counter({
     name: 'omh_tracking_polls_total',
     help: 'Polls of a (source, target, kind), by source and outcome (changed, not_modified, failed, deferred)',
@@ -104,14 +104,17 @@ export function setupTracking(
     );
   }
 
-  core.status.add((guildId) => {
-    const lastPoll = store.lastPollAt(guildId);
+  core.status.add(async (guildId) => {
+    const lastPoll = await store.lastPollAt(guildId);
     const limit = tracker.rateLimit();
     const paused = tracker.pausedUntil();
     const lines = [
-      { name: 'Watches', value: `${store.countWatches(guildId)} in this server` },
+      { name: 'Watches', value: `${await store.countWatches(guildId)} in this server` },
       { name: 'Last poll', value: lastPoll ? discordTime(new Date(lastPoll)) : 'not yet' },
-      { name: 'Polling', value: describeFreshness(tracker.freshness(), config.tracking.pollIntervalMinutes) },
+      {
+        name: 'Polling',
+        value: describeFreshness(await tracker.freshness(), config.tracking.pollIntervalMinutes),
+      },
       {
         name: 'GitHub rate limit',
         value: limit

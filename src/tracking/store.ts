@@ -1,5 +1,7 @@
-// SQL of the tracking tables (watches, source_state, events, deliveries), in one place.
-import type { Db } from '../db/open.ts';
+// SQL of the tracking tables (watches, source_state, events, deliveries), in one place, over Kysely:
+// the same queries on SQLite and PostgreSQL, several bot processes sharing the database.
+import type { Kysely, Selectable, Transaction, Updateable } from 'kysely';
+import type { DB } from '../db/schema.ts';
 
 export type Source = 'github' | 'huggingface';
 export type Kind = 'releases' | 'issues' | 'models';
@@ -119,61 +121,67 @@ export function kindsOf(kinds: WatchKinds): Kind[] {
   return kinds === 'both' ? ['releases', 'issues'] : [kinds];
 }
 
-const toWatch = (r: Record<string, unknown>): Watch => ({
-  id: r.id as number,
-  guildId: r.guild_id as string,
-  channelId: r.channel_id as string,
-  source: r.source as Source,
-  target: r.target as string,
-  targetKey: r.target_key as string,
-  kinds: r.kinds as WatchKinds,
-  prereleases: r.prereleases as PrereleaseFilter,
-  labels: r.labels ? (JSON.parse(r.labels as string) as string[]) : [],
-  preset: (r.preset as string | null) ?? null,
-  createdAt: r.created_at as string,
-  createdBy: (r.created_by as string | null) ?? null,
-  failingSinceAt: (r.failing_since_at as string | null) ?? null,
-  lastError: (r.last_error as string | null) ?? null,
-  privateConfirmedBy: (r.private_confirmed_by as string | null) ?? null,
-  privateConfirmedAt: (r.private_confirmed_at as string | null) ?? null,
+type WatchRow = Selectable<DB['watches']>;
+type StateRow = Selectable<DB['source_state']>;
+type EventRow = Selectable<DB['events']>;
+
+const toWatch = (r: WatchRow): Watch => ({
+  id: r.id,
+  guildId: r.guild_id,
+  channelId: r.channel_id,
+  source: r.source,
+  target: r.target,
+  targetKey: r.target_key,
+  kinds: r.kinds,
+  prereleases: r.prereleases,
+  labels: r.labels ? (JSON.parse(r.labels) as string[]) : [],
+  preset: r.preset ?? null,
+  createdAt: r.created_at,
+  createdBy: r.created_by ?? null,
+  failingSinceAt: r.failing_since_at ?? null,
+  lastError: r.last_error ?? null,
+  privateConfirmedBy: r.private_confirmed_by ?? null,
+  privateConfirmedAt: r.private_confirmed_at ?? null,
 });
 
-const toState = (r: Record<string, unknown>): SourceState => ({
+const toState = (r: StateRow): SourceState => ({
   source: r.source as Source,
-  targetKey: r.target_key as string,
-  kind: r.kind as Kind,
-  target: r.target as string,
-  etag: (r.etag as string | null) ?? null,
-  cursor: (r.cursor as string | null) ?? null,
-  baselineAt: (r.baseline_at as string | null) ?? null,
-  nextPollAt: r.next_poll_at as string,
-  lastPollAt: (r.last_poll_at as string | null) ?? null,
-  lastSuccessAt: (r.last_success_at as string | null) ?? null,
-  lastError: (r.last_error as string | null) ?? null,
-  lastErrorAt: (r.last_error_at as string | null) ?? null,
+  targetKey: r.target_key,
+  kind: r.kind,
+  target: r.target,
+  etag: r.etag ?? null,
+  cursor: r.cursor ?? null,
+  baselineAt: r.baseline_at ?? null,
+  nextPollAt: r.next_poll_at,
+  lastPollAt: r.last_poll_at ?? null,
+  lastSuccessAt: r.last_success_at ?? null,
+  lastError: r.last_error ?? null,
+  lastErrorAt: r.last_error_at ?? null,
 });
 
-const toEvent = (r: Record<string, unknown>, prefix = ''): TrackedEvent => ({
-  id: r[`${prefix}id`] as number,
+const toEvent = (r: EventRow): TrackedEvent => ({
+  id: r.id,
   source: r.source as Source,
-  targetKey: r.target_key as string,
+  targetKey: r.target_key,
   kind: r.kind as Kind,
-  target: r.target as string,
-  externalId: r.external_id as string,
-  title: r.title as string,
-  url: r.url as string,
-  author: (r.author as string | null) ?? null,
-  body: (r.body as string | null) ?? null,
+  target: r.target,
+  externalId: r.external_id,
+  title: r.title,
+  url: r.url,
+  author: r.author ?? null,
+  body: r.body ?? null,
   prerelease: r.prerelease === 1,
-  labels: r.labels ? (JSON.parse(r.labels as string) as string[]) : [],
-  details: r.details ? (JSON.parse(r.details as string) as Record<string, string>) : {},
-  publishedAt: r.published_at as string,
-  firstSeenAt: r.first_seen_at as string,
-  updatedAt: r.updated_at as string,
+  labels: r.labels ? (JSON.parse(r.labels) as string[]) : [],
+  details: r.details ? (JSON.parse(r.details) as Record<string, string>) : {},
+  publishedAt: r.published_at,
+  firstSeenAt: r.first_seen_at,
+  updatedAt: r.updated_at,
   baseline: r.baseline === 1,
-  state: (r.state as IssueState | null) ?? null,
-  closedAt: (r.closed_at as string | null) ?? null,
+  state: r.state ?? null,
+  closedAt: r.closed_at ?? null,
 });
+
+const jsonList = (list: string[]) => (list.length ? JSON.stringify(list) : null);
 
 export type NewWatch = Omit<
   Watch,
@@ -181,413 +189,603 @@ export type NewWatch = Omit<
 > &
   Partial<Pick<Watch, 'privateConfirmedBy' | 'privateConfirmedAt'>>;
 
-export class TrackingStore {
-  private readonly sourceUpdates = new Map<string, { run(...params: unknown[]): unknown }>();
+export type SourceKey = Pick<SourceState, 'source' | 'targetKey' | 'kind'>;
+export type SourcePatch = Partial<Omit<SourceState, 'source' | 'targetKey' | 'kind' | 'target'>>;
+/** What a poll read of its source's row: its update applies only while the row is still so. */
+export type SourceVersion = Pick<SourceState, 'etag' | 'cursor' | 'lastPollAt'>;
 
-  constructor(readonly db: Db) {}
+const SOURCE_COLUMNS = {
+  etag: 'etag',
+  cursor: 'cursor',
+  baselineAt: 'baseline_at',
+  nextPollAt: 'next_poll_at',
+  lastPollAt: 'last_poll_at',
+  lastSuccessAt: 'last_success_at',
+  lastError: 'last_error',
+  lastErrorAt: 'last_error_at',
+} as const satisfies Record<keyof SourcePatch, keyof StateRow>;
+
+export class TrackingStore {
+  /** `db` may be a transaction (see transaction()): every method then runs inside it. */
+  constructor(readonly db: Kysely<DB>) {}
+
+  /**
+   * Runs `fn` in one transaction with a store bound to it (or in the transaction already open).
+   * On PostgreSQL it is READ COMMITTED: what must happen once is guarded by unique keys and
+   * conditional updates, not by the isolation level. Inside `fn`, query only through the store it
+   * gets: on SQLite (one connection) a query through any other waits for the transaction to end.
+   */
+  transaction<T>(fn: (store: TrackingStore) => Promise<T>): Promise<T> {
+    if (this.db.isTransaction) return fn(this);
+    return this.db.transaction().execute((trx: Transaction<DB>) => fn(new TrackingStore(trx)));
+  }
 
   // --- watches ---------------------------------------------------------------------------
 
-  insertWatch(w: NewWatch): Watch {
-    const info = this.db
-      .prepare(
-        `INSERT INTO watches (guild_id, channel_id, source, target, target_key, kinds, prereleases, labels, preset, created_at, created_by,
-           private_confirmed_by, private_confirmed_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        w.guildId,
-        w.channelId,
-        w.source,
-        w.target,
-        w.targetKey,
-        w.kinds,
-        w.prereleases,
-        w.labels.length ? JSON.stringify(w.labels) : null,
-        w.preset,
-        w.createdAt,
-        w.createdBy,
-        w.privateConfirmedBy ?? null,
-        w.privateConfirmedAt ?? null,
-      );
-    return this.watch(Number(info.lastInsertRowid))!;
+  async insertWatch(w: NewWatch): Promise<Watch> {
+    const row = await this.db
+      .insertInto('watches')
+      .values({
+        guild_id: w.guildId,
+        channel_id: w.channelId,
+        source: w.source,
+        target: w.target,
+        target_key: w.targetKey,
+        kinds: w.kinds,
+        prereleases: w.prereleases,
+        labels: jsonList(w.labels),
+        preset: w.preset,
+        created_at: w.createdAt,
+        created_by: w.createdBy,
+        private_confirmed_by: w.privateConfirmedBy ?? null,
+        private_confirmed_at: w.privateConfirmedAt ?? null,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toWatch(row);
   }
 
-  insertConfirmation(c: WatchConfirmation): void {
-    this.db
-      .prepare(
-        'INSERT INTO watch_confirmations (token, guild_id, user_id, target, request, created_at) VALUES (?, ?, ?, ?, ?, ?)',
-      )
-      .run(c.token, c.guildId, c.userId, c.target, c.request, c.createdAt);
+  async insertConfirmation(c: WatchConfirmation): Promise<void> {
+    await this.db
+      .insertInto('watch_confirmations')
+      .values({
+        token: c.token,
+        guild_id: c.guildId,
+        user_id: c.userId,
+        target: c.target,
+        request: c.request,
+        created_at: c.createdAt,
+      })
+      .execute();
   }
 
   /**
    * Removes and returns a pending confirmation of this member in this server made at or after
-   * `notBefore`: a token is good for one click, by the member who asked.
+   * `notBefore`: a token is good for one click, by the member who asked (one DELETE … RETURNING,
+   * so two processes handling a double click hand it to one of them).
    */
-  takeConfirmation(
+  async takeConfirmation(
     token: string,
     guildId: string,
     userId: string,
     notBefore: string,
-  ): WatchConfirmation | undefined {
-    const row = this.db
-      .prepare(
-        'DELETE FROM watch_confirmations WHERE token = ? AND guild_id = ? AND user_id = ? AND created_at >= ? RETURNING *',
-      )
-      .get(token, guildId, userId, notBefore) as Record<string, unknown> | undefined;
+  ): Promise<WatchConfirmation | undefined> {
+    const row = await this.db
+      .deleteFrom('watch_confirmations')
+      .where('token', '=', token)
+      .where('guild_id', '=', guildId)
+      .where('user_id', '=', userId)
+      .where('created_at', '>=', notBefore)
+      .returningAll()
+      .executeTakeFirst();
     if (!row) return undefined;
     return {
-      token: row.token as string,
-      guildId: row.guild_id as string,
-      userId: row.user_id as string,
-      target: row.target as string,
-      request: row.request as string,
-      createdAt: row.created_at as string,
+      token: row.token,
+      guildId: row.guild_id,
+      userId: row.user_id,
+      target: row.target,
+      request: row.request,
+      createdAt: row.created_at,
     };
   }
 
   /** Forgets confirmations nobody clicked before `before`. */
-  dropConfirmationsBefore(before: string): void {
-    this.db.prepare('DELETE FROM watch_confirmations WHERE created_at < ?').run(before);
+  async dropConfirmationsBefore(before: string): Promise<void> {
+    await this.db.deleteFrom('watch_confirmations').where('created_at', '<', before).execute();
   }
 
-  watch(id: number): Watch | undefined {
-    const row = this.db.prepare('SELECT * FROM watches WHERE id = ?').get(id) as
-      | Record<string, unknown>
-      | undefined;
+  async watch(id: number): Promise<Watch | undefined> {
+    const row = await this.db.selectFrom('watches').selectAll().where('id', '=', id).executeTakeFirst();
     return row ? toWatch(row) : undefined;
   }
 
-  watchesInGuild(guildId: string): Watch[] {
-    return (
-      this.db.prepare('SELECT * FROM watches WHERE guild_id = ? ORDER BY id').all(guildId) as Record<
-        string,
-        unknown
-      >[]
-    ).map(toWatch);
+  async watchesInGuild(guildId: string): Promise<Watch[]> {
+    const rows = await this.db
+      .selectFrom('watches')
+      .selectAll()
+      .where('guild_id', '=', guildId)
+      .orderBy('id')
+      .execute();
+    return rows.map(toWatch);
   }
 
   /** Watches of a target in one channel (to refuse duplicates). */
-  watchesInChannel(channelId: string, source: Source, targetKey: string): Watch[] {
-    return (
-      this.db
-        .prepare('SELECT * FROM watches WHERE channel_id = ? AND source = ? AND target_key = ?')
-        .all(channelId, source, targetKey) as Record<string, unknown>[]
-    ).map(toWatch);
+  async watchesInChannel(channelId: string, source: Source, targetKey: string): Promise<Watch[]> {
+    const rows = await this.db
+      .selectFrom('watches')
+      .selectAll()
+      .where('channel_id', '=', channelId)
+      .where('source', '=', source)
+      .where('target_key', '=', targetKey)
+      .execute();
+    return rows.map(toWatch);
   }
 
   /** Every watch that covers (source, target, kind). */
-  watchesOf(source: Source, targetKey: string, kind: Kind): Watch[] {
-    const kinds = kind === 'models' ? ['models'] : [kind, 'both'];
-    return (
-      this.db
-        .prepare(
-          `SELECT * FROM watches WHERE source = ? AND target_key = ? AND kinds IN (${kinds.map(() => '?').join(',')}) ORDER BY id`,
-        )
-        .all(source, targetKey, ...kinds) as Record<string, unknown>[]
-    ).map(toWatch);
+  async watchesOf(source: Source, targetKey: string, kind: Kind): Promise<Watch[]> {
+    const kinds: Array<WatchKinds> = kind === 'models' ? ['models'] : [kind, 'both'];
+    const rows = await this.db
+      .selectFrom('watches')
+      .selectAll()
+      .where('source', '=', source)
+      .where('target_key', '=', targetKey)
+      .where('kinds', 'in', kinds)
+      .orderBy('id')
+      .execute();
+    return rows.map(toWatch);
   }
 
-  deleteWatch(id: number): void {
-    this.db.transaction(() => {
-      const watch = this.watch(id);
-      this.db.prepare('DELETE FROM watches WHERE id = ?').run(id);
+  async deleteWatch(id: number): Promise<void> {
+    await this.transaction(async ({ db }) => {
+      const watch = await db
+        .deleteFrom('watches')
+        .where('id', '=', id)
+        .returning(['source', 'target_key'])
+        .executeTakeFirst();
+      if (!watch) return;
       // A source nobody watches any more is not polled; its events stay for the digest.
-      if (watch)
-        this.db
-          .prepare(
-            `DELETE FROM source_state WHERE source = ? AND target_key = ? AND NOT EXISTS (
-               SELECT 1 FROM watches w WHERE w.source = source_state.source AND w.target_key = source_state.target_key
-               AND (w.kinds = source_state.kind OR (w.kinds = 'both' AND source_state.kind IN ('releases', 'issues'))))`,
-          )
-          .run(watch.source, watch.targetKey);
-    })();
+      await db
+        .deleteFrom('source_state')
+        .where('source', '=', watch.source)
+        .where('target_key', '=', watch.target_key)
+        .where(({ not, exists, selectFrom }) =>
+          not(
+            exists(
+              selectFrom('watches as w')
+                .select('w.id')
+                .whereRef('w.source', '=', 'source_state.source')
+                .whereRef('w.target_key', '=', 'source_state.target_key')
+                .where((eb) =>
+                  eb.or([
+                    eb('w.kinds', '=', eb.ref('source_state.kind')),
+                    eb.and([
+                      eb('w.kinds', '=', 'both'),
+                      eb('source_state.kind', 'in', ['releases', 'issues']),
+                    ]),
+                  ]),
+                ),
+            ),
+          ),
+        )
+        .execute();
+    });
   }
 
-  markWatchFailing(id: number, error: string, at: string): void {
-    this.db
-      .prepare(
-        'UPDATE watches SET failing_since_at = COALESCE(failing_since_at, ?), last_error = ? WHERE id = ?',
-      )
-      .run(at, error, id);
+  async markWatchFailing(id: number, error: string, at: string): Promise<void> {
+    await this.db
+      .updateTable('watches')
+      .set((eb) => ({ failing_since_at: eb.fn.coalesce('failing_since_at', eb.val(at)), last_error: error }))
+      .where('id', '=', id)
+      .execute();
   }
 
-  clearWatchFailing(id: number): void {
-    this.db
-      .prepare(
-        'UPDATE watches SET failing_since_at = NULL, last_error = NULL WHERE id = ? AND failing_since_at IS NOT NULL',
-      )
-      .run(id);
+  async clearWatchFailing(id: number): Promise<void> {
+    await this.db
+      .updateTable('watches')
+      .set({ failing_since_at: null, last_error: null })
+      .where('id', '=', id)
+      .where('failing_since_at', 'is not', null)
+      .execute();
   }
 
-  countWatches(guildId: string | null): number {
-    const row = (
-      guildId
-        ? this.db.prepare('SELECT COUNT(*) AS n FROM watches WHERE guild_id = ?').get(guildId)
-        : this.db.prepare('SELECT COUNT(*) AS n FROM watches').get()
-    ) as { n: number };
-    return row.n;
+  async countWatches(guildId: string | null): Promise<number> {
+    let query = this.db.selectFrom('watches').select((eb) => eb.fn.countAll<number>().as('n'));
+    if (guildId) query = query.where('guild_id', '=', guildId);
+    const row = await query.executeTakeFirstOrThrow();
+    return Number(row.n);
   }
 
   // --- source state ----------------------------------------------------------------------
 
-  ensureSource(source: Source, targetKey: string, kind: Kind, target: string, nextPollAt: string): void {
-    this.db
-      .prepare(
-        `INSERT OR IGNORE INTO source_state (source, target_key, kind, target, next_poll_at) VALUES (?, ?, ?, ?, ?)`,
-      )
-      .run(source, targetKey, kind, target, nextPollAt);
+  async ensureSource(
+    source: Source,
+    targetKey: string,
+    kind: Kind,
+    target: string,
+    nextPollAt: string,
+  ): Promise<void> {
+    await this.db
+      .insertInto('source_state')
+      .values({ source, target_key: targetKey, kind, target, next_poll_at: nextPollAt })
+      .onConflict((oc) => oc.columns(['source', 'target_key', 'kind']).doNothing())
+      .execute();
   }
 
-  source(source: Source, targetKey: string, kind: Kind): SourceState | undefined {
-    const row = this.db
-      .prepare('SELECT * FROM source_state WHERE source = ? AND target_key = ? AND kind = ?')
-      .get(source, targetKey, kind) as Record<string, unknown> | undefined;
+  async source(source: Source, targetKey: string, kind: Kind): Promise<SourceState | undefined> {
+    const row = await this.db
+      .selectFrom('source_state')
+      .selectAll()
+      .where('source', '=', source)
+      .where('target_key', '=', targetKey)
+      .where('kind', '=', kind)
+      .executeTakeFirst();
     return row ? toState(row) : undefined;
   }
 
   /** Sources per endpoint (`source:kind`): the poll plan is rebuilt when these change. */
-  sourceCounts(): Map<string, number> {
-    const rows = this.db
-      .prepare('SELECT source, kind, COUNT(*) AS n FROM source_state GROUP BY source, kind')
-      .all() as Array<{ source: string; kind: string; n: number }>;
-    return new Map(rows.map((r) => [`${r.source}:${r.kind}`, r.n]));
+  async sourceCounts(): Promise<Map<string, number>> {
+    const rows = await this.db
+      .selectFrom('source_state')
+      .select(['source', 'kind', (eb) => eb.fn.countAll<number>().as('n')])
+      .groupBy(['source', 'kind'])
+      .execute();
+    return new Map(rows.map((r) => [`${r.source}:${r.kind}`, Number(r.n)]));
   }
 
-  sourceKeys(): Array<Pick<SourceState, 'source' | 'targetKey' | 'kind'>> {
-    return (
-      this.db.prepare('SELECT source, target_key, kind FROM source_state').all() as Array<
-        Record<string, string>
-      >
-    ).map((r) => ({ source: r.source as Source, targetKey: r.target_key!, kind: r.kind as Kind }));
+  async sourceKeys(): Promise<SourceKey[]> {
+    const rows = await this.db.selectFrom('source_state').select(['source', 'target_key', 'kind']).execute();
+    return rows.map((r) => ({ source: r.source as Source, targetKey: r.target_key, kind: r.kind }));
   }
 
-  dueSources(now: string): SourceState[] {
-    return (
-      this.db
-        .prepare(
-          'SELECT * FROM source_state WHERE next_poll_at <= ? ORDER BY next_poll_at, source, target_key, kind',
-        )
-        .all(now) as Record<string, unknown>[]
-    ).map(toState);
+  async dueSources(now: string): Promise<SourceState[]> {
+    const rows = await this.db
+      .selectFrom('source_state')
+      .selectAll()
+      .where('next_poll_at', '<=', now)
+      .orderBy('next_poll_at')
+      .orderBy('source')
+      .orderBy('target_key')
+      .orderBy('kind')
+      .execute();
+    return rows.map(toState);
   }
 
-  updateSource(
-    s: Pick<SourceState, 'source' | 'targetKey' | 'kind'>,
-    patch: Partial<Omit<SourceState, 'source' | 'targetKey' | 'kind' | 'target'>>,
-  ): void {
-    const columns: Record<string, string> = {
-      etag: 'etag',
-      cursor: 'cursor',
-      baselineAt: 'baseline_at',
-      nextPollAt: 'next_poll_at',
-      lastPollAt: 'last_poll_at',
-      lastSuccessAt: 'last_success_at',
-      lastError: 'last_error',
-      lastErrorAt: 'last_error_at',
-    };
-    const entries = Object.entries(patch).filter(([, v]) => v !== undefined);
-    if (entries.length === 0) return;
-    // Thousands of polls a minute update the same few column sets: one prepared statement each.
-    const sql = `UPDATE source_state SET ${entries.map(([k]) => `${columns[k]} = ?`).join(', ')} WHERE source = ? AND target_key = ? AND kind = ?`;
-    let statement = this.sourceUpdates.get(sql);
-    if (!statement) {
-      statement = this.db.prepare(sql);
-      this.sourceUpdates.set(sql, statement);
+  /**
+   * Applies a poll's outcome to its source. With `expected` (what the poll read), only while the
+   * row is still as read: when another process polled the source meanwhile, its ETag and cursor
+   * stay and this answer (stored events are deduplicated anyway) is dropped. Returns whether the
+   * row was updated.
+   */
+  async updateSource(s: SourceKey, patch: SourcePatch, expected?: SourceVersion): Promise<boolean> {
+    const set: Partial<Record<(typeof SOURCE_COLUMNS)[keyof SourcePatch], string | null>> = {};
+    for (const [key, value] of Object.entries(patch) as Array<[keyof SourcePatch, string | null | undefined]>)
+      if (value !== undefined) set[SOURCE_COLUMNS[key]] = value;
+    if (Object.keys(set).length === 0) return true;
+    let query = this.db
+      .updateTable('source_state')
+      // next_poll_at is never null in a patch (SourceState's type says so); the map loses that.
+      .set(set as Updateable<DB['source_state']>)
+      .where('source', '=', s.source)
+      .where('target_key', '=', s.targetKey)
+      .where('kind', '=', s.kind);
+    if (expected) {
+      // Null-safe equality the builder can say on both engines (`IS ?` is SQLite only).
+      for (const [column, value] of [
+        ['etag', expected.etag],
+        ['cursor', expected.cursor],
+        ['last_poll_at', expected.lastPollAt],
+      ] as const)
+        query = value === null ? query.where(column, 'is', null) : query.where(column, '=', value);
     }
-    statement.run(...entries.map(([, v]) => v as string | null), s.source, s.targetKey, s.kind);
+    const result = await query.executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
   }
 
-  lastPollAt(guildId: string | null): string | null {
-    const row = (
-      guildId
-        ? this.db
-            // From the server's own watches (watches_by_guild, then source_state's key): the cost
-            // grows with the server, not with every source of the bot.
-            .prepare(
-              `SELECT MAX(s.last_poll_at) AS at FROM watches w
-                 JOIN source_state s ON s.source = w.source AND s.target_key = w.target_key
-                WHERE w.guild_id = ?`,
-            )
-            .get(guildId)
-        : this.db.prepare('SELECT MAX(last_poll_at) AS at FROM source_state').get()
-    ) as { at: string | null };
-    return row.at;
+  /** Several sources' updates in one transaction (the not-modified answers of a tick, batched). */
+  async updateSources(
+    batch: ReadonlyArray<readonly [SourceKey, SourcePatch, SourceVersion | undefined]>,
+  ): Promise<void> {
+    if (batch.length === 0) return;
+    await this.transaction(async (store) => {
+      for (const [key, patch, expected] of batch) await store.updateSource(key, patch, expected);
+    });
+  }
+
+  async lastPollAt(guildId: string | null): Promise<string | null> {
+    const row = guildId
+      ? // From the server's own watches (watches_by_guild, then source_state's key): the cost
+        // grows with the server, not with every source of the bot.
+        await this.db
+          .selectFrom('watches as w')
+          .innerJoin('source_state as s', (join) =>
+            join.onRef('s.source', '=', 'w.source').onRef('s.target_key', '=', 'w.target_key'),
+          )
+          .select((eb) => eb.fn.max('s.last_poll_at').as('at'))
+          .where('w.guild_id', '=', guildId)
+          .executeTakeFirst()
+      : await this.db
+          .selectFrom('source_state')
+          .select((eb) => eb.fn.max('last_poll_at').as('at'))
+          .executeTakeFirst();
+    return row?.at ?? null;
   }
 
   // --- events ----------------------------------------------------------------------------
 
-  event(source: Source, targetKey: string, kind: Kind, externalId: string): TrackedEvent | undefined {
-    const row = this.db
-      .prepare('SELECT * FROM events WHERE source = ? AND target_key = ? AND kind = ? AND external_id = ?')
-      .get(source, targetKey, kind, externalId) as Record<string, unknown> | undefined;
-    return row ? toEvent(row) : undefined;
+  async event(
+    source: Source,
+    targetKey: string,
+    kind: Kind,
+    externalId: string,
+  ): Promise<TrackedEvent | undefined> {
+    return (await this.events({ source, targetKey, kind }, [externalId])).get(externalId);
   }
 
-  eventById(id: number): TrackedEvent | undefined {
-    const row = this.db.prepare('SELECT * FROM events WHERE id = ?').get(id) as
-      | Record<string, unknown>
-      | undefined;
+  /** The stored events of a source among `externalIds`, by external id: one query for a poll's page. */
+  async events(
+    key: { source: Source; targetKey: string; kind: Kind },
+    externalIds: string[],
+  ): Promise<Map<string, TrackedEvent>> {
+    if (externalIds.length === 0) return new Map();
+    const rows = await this.db
+      .selectFrom('events')
+      .selectAll()
+      .where('source', '=', key.source)
+      .where('target_key', '=', key.targetKey)
+      .where('kind', '=', key.kind)
+      .where('external_id', 'in', [...new Set(externalIds)])
+      .execute();
+    return new Map(rows.map((r) => [r.external_id, toEvent(r)]));
+  }
+
+  async eventById(id: number): Promise<TrackedEvent | undefined> {
+    const row = await this.db.selectFrom('events').selectAll().where('id', '=', id).executeTakeFirst();
     return row ? toEvent(row) : undefined;
   }
 
   /**
-   * Stores an event once; returns its id, or undefined when it was already stored. `closedAt` is
-   * the close to record (issues; null when the close is not news or the issue is open).
+   * Stores an event once; returns its id, or undefined when it was already stored (by this
+   * process or another: the unique key decides). `closedAt` is the close to record (issues; null
+   * when the close is not news or the issue is open).
    */
-  insertEvent(
+  async insertEvent(
     key: { source: Source; targetKey: string; kind: Kind; target: string },
     item: TrackedItem,
     at: string,
     baseline: boolean,
     closedAt: string | null = null,
-  ): number | undefined {
-    const info = this.db
-      .prepare(
-        `INSERT OR IGNORE INTO events (source, target_key, kind, external_id, target, title, url, author, body, prerelease,
-           labels, details, published_at, first_seen_at, updated_at, baseline, state, closed_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        key.source,
-        key.targetKey,
-        key.kind,
-        item.externalId,
-        key.target,
-        item.title,
-        item.url,
-        item.author,
-        item.body,
-        item.prerelease ? 1 : 0,
-        item.labels.length ? JSON.stringify(item.labels) : null,
-        Object.keys(item.details).length ? JSON.stringify(item.details) : null,
-        item.publishedAt,
-        at,
-        at,
-        baseline ? 1 : 0,
-        item.state ?? null,
-        closedAt,
-      );
-    return info.changes === 1 ? Number(info.lastInsertRowid) : undefined;
+  ): Promise<number | undefined> {
+    const row = await this.db
+      .insertInto('events')
+      .values({
+        source: key.source,
+        target_key: key.targetKey,
+        kind: key.kind,
+        external_id: item.externalId,
+        target: key.target,
+        title: item.title,
+        url: item.url,
+        author: item.author,
+        body: item.body,
+        prerelease: item.prerelease ? 1 : 0,
+        labels: jsonList(item.labels),
+        details: Object.keys(item.details).length ? JSON.stringify(item.details) : null,
+        published_at: item.publishedAt,
+        first_seen_at: at,
+        updated_at: at,
+        baseline: baseline ? 1 : 0,
+        state: item.state ?? null,
+        closed_at: closedAt,
+      })
+      .onConflict((oc) => oc.columns(['source', 'target_key', 'kind', 'external_id']).doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    return row?.id;
   }
 
   /** An issue seen again: its current title, body, labels and state, and the close to record. */
-  updateIssue(id: number, item: TrackedItem, closedAt: string | null, at: string): void {
-    this.db
-      .prepare(
-        'UPDATE events SET title = ?, url = ?, body = ?, labels = ?, state = ?, closed_at = ?, updated_at = ? WHERE id = ?',
-      )
-      .run(
-        item.title,
-        item.url,
-        item.body,
-        item.labels.length ? JSON.stringify(item.labels) : null,
-        item.state ?? null,
-        closedAt,
-        at,
-        id,
-      );
+  async updateIssue(id: number, item: TrackedItem, closedAt: string | null, at: string): Promise<void> {
+    await this.db
+      .updateTable('events')
+      .set({
+        title: item.title,
+        url: item.url,
+        body: item.body,
+        labels: jsonList(item.labels),
+        state: item.state ?? null,
+        closed_at: closedAt,
+        updated_at: at,
+      })
+      .where('id', '=', id)
+      .execute();
   }
 
-  updateEvent(id: number, item: TrackedItem, at: string): void {
-    this.db
-      .prepare(
-        'UPDATE events SET title = ?, url = ?, body = ?, prerelease = ?, labels = ?, updated_at = ? WHERE id = ?',
-      )
-      .run(
-        item.title,
-        item.url,
-        item.body,
-        item.prerelease ? 1 : 0,
-        item.labels.length ? JSON.stringify(item.labels) : null,
-        at,
-        id,
-      );
+  async updateEvent(id: number, item: TrackedItem, at: string): Promise<void> {
+    await this.db
+      .updateTable('events')
+      .set({
+        title: item.title,
+        url: item.url,
+        body: item.body,
+        prerelease: item.prerelease ? 1 : 0,
+        labels: jsonList(item.labels),
+        updated_at: at,
+      })
+      .where('id', '=', id)
+      .execute();
   }
 
   /** The latest `n` events of a source, newest first (for backfill). */
-  latestEvents(source: Source, targetKey: string, kind: Kind, n: number): TrackedEvent[] {
-    return (
-      this.db
-        .prepare(
-          'SELECT * FROM events WHERE source = ? AND target_key = ? AND kind = ? ORDER BY published_at DESC, id DESC LIMIT ?',
-        )
-        .all(source, targetKey, kind, n) as Record<string, unknown>[]
-    ).map((r) => toEvent(r));
+  async latestEvents(source: Source, targetKey: string, kind: Kind, n: number): Promise<TrackedEvent[]> {
+    const rows = await this.db
+      .selectFrom('events')
+      .selectAll()
+      .where('source', '=', source)
+      .where('target_key', '=', targetKey)
+      .where('kind', '=', kind)
+      .orderBy('published_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(n)
+      .execute();
+    return rows.map(toEvent);
   }
 
   // --- deliveries ------------------------------------------------------------------------
 
-  createDelivery(eventId: number, watch: Watch, at: string, afterGap = false): boolean {
-    const info = this.db
-      .prepare(
-        'INSERT OR IGNORE INTO deliveries (event_id, watch_id, channel_id, created_at, after_gap) VALUES (?, ?, ?, ?, ?)',
-      )
-      .run(eventId, watch.id, watch.channelId, at, afterGap ? 1 : 0);
-    return info.changes === 1;
+  /** One delivery per (event, watch), whoever creates it first; true when this call did. */
+  async createDelivery(eventId: number, watch: Watch, at: string, afterGap = false): Promise<boolean> {
+    const row = await this.db
+      .insertInto('deliveries')
+      .values({
+        event_id: eventId,
+        watch_id: watch.id,
+        channel_id: watch.channelId,
+        created_at: at,
+        after_gap: afterGap ? 1 : 0,
+      })
+      .onConflict((oc) => oc.columns(['event_id', 'watch_id']).doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    return row !== undefined;
   }
 
-  hasDelivery(eventId: number, watchId: number): boolean {
-    return !!this.db
-      .prepare('SELECT 1 FROM deliveries WHERE event_id = ? AND watch_id = ?')
-      .get(eventId, watchId);
+  async hasDelivery(eventId: number, watchId: number): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('deliveries')
+      .select('id')
+      .where('event_id', '=', eventId)
+      .where('watch_id', '=', watchId)
+      .executeTakeFirst();
+    return row !== undefined;
   }
 
-  /** Pending deliveries, grouped by watch, oldest publication first. */
-  pendingDeliveries(): PendingDelivery[] {
-    const rows = this.db
-      .prepare(
-        `SELECT d.id AS delivery_id, d.watch_id, d.channel_id, d.attempts, d.after_gap, e.*
-         FROM deliveries d JOIN events e ON e.id = d.event_id
-         WHERE d.status = 'pending'
-         ORDER BY d.watch_id, e.published_at, e.id`,
-      )
-      .all() as Record<string, unknown>[];
+  /**
+   * Pending deliveries, grouped by watch, oldest publication first. With `now`, only those no
+   * process holds a live claim on (see claimDeliveries).
+   */
+  async pendingDeliveries(now?: string): Promise<PendingDelivery[]> {
+    let query = this.db
+      .selectFrom('deliveries as d')
+      .innerJoin('events as e', 'e.id', 'd.event_id')
+      .selectAll('e')
+      .select(['d.id as delivery_id', 'd.watch_id', 'd.channel_id', 'd.attempts', 'd.after_gap'])
+      .where('d.status', '=', 'pending');
+    if (now)
+      query = query.where((eb) =>
+        eb.or([eb('d.claim_expires_at', 'is', null), eb('d.claim_expires_at', '<=', now)]),
+      );
+    const rows = await query.orderBy('d.watch_id').orderBy('e.published_at').orderBy('e.id').execute();
     return rows.map((r) => ({
-      id: r.delivery_id as number,
-      watchId: r.watch_id as number,
-      channelId: r.channel_id as string,
-      attempts: r.attempts as number,
+      id: r.delivery_id,
+      watchId: r.watch_id,
+      channelId: r.channel_id,
+      attempts: r.attempts,
       afterGap: r.after_gap === 1,
       event: toEvent(r),
     }));
   }
 
-  markSent(id: number, messageId: string, at: string): void {
-    this.db
-      .prepare(
-        "UPDATE deliveries SET status = 'sent', message_id = ?, sent_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?",
-      )
-      .run(messageId, at, id);
+  /**
+   * Claims pending deliveries for `claimant` until `until`: one UPDATE … WHERE unclaimed …
+   * RETURNING, so when several processes race for the same rows each row goes to one of them
+   * (PostgreSQL re-checks the condition on the row the winner changed). Returns the ids claimed.
+   * A claim lapses at `until`, and the delivery is still 'pending': if its process dies mid-post,
+   * another posts it after that with the same nonce.
+   */
+  async claimDeliveries(ids: number[], claimant: string, now: string, until: string): Promise<Set<number>> {
+    if (ids.length === 0) return new Set();
+    const rows = await this.db
+      .updateTable('deliveries')
+      .set({ claimed_by: claimant, claim_expires_at: until })
+      .where('id', 'in', ids)
+      .where('status', '=', 'pending')
+      .where((eb) => eb.or([eb('claim_expires_at', 'is', null), eb('claim_expires_at', '<=', now)]))
+      .returning('id')
+      .execute();
+    return new Set(rows.map((r) => r.id));
   }
 
-  markAttemptFailed(id: number, error: string, status: 'pending' | 'failed'): void {
-    this.db
-      .prepare('UPDATE deliveries SET status = ?, attempts = attempts + 1, last_error = ? WHERE id = ?')
-      .run(status, error, id);
+  /** Keeps `claimant`'s claims on these deliveries alive until `until` (before each slow post). */
+  async extendClaims(ids: number[], claimant: string, until: string): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db
+      .updateTable('deliveries')
+      .set({ claim_expires_at: until })
+      .where('id', 'in', ids)
+      .where('claimed_by', '=', claimant)
+      .where('status', '=', 'pending')
+      .execute();
   }
 
-  markSkipped(ids: number[]): void {
-    const stmt = this.db.prepare(
-      "UPDATE deliveries SET status = 'skipped' WHERE id = ? AND status = 'pending'",
-    );
-    this.db.transaction(() => {
-      for (const id of ids) stmt.run(id);
-    })();
+  /** Gives back claims not used (a batch stopped early, shutdown): the next pass takes them at once. */
+  async releaseClaims(ids: number[], claimant: string): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db
+      .updateTable('deliveries')
+      .set({ claimed_by: null, claim_expires_at: null })
+      .where('id', 'in', ids)
+      .where('claimed_by', '=', claimant)
+      .where('status', '=', 'pending')
+      .execute();
   }
 
-  markEdited(id: number, at: string): void {
-    this.db.prepare('UPDATE deliveries SET edited_at = ? WHERE id = ?').run(at, id);
+  async markSent(id: number, messageId: string, at: string): Promise<void> {
+    await this.db
+      .updateTable('deliveries')
+      .set((eb) => ({
+        status: 'sent',
+        message_id: messageId,
+        sent_at: at,
+        attempts: eb('attempts', '+', 1),
+        last_error: null,
+        claimed_by: null,
+        claim_expires_at: null,
+      }))
+      .where('id', '=', id)
+      .execute();
   }
 
-  sentDeliveries(eventId: number): SentDelivery[] {
-    return (
-      this.db
-        .prepare(
-          "SELECT id, watch_id, channel_id, message_id FROM deliveries WHERE event_id = ? AND status = 'sent' AND message_id IS NOT NULL",
-        )
-        .all(eventId) as Array<{ id: number; watch_id: number; channel_id: string; message_id: string }>
-    ).map((r) => ({ id: r.id, watchId: r.watch_id, channelId: r.channel_id, messageId: r.message_id }));
+  async markAttemptFailed(id: number, error: string, status: 'pending' | 'failed'): Promise<void> {
+    await this.db
+      .updateTable('deliveries')
+      .set((eb) => ({
+        status,
+        attempts: eb('attempts', '+', 1),
+        last_error: error,
+        claimed_by: null,
+        claim_expires_at: null,
+      }))
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async markSkipped(ids: number[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db
+      .updateTable('deliveries')
+      .set({ status: 'skipped', claimed_by: null, claim_expires_at: null })
+      .where('id', 'in', ids)
+      .where('status', '=', 'pending')
+      .execute();
+  }
+
+  async markEdited(id: number, at: string): Promise<void> {
+    await this.db.updateTable('deliveries').set({ edited_at: at }).where('id', '=', id).execute();
+  }
+
+  async sentDeliveries(eventId: number): Promise<SentDelivery[]> {
+    const rows = await this.db
+      .selectFrom('deliveries')
+      .select(['id', 'watch_id', 'channel_id', 'message_id'])
+      .where('event_id', '=', eventId)
+      .where('status', '=', 'sent')
+      .where('message_id', 'is not', null)
+      .execute();
+    return rows.map((r) => ({
+      id: r.id,
+      watchId: r.watch_id,
+      channelId: r.channel_id,
+      messageId: r.message_id!,
+    }));
   }
 }

@@ -1,5 +1,6 @@
 // Polls each due (source, target, kind) once for all the watches that share it, stores what is
 // new as events, and delivers each event once per watch.
+import { randomUUID } from 'node:crypto';
 import { setImmediate as yieldToEvents } from 'node:timers/promises';
 import type { Clock } from '../clock.ts';
 import type { Poster } from '../discord/post.ts';
@@ -22,7 +23,10 @@ import type {
   Kind,
   PendingDelivery,
   Source,
+  SourceKey,
+  SourcePatch,
   SourceState,
+  SourceVersion,
   TrackedEvent,
   TrackedItem,
   TrackingStore,
@@ -50,6 +54,13 @@ export interface TrackerOptions {
   githubBudgetPercent?: number;
   /** After a pause, at most this many posts per watch, then one "and N more" line. Default 10. */
   maxPostsPerWatch?: number;
+  /**
+   * This process's name on the deliveries it claims (several processes may share a PostgreSQL
+   * database). Default: a random id per Tracker.
+   */
+  claimant?: string;
+  /** How long a claim on a watch's deliveries holds before another process may post them. Default 2 min. */
+  claimMs?: number;
   /** Counts for /metrics. */
   observe?: {
     poll(source: Source, outcome: 'changed' | 'not_modified' | 'failed' | 'deferred'): void;
@@ -91,6 +102,15 @@ export interface DeliveryReport {
 }
 
 const DAY_MS = 24 * 3600_000;
+// Renewed before each post, so it only has to outlast one post (discord.js waits out 429s inside
+// it); short, so a dead process's posts go out again within Discord's nonce window.
+const CLAIM_MS = 2 * 60_000;
+
+const versionOf = (s: SourceState): SourceVersion => ({
+  etag: s.etag,
+  cursor: s.cursor,
+  lastPollAt: s.lastPollAt,
+});
 const MODELS_PER_POLL = 50;
 
 /** Whether an event belongs in a watch's channel (its filters). */
@@ -148,12 +168,16 @@ export class Tracker {
   private deliverAgain = false;
   private readonly plan: PollPlan;
   private readonly budget: EndpointBudget;
-  private readonly polled: Array<[SourceState, Parameters<TrackingStore['updateSource']>[1]]> = [];
+  private readonly polled: Array<[SourceState, SourcePatch]> = [];
+  private readonly claimant: string;
+  private readonly claimMs: number;
 
   constructor(private readonly o: TrackerOptions) {
     this.store = o.store;
     this.periodMs = o.intervalMinutes * 60_000;
     this.maxPosts = o.maxPostsPerWatch ?? 10;
+    this.claimant = o.claimant ?? `tracker-${randomUUID()}`;
+    this.claimMs = o.claimMs ?? CLAIM_MS;
     this.plan = new PollPlan({
       periodMs: this.periodMs,
       githubPointsPerMinute: Math.floor((GITHUB_POINTS_PER_MINUTE * (o.githubBudgetPercent ?? 80)) / 100),
@@ -162,17 +186,17 @@ export class Tracker {
   }
 
   /** How often sources are really polled, per endpoint (longer than the setting when GitHub's budget decides). */
-  freshness(): Freshness[] {
+  async freshness(): Promise<Freshness[]> {
     // The plan as of the last tick: cheap, and what the poller is doing.
-    if (!this.planned) this.syncPlan();
+    if (!this.planned) await this.syncPlan();
     return this.plan.freshness();
   }
 
   private planned = false;
 
-  private syncPlan(): void {
-    const counts = this.store.sourceCounts();
-    if (!this.plan.matches(counts)) this.plan.rebuild(this.store.sourceKeys());
+  private async syncPlan(): Promise<void> {
+    const counts = await this.store.sourceCounts();
+    if (!this.plan.matches(counts)) this.plan.rebuild(await this.store.sourceKeys());
     this.planned = true;
   }
 
@@ -194,8 +218,8 @@ export class Tracker {
    * The next poll of a source falls on its own slot in the interval (a hash of its key), so a
    * thousand sources added at once are spread over the interval instead of polled in a burst.
    */
-  nextSlot(state: Pick<SourceState, 'source' | 'targetKey' | 'kind'>, afterMs: number): string {
-    if (!this.planned) this.syncPlan();
+  async nextSlot(state: SourceKey, afterMs: number): Promise<string> {
+    if (!this.planned) await this.syncPlan();
     return new Date(this.plan.nextSlot(state, afterMs)).toISOString();
   }
 
@@ -208,8 +232,8 @@ export class Tracker {
   async pollDueSources(run: PollRunOptions = {}): Promise<PollReport> {
     const now = this.o.clock.now();
     const nowMs = now.getTime();
-    this.syncPlan();
-    const due = this.store.dueSources(now.toISOString());
+    await this.syncPlan();
+    const due = await this.store.dueSources(now.toISOString());
     const report: PollReport = {
       polled: 0,
       notModified: 0,
@@ -285,7 +309,7 @@ export class Tracker {
     try {
       await Promise.all(Array.from({ length: Math.min(this.o.concurrency ?? 16, total) }, worker));
     } finally {
-      this.flushPolled();
+      await this.flushPolled();
     }
     // Whatever was neither polled nor deferred was stopped by the signal, in flight or not started.
     report.aborted = total - report.polled - report.deferred;
@@ -300,12 +324,10 @@ export class Tracker {
   }
 
   /** Records the batch of unchanged sources in one transaction. */
-  private flushPolled(): void {
+  private async flushPolled(): Promise<void> {
     if (this.polled.length === 0) return;
     const batch = this.polled.splice(0);
-    this.store.db.transaction(() => {
-      for (const [state, patch] of batch) this.store.updateSource(state, patch);
-    })();
+    await this.store.updateSources(batch.map(([state, patch]) => [state, patch, versionOf(state)] as const));
   }
 
   /**
@@ -348,10 +370,10 @@ export class Tracker {
     const at = started.toISOString();
     try {
       const result = await this.fetch(state, signal);
-      const next = this.nextSlot(state, this.o.clock.now().getTime());
+      const next = await this.nextSlot(state, this.o.clock.now().getTime());
       if (result.status === 'not-modified') {
         this.polled.push([state, { lastPollAt: at, lastSuccessAt: at, lastError: null, nextPollAt: next }]);
-        if (this.polled.length >= POLLED_BATCH) this.flushPolled();
+        if (this.polled.length >= POLLED_BATCH) await this.flushPolled();
         return 'not-modified';
       }
       const baseline = state.baselineAt === null;
@@ -366,15 +388,26 @@ export class Tracker {
             ? `More releases of ${state.target} were published since the last poll than one poll reads back; the oldest of them are not posted`
             : `More issues of ${state.target} changed since the last poll than one poll reads; the oldest of those changes are not seen`,
         );
-      this.store.updateSource(state, {
-        lastPollAt: at,
-        lastSuccessAt: at,
-        lastError: null,
-        nextPollAt: next,
-        ...(result.etag ? { etag: result.etag } : {}),
-        ...(result.cursor ? { cursor: result.cursor } : {}),
-        ...(baseline ? { baselineAt: at } : {}),
-      });
+      const applied = await this.store.updateSource(
+        state,
+        {
+          lastPollAt: at,
+          lastSuccessAt: at,
+          lastError: null,
+          nextPollAt: next,
+          ...(result.etag ? { etag: result.etag } : {}),
+          ...(result.cursor ? { cursor: result.cursor } : {}),
+          ...(baseline ? { baselineAt: at } : {}),
+        },
+        versionOf(state),
+      );
+      if (!applied)
+        // Another process (or /watch add's baseline) polled it since this poll read its row: its
+        // ETag and cursor stay; what this poll found is stored once all the same.
+        this.o.log.debug(
+          { source: state.source, target: state.target, kind: state.kind },
+          'Source polled elsewhere meanwhile; keeping its newer poll state',
+        );
       if (baseline)
         this.o.log.info(
           { source: state.source, target: state.target, kind: state.kind, existing: result.items.length },
@@ -384,7 +417,7 @@ export class Tracker {
     } catch (error) {
       // Shutdown: nothing was stored for this source, so the next start polls it again.
       if (signal?.aborted) return 'aborted';
-      return this.pollFailed(state, error, started);
+      return await this.pollFailed(state, error, started);
     }
   }
 
@@ -425,7 +458,11 @@ export class Tracker {
       .then((items) => ({ status: 'ok' as const, items, etag: null }));
   }
 
-  private pollFailed(state: SourceState, error: unknown, started: Date): 'failed' | 'deferred' {
+  private async pollFailed(
+    state: SourceState,
+    error: unknown,
+    started: Date,
+  ): Promise<'failed' | 'deferred'> {
     const at = started.toISOString();
     const status = statusOf(error);
     const headers = headersOf(error);
@@ -433,11 +470,15 @@ export class Tracker {
       if (headers['x-ratelimit-remaining'] === '0') {
         const reset = Number(headers['x-ratelimit-reset']) * 1000;
         this.pauseUntilMs = Math.max(this.pauseUntilMs, reset || started.getTime() + 60_000);
-        this.store.updateSource(state, {
-          lastPollAt: at,
-          lastError: `GitHub rate limit spent; waiting until ${new Date(this.pauseUntilMs).toISOString()}`,
-          lastErrorAt: at,
-        });
+        await this.store.updateSource(
+          state,
+          {
+            lastPollAt: at,
+            lastError: `GitHub rate limit spent; waiting until ${new Date(this.pauseUntilMs).toISOString()}`,
+            lastErrorAt: at,
+          },
+          versionOf(state),
+        );
         return 'deferred';
       }
       if (headers['retry-after']) {
@@ -447,11 +488,11 @@ export class Tracker {
           { target: state.target, retryAfterSeconds: wait / 1000 },
           'GitHub secondary rate limit: polling pauses for the Retry-After it asked for',
         );
-        this.store.updateSource(state, {
-          lastPollAt: at,
-          lastError: 'GitHub asked us to slow down',
-          lastErrorAt: at,
-        });
+        await this.store.updateSource(
+          state,
+          { lastPollAt: at, lastError: 'GitHub asked us to slow down', lastErrorAt: at },
+          versionOf(state),
+        );
         return 'deferred';
       }
     }
@@ -461,12 +502,16 @@ export class Tracker {
           ? 'repository not found (renamed, deleted or made private?)'
           : 'organisation not found'
         : ((error as Error)?.message ?? String(error)).slice(0, 300);
-    this.store.updateSource(state, {
-      lastPollAt: at,
-      lastError: reason,
-      lastErrorAt: at,
-      nextPollAt: this.nextSlot(state, started.getTime()),
-    });
+    await this.store.updateSource(
+      state,
+      {
+        lastPollAt: at,
+        lastError: reason,
+        lastErrorAt: at,
+        nextPollAt: await this.nextSlot(state, started.getTime()),
+      },
+      versionOf(state),
+    );
     this.o.log.warn(
       { err: error, source: state.source, target: state.target, kind: state.kind, status },
       `Polling ${state.target} (${state.kind}) failed: ${reason}; it is tried again next interval`,
@@ -497,27 +542,34 @@ export class Tracker {
       .map((item, index) => ({ item, index }))
       .sort((a, b) => a.item.publishedAt.localeCompare(b.item.publishedAt) || b.index - a.index)
       .map(({ item }) => item);
-    this.store.db.transaction(() => {
-      const watches = this.store.watchesOf(key.source, key.targetKey, key.kind);
+    // One transaction: a process dying half-way leaves no event without its deliveries. Another
+    // process ingesting the same items at once (webhook and poller) waits on the unique key and
+    // stores nothing: each event, and each of its deliveries, is created once.
+    await this.store.transaction(async (store) => {
+      const watches = await store.watchesOf(key.source, key.targetKey, key.kind);
+      const stored = await store.events(
+        key,
+        ordered.map((item) => item.externalId),
+      );
       for (const item of ordered) {
-        const existing = this.store.event(key.source, key.targetKey, key.kind, item.externalId);
+        const existing = stored.get(item.externalId);
         const mark = key.kind === 'issues' ? options.mark : undefined;
         if (!existing && mark && !options.baseline && !isNewIssue(item, mark)) {
           // An old issue seen for the first time (closed, commented or labelled): not news itself.
-          this.store.insertEvent(key, item, at, true, closeAfter(item, mark.from));
+          await store.insertEvent(key, item, at, true, closeAfter(item, mark.from));
           continue;
         }
         if (!existing) {
           const closedAt = options.baseline ? null : (item.closedAt ?? null);
-          const id = this.store.insertEvent(key, item, at, options.baseline, closedAt);
+          const id = await store.insertEvent(key, item, at, options.baseline, closedAt);
           if (id === undefined || options.baseline) continue;
           created++;
           for (const watch of watches)
-            if (watchWants(watch, item, key.kind)) this.store.createDelivery(id, watch, at, item.afterGap);
+            if (watchWants(watch, item, key.kind)) await store.createDelivery(id, watch, at, item.afterGap);
           continue;
         }
         if (key.kind === 'issues' && item.state) {
-          this.applyIssueChange(existing, item, watches, {
+          await this.applyIssueChange(store, existing, item, watches, {
             from: mark?.from ?? existing.firstSeenAt,
             baseline: options.baseline,
             at,
@@ -528,18 +580,18 @@ export class Tracker {
         const promoted = existing.prerelease && !item.prerelease;
         const changed = existing.body !== item.body || existing.title !== item.title || promoted;
         if (!changed) continue;
-        this.store.updateEvent(existing.id, item, at);
+        await store.updateEvent(existing.id, item, at);
         if (promoted) {
           // A final release is news wherever it was not posted: final-only channels never saw the
-          // pre-release, and a pre-release older than a watch was never posted to it.
+          // pre-release, and a pre-release older than a watch was never posted to it (the unique
+          // key keeps the delivery of a channel that had it).
           for (const watch of watches)
-            if (watchWants(watch, item, key.kind) && !this.store.hasDelivery(existing.id, watch.id))
-              this.store.createDelivery(existing.id, watch, at);
+            if (watchWants(watch, item, key.kind)) await store.createDelivery(existing.id, watch, at);
         }
         const recent = now.getTime() - Date.parse(existing.publishedAt) <= DAY_MS;
         if (recent || promoted) toEdit.push(existing.id);
       }
-    })();
+    });
     for (const id of toEdit) await this.editPosted(id);
     return created;
   }
@@ -548,12 +600,13 @@ export class Tracker {
    * An issue seen again: records a close (once; a reopened issue loses it), and brings it to
    * label-filtered watches whose labels it gained after it was opened. Closes are not posted.
    */
-  private applyIssueChange(
+  private async applyIssueChange(
+    store: TrackingStore,
     existing: TrackedEvent,
     item: TrackedItem,
     watches: Watch[],
     { from, baseline, at }: { from: string; baseline: boolean; at: string },
-  ): void {
+  ): Promise<void> {
     let closedAt: string | null = null;
     if (item.state === 'closed') {
       // A new baseline (the repository watched again after nobody did): what happened meanwhile is
@@ -571,7 +624,7 @@ export class Tracker {
       existing.title !== item.title ||
       existing.body !== item.body;
     if (!changed) return;
-    this.store.updateIssue(existing.id, item, closedAt, at);
+    await store.updateIssue(existing.id, item, closedAt, at);
     // Only issues opened since the baseline, and still open: relabelling old issues in bulk
     // (triage sweeps, stale bots) must not flood a channel.
     if (!labelsChanged || baseline || existing.baseline || item.state !== 'open') return;
@@ -581,19 +634,19 @@ export class Tracker {
         watchWants(watch, item, 'issues') &&
         !watchWants(watch, existing, 'issues')
       )
-        this.store.createDelivery(existing.id, watch, at);
+        await store.createDelivery(existing.id, watch, at);
   }
 
   /** Brings every posted message of an event up to date (notes added, promoted to final). */
   private async editPosted(eventId: number): Promise<number> {
-    const event = this.store.eventById(eventId);
+    const event = await this.store.eventById(eventId);
     if (!event) return 0;
     const message = renderEvent(event);
     let edited = 0;
-    for (const d of this.store.sentDeliveries(eventId)) {
+    for (const d of await this.store.sentDeliveries(eventId)) {
       try {
         await this.o.poster.edit(d.channelId, d.messageId, message);
-        this.store.markEdited(d.id, this.o.clock.now().toISOString());
+        await this.store.markEdited(d.id, this.o.clock.now().toISOString());
         this.o.observe?.post('edited');
         edited++;
       } catch (error) {
@@ -632,70 +685,111 @@ export class Tracker {
   private async deliverOnce(signal?: AbortSignal): Promise<DeliveryReport> {
     const report: DeliveryReport = { sent: 0, skipped: 0, failed: 0, edited: 0 };
     const byWatch = new Map<number, PendingDelivery[]>();
-    for (const d of this.store.pendingDeliveries()) {
+    for (const d of await this.store.pendingDeliveries(this.o.clock.now().toISOString())) {
       const list = byWatch.get(d.watchId) ?? [];
       list.push(d);
       byWatch.set(d.watchId, list);
     }
-    for (const [watchId, pending] of byWatch) {
+    for (const [watchId, unclaimed] of byWatch) {
       // Shutdown: what is left stays pending and is posted at the next start.
       if (signal?.aborted) break;
-      const watch = this.store.watch(watchId);
+      const watch = await this.store.watch(watchId);
       if (!watch) continue;
-      const overflow = new Map<Kind, number>();
-      // Kinds whose catch-up could not read back to the previous poll: the count is a lower bound.
-      const gaps = new Set(pending.filter((d) => d.afterGap).map((d) => d.event.kind));
-      for (const kind of gaps) overflow.set(kind, 0);
-      let batch = pending;
-      if (pending.length > this.maxPosts) {
-        batch = pending.slice(0, this.maxPosts);
-        const rest = pending.slice(this.maxPosts);
-        this.store.markSkipped(rest.map((d) => d.id));
-        for (const d of rest) overflow.set(d.event.kind, (overflow.get(d.event.kind) ?? 0) + 1);
-        report.skipped += rest.length;
-      }
-      const ok = await this.deliverBatch(watch, batch, report);
-      if (!ok) continue;
-      for (const [kind, count] of overflow) {
-        try {
-          await this.o.poster.post(
-            watch.channelId,
-            renderOverflow(watch, kind, count, this.o.hubWebUrl, gaps.has(kind)),
-          );
-        } catch (error) {
-          this.o.log.warn({ err: error, watchId }, 'Could not post the "and N more" line');
-        }
+      // A watch's deliveries are claimed together, so one process posts them in order and writes
+      // its "and N more" line; another process racing for them gets none (or the few it won).
+      const now = this.o.clock.now().getTime();
+      const claimed = await this.store.claimDeliveries(
+        unclaimed.map((d) => d.id),
+        this.claimant,
+        new Date(now).toISOString(),
+        new Date(now + this.claimMs).toISOString(),
+      );
+      const pending = unclaimed.filter((d) => claimed.has(d.id));
+      if (pending.length === 0) continue;
+      const unposted = new Set(pending.map((d) => d.id));
+      try {
+        await this.deliverWatch(watch, pending, unposted, report);
+      } finally {
+        // A batch stopped at a failure, or by shutdown: what it did not reach is free again at once.
+        await this.store.releaseClaims([...unposted], this.claimant);
       }
     }
     return report;
+  }
+
+  private async deliverWatch(
+    watch: Watch,
+    pending: PendingDelivery[],
+    unposted: Set<number>,
+    report: DeliveryReport,
+  ): Promise<void> {
+    const overflow = new Map<Kind, number>();
+    // Kinds whose catch-up could not read back to the previous poll: the count is a lower bound.
+    const gaps = new Set(pending.filter((d) => d.afterGap).map((d) => d.event.kind));
+    for (const kind of gaps) overflow.set(kind, 0);
+    let batch = pending;
+    if (pending.length > this.maxPosts) {
+      batch = pending.slice(0, this.maxPosts);
+      const rest = pending.slice(this.maxPosts);
+      await this.store.markSkipped(rest.map((d) => d.id));
+      for (const d of rest) {
+        unposted.delete(d.id);
+        overflow.set(d.event.kind, (overflow.get(d.event.kind) ?? 0) + 1);
+      }
+      report.skipped += rest.length;
+    }
+    const ok = await this.deliverBatch(watch, batch, unposted, report);
+    if (!ok) return;
+    for (const [kind, count] of overflow) {
+      try {
+        await this.o.poster.post(
+          watch.channelId,
+          renderOverflow(watch, kind, count, this.o.hubWebUrl, gaps.has(kind)),
+        );
+      } catch (error) {
+        this.o.log.warn({ err: error, watchId: watch.id }, 'Could not post the "and N more" line');
+      }
+    }
   }
 
   /** Posts a watch's deliveries in order; stops at the first failure so order is kept. */
   private async deliverBatch(
     watch: Watch,
     batch: PendingDelivery[],
+    unposted: Set<number>,
     report: DeliveryReport,
   ): Promise<boolean> {
-    for (const d of batch) {
+    for (const [i, d] of batch.entries()) {
       const at = this.o.clock.now().toISOString();
+      // The claim outlives one post, not the batch: renewed before each (not before the first,
+      // claimed just now).
+      if (i > 0)
+        await this.store.extendClaims(
+          [...unposted],
+          this.claimant,
+          new Date(this.o.clock.now().getTime() + this.claimMs).toISOString(),
+        );
       try {
         // The delivery id as nonce: if we die after Discord accepted the post but before the row
-        // says so, the retry after restart gets the same message back instead of a second one.
+        // says so, the retry after restart (or by another process once our claim lapsed) gets the
+        // same message back instead of a second one.
         const sent = await this.o.poster.post(d.channelId, {
           ...renderEvent(d.event),
           nonce: `omh-delivery-${d.id}`,
         });
-        this.store.markSent(d.id, sent.id, at);
+        await this.store.markSent(d.id, sent.id, at);
+        unposted.delete(d.id);
         this.o.observe?.post('sent');
         if (watch.failingSinceAt) {
-          this.store.clearWatchFailing(watch.id);
+          await this.store.clearWatchFailing(watch.id);
           watch.failingSinceAt = null;
           this.o.log.info({ watchId: watch.id, channelId: watch.channelId }, 'Watch delivers again');
         }
         report.sent++;
       } catch (error) {
         const failure = classifyDiscordError(error);
-        this.deliveryFailed(watch, d, failure, at);
+        await this.deliveryFailed(watch, d, failure, at);
+        unposted.delete(d.id);
         report.failed++;
         if (failure.failure !== 'invalid') return false;
       }
@@ -703,13 +797,18 @@ export class Tracker {
     return true;
   }
 
-  private deliveryFailed(watch: Watch, d: PendingDelivery, failure: PostError, at: string): void {
+  private async deliveryFailed(
+    watch: Watch,
+    d: PendingDelivery,
+    failure: PostError,
+    at: string,
+  ): Promise<void> {
     const what = `${d.event.target} ${d.event.kind === 'issues' ? `#${d.event.externalId}` : d.event.title}`;
     this.o.observe?.post(
       failure.failure === 'retryable' ? 'retry' : failure.failure === 'invalid' ? 'rejected' : 'failing',
     );
     if (failure.failure === 'retryable') {
-      this.store.markAttemptFailed(d.id, failure.message, 'pending');
+      await this.store.markAttemptFailed(d.id, failure.message, 'pending');
       this.o.log.warn(
         { watchId: watch.id, channelId: watch.channelId, status: failure.status },
         `Discord did not take the post of ${what}; it is retried at the next poll`,
@@ -717,7 +816,7 @@ export class Tracker {
       return;
     }
     if (failure.failure === 'invalid') {
-      this.store.markAttemptFailed(d.id, failure.message, 'failed');
+      await this.store.markAttemptFailed(d.id, failure.message, 'failed');
       this.o.log.error(
         { err: failure, watchId: watch.id, eventId: d.event.id },
         `Discord rejected the post of ${what}; this is a bug in its rendering`,
@@ -728,8 +827,8 @@ export class Tracker {
       failure.failure === 'gone'
         ? 'the channel no longer exists'
         : 'the bot may not post there (it needs View Channel, Send Messages and Embed Links)';
-    this.store.markAttemptFailed(d.id, failure.message, 'pending');
-    this.store.markWatchFailing(watch.id, reason, at);
+    await this.store.markAttemptFailed(d.id, failure.message, 'pending');
+    await this.store.markWatchFailing(watch.id, reason, at);
     watch.failingSinceAt ??= at;
     this.o.log.warn(
       { watchId: watch.id, guildId: watch.guildId, channelId: watch.channelId, code: failure.code },
@@ -738,7 +837,7 @@ export class Tracker {
   }
 
   /** Events of a source newest first, for backfill after a baseline. */
-  latest(source: Source, targetKey: string, kind: Kind, n: number): TrackedEvent[] {
+  latest(source: Source, targetKey: string, kind: Kind, n: number): Promise<TrackedEvent[]> {
     return this.store.latestEvents(source, targetKey, kind, n);
   }
 }

@@ -13,6 +13,7 @@ import {
   kindsOf,
   type PrereleaseFilter,
   type Source,
+  type SourceState,
   type TrackingStore,
   type Watch,
 } from './store.ts';
@@ -83,10 +84,10 @@ export class WatchService {
    * made (once: a double click gets null the second time). Null too when the token is unknown,
    * expired, or someone else's.
    */
-  claimPrivate(guildId: string, userId: string, token: string): AddWatchInput | null {
+  async claimPrivate(guildId: string, userId: string, token: string): Promise<AddWatchInput | null> {
     if (!TOKEN.test(token)) return null;
     const notBefore = new Date(this.o.clock.now().getTime() - CONFIRM_PRIVATE_MS).toISOString();
-    const row = this.o.store.takeConfirmation(token, guildId, userId, notBefore);
+    const row = await this.o.store.takeConfirmation(token, guildId, userId, notBefore);
     return row ? (JSON.parse(row.request) as AddWatchInput) : null;
   }
 
@@ -141,25 +142,25 @@ export class WatchService {
     }
     const backfill = Math.max(0, Math.min(MAX_BACKFILL, input.backfill ?? 0));
 
-    if (store.countWatches(input.guildId) >= MAX_WATCHES_PER_SERVER)
+    if ((await store.countWatches(input.guildId)) >= MAX_WATCHES_PER_SERVER)
       throw new UserError(
         `This server already has ${MAX_WATCHES_PER_SERVER} watches, the most one server may have. Remove some with /watch remove first.`,
       );
     const wanted = kindsOf(kinds);
-    const refuseClash = (key: string) => {
-      const clash = store
-        .watchesInChannel(input.channelId, source, key)
-        .find((w) => kindsOf(w.kinds).some((k) => wanted.includes(k)));
+    const refuseClash = async (key: string) => {
+      const clash = (await store.watchesInChannel(input.channelId, source, key)).find((w) =>
+        kindsOf(w.kinds).some((k) => wanted.includes(k)),
+      );
       if (clash)
         throw new UserError(
           `<#${input.channelId}> already follows ${clash.target} (${clash.kinds}) with watch #${clash.id}. Remove it first with /watch remove ${clash.id} to change its options.`,
         );
     };
-    refuseClash(target.toLowerCase());
+    await refuseClash(target.toLowerCase());
 
     const { name: canonical, isPrivate } = await this.checkTarget(source, target);
     // A renamed repository answers under its old name too: check again under the name GitHub gave.
-    refuseClash(canonical.toLowerCase());
+    await refuseClash(canonical.toLowerCase());
     const now = clock.now().toISOString();
     if (isPrivate && input.refusePrivate)
       throw new UserError(
@@ -168,8 +169,8 @@ export class WatchService {
     if (isPrivate && !confirmedBy) {
       // The token the button carries; the request waits in the database, so a restart keeps it.
       const token = randomBytes(8).toString('hex');
-      store.dropConfirmationsBefore(new Date(clock.now().getTime() - CONFIRM_PRIVATE_MS).toISOString());
-      store.insertConfirmation({
+      await store.dropConfirmationsBefore(new Date(clock.now().getTime() - CONFIRM_PRIVATE_MS).toISOString());
+      await store.insertConfirmation({
         token,
         guildId: input.guildId,
         userId: input.userId,
@@ -179,7 +180,7 @@ export class WatchService {
       });
       return { kind: 'confirm-private', token, target: canonical, channelId: input.channelId, kinds };
     }
-    const watch = store.insertWatch({
+    const watch = await store.insertWatch({
       guildId: input.guildId,
       channelId: input.channelId,
       source,
@@ -193,7 +194,7 @@ export class WatchService {
       createdBy: input.userId,
       ...(isPrivate ? { privateConfirmedBy: confirmedBy, privateConfirmedAt: now } : {}),
     });
-    for (const kind of wanted) store.ensureSource(source, watch.targetKey, kind, canonical, now);
+    for (const kind of wanted) await store.ensureSource(source, watch.targetKey, kind, canonical, now);
     this.o.log.info(
       {
         watchId: watch.id,
@@ -251,25 +252,29 @@ export class WatchService {
     return { preset, added, skipped };
   }
 
-  list(guildId: string): WatchListing[] {
-    return this.o.store.watchesInGuild(guildId).map((w) => {
-      const states = kindsOf(w.kinds)
-        .map((k) => this.o.store.source(w.source, w.targetKey, k))
-        .filter((s) => s !== undefined);
+  async list(guildId: string): Promise<WatchListing[]> {
+    const listing: WatchListing[] = [];
+    for (const w of await this.o.store.watchesInGuild(guildId)) {
+      const states: SourceState[] = [];
+      for (const k of kindsOf(w.kinds)) {
+        const state = await this.o.store.source(w.source, w.targetKey, k);
+        if (state) states.push(state);
+      }
       const successes = states.map((s) => s.lastSuccessAt).filter((s): s is string => !!s);
-      return {
+      listing.push({
         ...w,
         lastSuccessAt: successes.length === states.length && successes.length ? successes.sort()[0]! : null,
         sourceError: states.find((s) => s.lastError)?.lastError ?? null,
-      };
-    });
+      });
+    }
+    return listing;
   }
 
-  remove(guildId: string, id: number, userId: string): Watch {
-    const watch = this.o.store.watch(id);
+  async remove(guildId: string, id: number, userId: string): Promise<Watch> {
+    const watch = await this.o.store.watch(id);
     if (!watch || watch.guildId !== guildId)
       throw new UserError(`There is no watch #${id} in this server. /watch list shows its watches.`);
-    this.o.store.deleteWatch(id);
+    await this.o.store.deleteWatch(id);
     this.o.log.info({ watchId: id, guildId, userId, target: watch.target }, 'Watch removed');
     return watch;
   }
@@ -310,7 +315,7 @@ export class WatchService {
   /** A new source's first poll happens now, so the first scheduled poll already has something to compare with. */
   private async takeBaselines(watch: Watch, kinds: Kind[]): Promise<void> {
     for (const kind of kinds) {
-      const state = this.o.store.source(watch.source, watch.targetKey, kind);
+      const state = await this.o.store.source(watch.source, watch.targetKey, kind);
       if (state && !state.baselineAt) await this.o.tracker.pollSource(state);
     }
   }
@@ -319,11 +324,10 @@ export class WatchService {
     const at = this.o.clock.now().toISOString();
     let count = 0;
     for (const kind of kinds) {
-      const events = this.o.tracker
-        .latest(watch.source, watch.targetKey, kind, 100)
+      const events = (await this.o.tracker.latest(watch.source, watch.targetKey, kind, 100))
         .filter((e) => watchWants(watch, e, kind))
         .slice(0, n);
-      for (const e of events) if (this.o.store.createDelivery(e.id, watch, at)) count++;
+      for (const e of events) if (await this.o.store.createDelivery(e.id, watch, at)) count++;
     }
     if (count > 0) await this.o.tracker.deliverPending();
     return count;

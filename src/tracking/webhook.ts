@@ -58,7 +58,7 @@ export function githubWebhookRoute(deps: {
       item = issueToItem(data.issue);
     }
     if (!kind || !item) return { status: 204 };
-    const state = deps.store.source('github', repo.toLowerCase(), kind);
+    const state = await deps.store.source('github', repo.toLowerCase(), kind);
     // Only watched repositories whose baseline exists: the poller owns the first look.
     if (!state?.baselineAt) return { status: 202, body: 'not watched\n' };
     const mark = kind === 'issues' ? parseIssueCursor(state) : null;

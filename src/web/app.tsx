@@ -130,13 +130,15 @@ export function createBoardApp(deps: BoardDeps): Hono<Env> {
     };
   };
 
-  app.get('/g/:guildId', (c) => {
+  app.get('/g/:guildId', async (c) => {
     const s = shell(c, 'home');
+    // The tracking store is async (Kysely); read before the (synchronous) page cache builds.
+    const projects = await reader.projects(s.guildId);
     return ok(c, HTML, () =>
       doc(
         <HomePage
           shell={s}
-          projects={reader.projects(s.guildId)}
+          projects={projects}
           top={reader.topOfMonth(s.guildId)}
           latestDigest={reader.digests(s.guildId, 1)[0]}
         />,
@@ -183,9 +185,10 @@ export function createBoardApp(deps: BoardDeps): Hono<Env> {
     const s = c.get('shell');
     return ok(c, FEED_TYPE, () => ideasFeed(feedContext(c), reader.newestIdeas(s.guildId, FEED_ENTRIES)));
   });
-  app.get('/g/:guildId/releases.atom', (c) => {
+  app.get('/g/:guildId/releases.atom', async (c) => {
     const s = c.get('shell');
-    return ok(c, FEED_TYPE, () => releasesFeed(feedContext(c), reader.releases(s.guildId, FEED_ENTRIES)));
+    const releases = await reader.releases(s.guildId, FEED_ENTRIES);
+    return ok(c, FEED_TYPE, () => releasesFeed(feedContext(c), releases));
   });
   app.get('/g/:guildId/digests.atom', (c) => {
     const s = c.get('shell');

@@ -81,12 +81,12 @@ export class BoardReader {
   }
 
   /** The projects the server watches (one entry per repository or organisation), with the newest release or model. */
-  projects(guildId: string): Project[] {
+  async projects(guildId: string): Promise<Project[]> {
     const out = new Map<string, Project>();
-    for (const w of this.s.tracking.watchesInGuild(guildId)) {
+    for (const w of await this.s.tracking.watchesInGuild(guildId)) {
       if (w.kinds === 'issues') continue;
       const key = `${w.source}:${w.targetKey}`;
-      const latest = this.latest(w, 1)[0] ?? null;
+      const latest = (await this.latest(w, 1))[0] ?? null;
       const known = out.get(key);
       if (known && (known.latest?.publishedAt ?? '') >= (latest?.publishedAt ?? '')) continue;
       out.set(key, {
@@ -100,21 +100,21 @@ export class BoardReader {
   }
 
   /** Releases of the watched repositories, newest first, honouring each watch's pre-release filter. */
-  releases(guildId: string, limit: number): TrackedEvent[] {
+  async releases(guildId: string, limit: number): Promise<TrackedEvent[]> {
     const byId = new Map<number, TrackedEvent>();
-    for (const w of this.s.tracking.watchesInGuild(guildId)) {
+    for (const w of await this.s.tracking.watchesInGuild(guildId)) {
       if (w.source !== 'github' || w.kinds === 'issues') continue;
-      for (const e of this.latest(w, limit)) byId.set(e.id, e);
+      for (const e of await this.latest(w, limit)) byId.set(e.id, e);
     }
     return [...byId.values()]
       .sort((a, b) => b.publishedAt.localeCompare(a.publishedAt) || b.id - a.id)
       .slice(0, limit);
   }
 
-  private latest(w: Watch, n: number): TrackedEvent[] {
+  private async latest(w: Watch, n: number): Promise<TrackedEvent[]> {
     const kind = w.source === 'github' ? 'releases' : 'models';
     // Read a few more than asked, so a pre-release filter still leaves n.
-    const events = this.s.tracking.latestEvents(w.source, w.targetKey, kind, n * 3);
+    const events = await this.s.tracking.latestEvents(w.source, w.targetKey, kind, n * 3);
     const kept = events.filter((e) =>
       w.prereleases === 'exclude' ? !e.prerelease : w.prereleases === 'only' ? e.prerelease : true,
     );
