@@ -2,8 +2,13 @@
 // reads, the way the tracking, try and ideas features write them.
 import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Clock } from '../src/clock.ts';
+import { sqliteKysely } from '../src/db/engine.ts';
 import { MIGRATIONS_DIR, migrate } from '../src/db/migrate.ts';
 import { type Db, openDatabase } from '../src/db/open.ts';
+import { buildWeeklyDigest, type DigestGuild } from '../src/digest/build.ts';
+import type { Digest } from '../src/digest/types.ts';
+import type { Week } from '../src/digest/week.ts';
 import { tempDir } from './support/temp.ts';
 
 /**
@@ -22,6 +27,11 @@ export function openDigestDb(only?: string[]): Db {
   const db = openDatabase(join(dir, 'hub.sqlite'));
   migrate(db, migrations, () => new Date('2026-01-01T00:00:00Z'));
   return db;
+}
+
+/** buildWeeklyDigest over a better-sqlite3 file the fixtures wrote (Kysely over the same connection). */
+export function buildDigestOf(db: Db, clock: Clock, guild: DigestGuild, week?: Week): Promise<Digest> {
+  return buildWeeklyDigest(sqliteKysely(db), clock, guild, week);
 }
 
 export class DigestFixtures {
