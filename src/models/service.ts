@@ -124,7 +124,7 @@ export class ModelService {
   constructor(readonly deps: ModelServiceDeps) {
     this.runs = new ModelRunStore(deps.db, deps.clock, deps.engine ?? 'sqlite');
     this.quotas = new QuotaSettingsStore(deps.db, deps.clock, deps.config.quotas);
-    this.threads = new ThreadStore(deps.db, deps.clock);
+    this.threads = new ThreadStore(deps.db, deps.clock, deps.engine ?? 'sqlite');
   }
 
   get catalog(): ModelCatalog {

@@ -34,6 +34,7 @@ export class ThreadStore {
   constructor(
     private readonly db: Kysely<DB>,
     private readonly clock: Clock,
+    private readonly engine: 'sqlite' | 'postgres' = 'sqlite',
   ) {}
 
   async create(thread: ModelThread, turns: ChatMessage[]): Promise<void> {
@@ -96,13 +97,28 @@ export class ThreadStore {
     return thread.systemPrompt ? [{ role: 'system', content: thread.systemPrompt }, ...turns] : turns;
   }
 
-  /** One multi-row insert: an exchange (question and answer) lands whole or not at all. */
+  /**
+   * One multi-row insert: an exchange (question and answer) lands whole or not at all. On
+   * PostgreSQL two inserts running at once draw ids from the sequence in turns, which would
+   * interleave two exchanges in the history: the thread's row is locked first, so appends to one
+   * thread follow each other (appends to different threads still run side by side).
+   */
   async addTurns(threadId: string, turns: ChatMessage[]): Promise<void> {
     if (turns.length === 0) return;
-    await this.db
-      .insertInto('model_thread_turns')
-      .values(turnRows(threadId, turns, this.clock.now().toISOString()))
-      .execute();
+    const rows = turnRows(threadId, turns, this.clock.now().toISOString());
+    if (this.engine === 'sqlite') {
+      await this.db.insertInto('model_thread_turns').values(rows).execute();
+      return;
+    }
+    await this.db.transaction().execute(async (trx) => {
+      await trx
+        .selectFrom('model_threads')
+        .select('thread_id')
+        .where('thread_id', '=', threadId)
+        .forUpdate()
+        .execute();
+      await trx.insertInto('model_thread_turns').values(rows).execute();
+    });
   }
 }
 
