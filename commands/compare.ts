@@ -94,14 +94,14 @@ export async function execute(interaction: ChatInputCommandInteraction, hub: Hub
   }));
   let runIds: number[];
   try {
-    runIds = reserveRuns(hub, inputs);
+    runIds = await reserveRuns(hub, inputs);
   } catch (error) {
     opened.cancel();
     throw error;
   }
-  await interaction.deferReply().catch((error) => {
+  await interaction.deferReply().catch(async (error) => {
     opened.cancel();
-    service.abandon(runIds, `could not acknowledge: ${String(error)}`);
+    await service.abandon(runIds, `could not acknowledge: ${String(error)}`);
     throw error;
   });
   try {
@@ -112,14 +112,14 @@ export async function execute(interaction: ChatInputCommandInteraction, hub: Hub
       ];
   } catch (error) {
     if (!(error instanceof UserError)) throw error;
-    service.runs.discard(runIds);
+    await service.runs.discard(runIds);
     return answerPrivatelyInstead(interaction, undefined, error.message);
   }
 
   // One screening for both: the same prompt goes to each model.
   const refusal = await service.screenPrompt(inputs[0]!);
   if (refusal) {
-    service.refuse(runIds, refusal);
+    await service.refuse(runIds, refusal);
     return answerPrivatelyInstead(interaction, undefined, refusal.privateNotice ?? refusal.notice);
   }
 

@@ -84,7 +84,7 @@ async function preview(interaction: ChatInputCommandInteraction, hub: Hub): Prom
 async function postNow(interaction: ChatInputCommandInteraction, hub: Hub): Promise<void> {
   const guildId = interaction.guildId!;
   requireCurator(interaction, hub.settings.get(guildId), 'post the digest');
-  const schedule = hub.digest.store.schedule(guildId);
+  const schedule = await hub.digest.store.schedule(guildId);
   if (!schedule.channelId)
     throw new UserError('This server has no digest channel yet. Choose one with /digest config channel.');
   const posted = await hub.digest.service.postNow(guildId).catch((error: unknown) => {
@@ -111,10 +111,10 @@ async function configure(interaction: ChatInputCommandInteraction, hub: Hub): Pr
   const hour = interaction.options.getInteger('hour');
   const quiet = interaction.options.getString('quiet_weeks');
   if (channel === null && day === null && hour === null && quiet === null) {
-    const schedule = hub.digest.store.schedule(guildId);
+    const schedule = await hub.digest.store.schedule(guildId);
     await respond(interaction, {
       embeds: [
-        scheduleEmbed(
+        await scheduleEmbed(
           hub,
           schedule,
           isCurator(interaction, hub.settings.get(guildId)),
@@ -137,7 +137,7 @@ async function configure(interaction: ChatInputCommandInteraction, hub: Hub): Pr
 
   requireCurator(interaction, hub.settings.get(guildId), 'change the digest schedule');
   if (channel) hub.settings.update(guildId, { digestChannelId: channel.id }, interaction.user.id);
-  const updated = hub.digest.store.updateSchedule(
+  const updated = await hub.digest.store.updateSchedule(
     guildId,
     {
       ...(weekday !== undefined ? { weekday } : {}),
@@ -149,7 +149,7 @@ async function configure(interaction: ChatInputCommandInteraction, hub: Hub): Pr
   hub.log.info({ guildId, userId: interaction.user.id, schedule: updated }, 'Digest schedule changed');
   await respond(interaction, {
     content: 'Saved.',
-    embeds: [scheduleEmbed(hub, updated, true, await channelGone(hub, updated))],
+    embeds: [await scheduleEmbed(hub, updated, true, await channelGone(hub, updated))],
     private: true,
   });
 }
@@ -158,7 +158,13 @@ async function channelGone(hub: Hub, s: DigestSchedule): Promise<boolean> {
   return s.channelId !== null && (await hub.digest.service.channelState(s.channelId)) === 'gone';
 }
 
-function scheduleEmbed(hub: Hub, s: DigestSchedule, curator: boolean, gone = false): EmbedBuilder {
+async function scheduleEmbed(
+  hub: Hub,
+  s: DigestSchedule,
+  curator: boolean,
+  gone = false,
+): Promise<EmbedBuilder> {
+  const next = s.channelId && !gone ? await hub.digest.service.nextPostAt(s) : undefined;
   const hh = String(s.hour).padStart(2, '0');
   const channel = !s.channelId
     ? 'not set (no digest is posted)'
@@ -176,9 +182,7 @@ function scheduleEmbed(hub: Hub, s: DigestSchedule, curator: boolean, gone = fal
       },
       { name: 'When', value: `${DAYS[s.weekday - 1]} ${hh}:00 (${s.timeZone})`, inline: true },
       { name: 'Quiet weeks', value: s.quietWeeks === 'post' ? 'a short note' : 'no post', inline: true },
-      ...(s.channelId && !gone
-        ? [{ name: 'Next', value: discordTime(hub.digest.service.nextPostAt(s), 'F'), inline: false }]
-        : []),
+      ...(next ? [{ name: 'Next', value: discordTime(next, 'F'), inline: false }] : []),
     )
     .setFooter({
       text: curator

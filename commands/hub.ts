@@ -189,7 +189,7 @@ async function configure(interaction: ChatInputCommandInteraction, hub: Hub): Pr
     await respond(interaction, {
       embeds: [
         settingsEmbed(current, isCurator(interaction, current)).addFields(webField(hub, guildId)),
-        quotaEmbed(hub, guildId),
+        await quotaEmbed(hub, guildId),
       ],
       private: true,
     });
@@ -200,13 +200,13 @@ async function configure(interaction: ChatInputCommandInteraction, hub: Hub): Pr
     throw new UserError(
       'The web board is off on this bot: its operator has not set WEB_BASE_URL (the public address of the board). Nothing was changed.',
     );
-  hub.models.service.quotas.update(guildId, quotas, interaction.user.id);
+  await hub.models.service.quotas.update(guildId, quotas, interaction.user.id);
   const updated = hub.settings.update(guildId, patch, interaction.user.id);
   if (web) webBoards(hub).setVisibility(guildId, web, interaction.user.id);
   hub.log.info({ guildId, userId: interaction.user.id, changed: changed() }, 'Server settings changed');
   await respond(interaction, {
     content: `Saved: ${changed().join(', ')}.`,
-    embeds: [settingsEmbed(updated, true).addFields(webField(hub, guildId)), quotaEmbed(hub, guildId)],
+    embeds: [settingsEmbed(updated, true).addFields(webField(hub, guildId)), await quotaEmbed(hub, guildId)],
     private: true,
   });
 }

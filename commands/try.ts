@@ -111,14 +111,14 @@ export async function execute(interaction: ChatInputCommandInteraction, hub: Hub
   // Quota and cooldown answers are private and immediate, so they come before the deferral.
   let runId: number;
   try {
-    [runId] = reserveRuns(hub, [input]) as [number];
+    [runId] = (await reserveRuns(hub, [input])) as [number];
   } catch (error) {
     inputs.cancel();
     throw error;
   }
-  await interaction.deferReply(isPrivate ? { flags: MessageFlags.Ephemeral } : {}).catch((error) => {
+  await interaction.deferReply(isPrivate ? { flags: MessageFlags.Ephemeral } : {}).catch(async (error) => {
     inputs.cancel();
-    service.abandon([runId], `could not acknowledge: ${String(error)}`);
+    await service.abandon([runId], `could not acknowledge: ${String(error)}`);
     throw error;
   });
   try {
@@ -132,7 +132,7 @@ export async function execute(interaction: ChatInputCommandInteraction, hub: Hub
   } catch (error) {
     if (!(error instanceof UserError)) throw error;
     // The run never started: it does not count against anyone's quota.
-    service.runs.discard([runId]);
+    await service.runs.discard([runId]);
     return answerPrivatelyInstead(interaction, undefined, error.message);
   }
   await streamGeneration(hub, input, runId, { interaction, isPrivate }, interaction.id);

@@ -160,6 +160,8 @@ export async function startApp(config: Readonly<Config>, options: AppOptions = {
     }),
     tracking: setupTracking(core, { schedule: options.schedule !== false, github }),
   };
+  // Runs a stopped process left "running" are closed before the first interaction counts quotas.
+  await hub.models.ready;
 
   // The public board is always mounted: without WEB_BASE_URL, or for a server that has not opted
   // in, every board path answers the same 404.

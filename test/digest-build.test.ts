@@ -1,9 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../src/clock.ts';
 import type { Db } from '../src/db/open.ts';
-import { buildWeeklyDigest } from '../src/digest/build.ts';
 import { previousWeek, weekContaining } from '../src/digest/week.ts';
-import { DigestFixtures, openDigestDb } from './digest-fixtures.ts';
+import { buildDigestOf, DigestFixtures, openDigestDb } from './digest-fixtures.ts';
 
 const G = 'guild-1';
 const GRANITE = 'ibm-granite/granite-3.1-language-models';
@@ -142,19 +141,19 @@ function seed(db = openDigestDb()) {
 }
 
 describe('buildWeeklyDigest on fixed data', () => {
-  let digest: ReturnType<typeof buildWeeklyDigest>;
-  beforeAll(() => {
-    digest = buildWeeklyDigest(seed(), clock, { guildId: G, timeZone: 'UTC' }, week);
+  let digest: Awaited<ReturnType<typeof buildDigestOf>>;
+  beforeAll(async () => {
+    digest = await buildDigestOf(seed(), clock, { guildId: G, timeZone: 'UTC' }, week);
   });
 
-  it('covers the complete local week', () => {
+  it('covers the complete local week', async () => {
     expect(digest.week.key).toBe('2026-W02');
     expect(digest.complete).toBe(true);
     expect(digest.quiet).toBe(false);
     expect(digest.missing).toEqual([]);
   });
 
-  it('lists the week’s releases per watched project, honouring the watch’s pre-release filter and leaving bots out', () => {
+  it('lists the week’s releases per watched project, honouring the watch’s pre-release filter and leaving bots out', async () => {
     expect(digest.releases?.map((p) => [p.project, p.releases.map((r) => r.text)])).toEqual([
       [GRANITE, ['v3.1.2', 'v3.1.1 — Granite 3.1.1']],
       [LLAMA, ['v1.0']],
@@ -175,21 +174,21 @@ describe('buildWeeklyDigest on fixed data', () => {
     ]);
   });
 
-  it('counts issues opened and closed per watched repository, without bot accounts', () => {
+  it('counts issues opened and closed per watched repository, without bot accounts', async () => {
     expect(digest.issues).toEqual([
       { repo: GRANITE, url: `https://github.com/${GRANITE}`, opened: 2, closed: 2 },
     ]);
   });
 
-  it('shows closes as unknown, not 0, on a database without the tracker’s closing times', () => {
+  it('shows closes as unknown, not 0, on a database without the tracker’s closing times', async () => {
     const db = seed(openDigestDb(['0001_', '0002_', '0003_', '0004_', '0005_']));
-    const d = buildWeeklyDigest(db, clock, { guildId: G, timeZone: 'UTC' }, week);
+    const d = await buildDigestOf(db, clock, { guildId: G, timeZone: 'UTC' }, week);
     expect(d.issues).toEqual([
       { repo: GRANITE, url: `https://github.com/${GRANITE}`, opened: 2, closed: null },
     ]);
   });
 
-  it('ranks the week’s top ideas by people’s votes and lists the triage outcomes', () => {
+  it('ranks the week’s top ideas by people’s votes and lists the triage outcomes', async () => {
     const ideas = digest.ideas!;
     expect(ideas.submitted).toBe(3);
     expect(ideas.top.map((i) => [i.id, i.weekVotes, i.votes])).toEqual([
@@ -206,11 +205,11 @@ describe('buildWeeklyDigest on fixed data', () => {
     expect(ideas.declined.map((i) => i.id)).toEqual([5, 6]);
   });
 
-  it('names first-time contributors, in order, and not the bot', () => {
+  it('names first-time contributors, in order, and not the bot', async () => {
     expect(digest.newContributors?.map((c) => c.name)).toEqual(['Bea', 'Cy', 'Dee']);
   });
 
-  it('counts model runs per model by people, not bots, and not prompts that never reached a model', () => {
+  it('counts model runs per model by people, not bots, and not prompts that never reached a model', async () => {
     expect(digest.modelRuns).toEqual({
       total: 4,
       people: 3,
@@ -221,7 +220,7 @@ describe('buildWeeklyDigest on fixed data', () => {
     });
   });
 
-  it('gives the chart its counts per local day', () => {
+  it('gives the chart its counts per local day', async () => {
     expect(digest.days.map((d) => d.date)).toEqual([
       '2026-01-05',
       '2026-01-06',
@@ -237,19 +236,19 @@ describe('buildWeeklyDigest on fixed data', () => {
     expect(digest.days.map((d) => d.modelRuns)).toEqual([1, 1, 1, 0, 0, 0, 1]);
   });
 
-  it('counts a week in progress only up to now', () => {
+  it('counts a week in progress only up to now', async () => {
     const db = seed();
     const midweek = new ManualClock('2026-01-07T11:00:00Z');
-    const d = buildWeeklyDigest(db, midweek, { guildId: G, timeZone: 'UTC' });
+    const d = await buildDigestOf(db, midweek, { guildId: G, timeZone: 'UTC' });
     expect(d.complete).toBe(false);
     expect(d.until.toISOString()).toBe('2026-01-07T11:00:00.000Z');
     expect(d.days.map((x) => x.releases)).toEqual([0, 1, 1, 0, 0, 0, 0]);
     expect(d.modelRuns?.total).toBe(3);
   });
 
-  it('uses the server’s time zone for the week’s edges', () => {
+  it('uses the server’s time zone for the week’s edges', async () => {
     // In Tokyo (UTC+9) the week starts on 2026-01-04T15:00Z, so the 23:59:59Z release of the 4th is in it.
-    const tokyo = buildWeeklyDigest(
+    const tokyo = await buildDigestOf(
       seed(),
       clock,
       { guildId: G, timeZone: 'Asia/Tokyo' },
@@ -260,9 +259,9 @@ describe('buildWeeklyDigest on fixed data', () => {
 });
 
 describe('sections of features that are not installed', () => {
-  it('are absent, not empty, when their tables do not exist', () => {
+  it('are absent, not empty, when their tables do not exist', async () => {
     const db = openDigestDb(['0001_', '0005_']);
-    const d = buildWeeklyDigest(db, clock, { guildId: G, timeZone: 'UTC' }, week);
+    const d = await buildDigestOf(db, clock, { guildId: G, timeZone: 'UTC' }, week);
     expect(d.releases).toBeUndefined();
     expect(d.issues).toBeUndefined();
     expect(d.ideas).toBeUndefined();
@@ -272,11 +271,11 @@ describe('sections of features that are not installed', () => {
     expect(d.quiet).toBe(true);
   });
 
-  it('show the installed ones only', () => {
+  it('show the installed ones only', async () => {
     const db = openDigestDb(['0001_', '0003_', '0005_']);
     const f = new DigestFixtures(db, G);
     f.run({ userId: 'u1', model: 'granite', at: '2026-01-06T10:00:00.000Z' });
-    const d = buildWeeklyDigest(db, clock, { guildId: G, timeZone: 'UTC' }, week);
+    const d = await buildDigestOf(db, clock, { guildId: G, timeZone: 'UTC' }, week);
     expect(d.modelRuns?.total).toBe(1);
     expect(d.ideas).toBeUndefined();
     expect(d.missing).toEqual(['tracking', 'ideas']);

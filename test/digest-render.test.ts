@@ -2,13 +2,12 @@ import { createCanvas, loadImage } from '@napi-rs/canvas';
 import type { APIEmbed } from 'discord.js';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../src/clock.ts';
-import { buildWeeklyDigest } from '../src/digest/build.ts';
 import { CHART_COLORS, CHART_HEIGHT, CHART_WIDTH, renderActivityChart } from '../src/digest/chart.ts';
 import { MAX_MESSAGES, renderDigest } from '../src/digest/render.ts';
 import type { Digest } from '../src/digest/types.ts';
 import { previousWeek } from '../src/digest/week.ts';
 import { LIMITS } from '../src/discord/format.ts';
-import { DigestFixtures, openDigestDb } from './digest-fixtures.ts';
+import { buildDigestOf, DigestFixtures, openDigestDb } from './digest-fixtures.ts';
 
 const G = 'guild-1';
 const clock = new ManualClock('2026-01-12T09:00:00Z');
@@ -52,7 +51,7 @@ function brokenLinks(messages: ReturnType<typeof renderDigest>): string[] {
   );
 }
 
-function longDigest(): Digest {
+function longDigest(): Promise<Digest> {
   const db = openDigestDb();
   const f = new DigestFixtures(db, G);
   for (let p = 0; p < 120; p++) {
@@ -91,12 +90,12 @@ function longDigest(): Digest {
   }
   for (let m = 0; m < 40; m++)
     f.run({ userId: `u${m}`, model: `model-${m}`, at: '2026-01-08T10:00:00.000Z' });
-  return buildWeeklyDigest(db, clock, { guildId: G, timeZone: 'UTC' }, week);
+  return buildDigestOf(db, clock, { guildId: G, timeZone: 'UTC' }, week);
 }
 
 describe('renderDigest', () => {
-  it('keeps a long digest within Discord’s limits, in several messages, with every link whole', () => {
-    const digest = longDigest();
+  it('keeps a long digest within Discord’s limits, in several messages, with every link whole', async () => {
+    const digest = await longDigest();
     const png = renderActivityChart(digest.days);
     const messages = renderDigest(digest, png);
     expect(messages.length).toBeGreaterThan(1);
@@ -115,9 +114,9 @@ describe('renderDigest', () => {
     expect(all).not.toContain('not shown'); // each section kept to its share, nothing dropped
   });
 
-  it('turns a quiet week into one short line, never an empty embed', () => {
+  it('turns a quiet week into one short line, never an empty embed', async () => {
     const db = openDigestDb();
-    const digest = buildWeeklyDigest(db, clock, { guildId: G, timeZone: 'UTC' }, week);
+    const digest = await buildDigestOf(db, clock, { guildId: G, timeZone: 'UTC' }, week);
     expect(digest.quiet).toBe(true);
     const messages = renderDigest(digest);
     expect(messages).toHaveLength(1);

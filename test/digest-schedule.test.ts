@@ -2,7 +2,7 @@ import { loadImage } from '@napi-rs/canvas';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../src/clock.ts';
 import { CHART_HEIGHT, CHART_WIDTH } from '../src/digest/chart.ts';
-import { digestNonce } from '../src/digest/service.ts';
+import { CLAIM_STALE_MS, digestNonce } from '../src/digest/service.ts';
 import { latestSlot, previousWeek } from '../src/digest/week.ts';
 import { DigestFixtures } from './digest-fixtures.ts';
 import { startTestHub, type TestHub } from './support/harness.ts';
@@ -69,7 +69,7 @@ describe('the scheduled weekly digest', () => {
     await t.restart();
     await tick(t);
     expect(t.discord.messagesIn(channelId)).toHaveLength(messagesBefore);
-    expect(t.hub.digest.store.record(t.guildId, '2026-W13')?.status).toBe('posted');
+    expect((await t.hub.digest.store.record(t.guildId, '2026-W13'))?.status).toBe('posted');
   });
 
   it('finishes a digest whose posting was cut by a crash, without posting any message twice', async () => {
@@ -83,15 +83,24 @@ describe('the scheduled weekly digest', () => {
     const week = previousWeek(slot, 'Europe/Paris');
     const messages = t.hub.digest.service.render(await t.hub.digest.service.build(t.guildId, week));
     expect(
-      t.hub.digest.store.claim({ guildId: t.guildId, isoWeek: week.key, channelId, scheduledFor: slot }),
+      await t.hub.digest.store.claim({
+        guildId: t.guildId,
+        isoWeek: week.key,
+        channelId,
+        scheduledFor: slot,
+      }),
     ).toBe(true);
     await t.hub.poster.post(channelId, { ...messages[0]!, nonce: digestNonce(t.guildId, week.key, 0) });
 
     await t.restart();
+    // Until its claim goes stale the week may still be another process's, being posted right now.
+    await tick(t);
+    expect(t.discord.messagesIn(channelId)).toHaveLength(1);
+    clock.advance(CLAIM_STALE_MS);
     await tick(t);
     expect(t.discord.messagesIn(channelId)).toHaveLength(messages.length);
     expect(digestsIn(t, channelId)).toHaveLength(1);
-    expect(t.hub.digest.store.record(t.guildId, week.key)?.status).toBe('posted');
+    expect((await t.hub.digest.store.record(t.guildId, week.key))?.status).toBe('posted');
   });
 
   it('catches up at start-up when less than 24 hours late, and logs and skips when later', async () => {
@@ -101,7 +110,7 @@ describe('the scheduled weekly digest', () => {
     f.event({ kind: 'releases', target: GRANITE, id: 'v1', at: '2026-03-25T10:00:00.000Z' });
     await tick(t);
     // Monday's slot of this week passed before the server had a digest: not a missed post.
-    expect(t.hub.digest.store.record(t.guildId, '2026-W12')?.status).toBe('skipped');
+    expect((await t.hub.digest.store.record(t.guildId, '2026-W12'))?.status).toBe('skipped');
     expect(t.logs.messages()).toContain('Weekly digest scheduled; the first one is posted at its next time');
 
     // Down over Monday 09:00; back at 14:00 the same day.
@@ -120,7 +129,7 @@ describe('the scheduled weekly digest', () => {
     await t.restart();
     await tick(t);
     expect(digestsIn(t, channelId)).toHaveLength(1);
-    expect(t.hub.digest.store.record(t.guildId, '2026-W14')?.status).toBe('skipped');
+    expect((await t.hub.digest.store.record(t.guildId, '2026-W14'))?.status).toBe('skipped');
     expect(t.logs.messages()).toContain(
       'Skipped the weekly digest of 2026-W14: it was due more than 24 hours ago (the bot was not running). /digest post-now posts the current week on request.',
     );
@@ -135,11 +144,11 @@ describe('the scheduled weekly digest', () => {
     expect(note[0]?.embeds).toEqual([]);
     expect(note[0]?.content).toContain('a quiet week');
 
-    t.hub.digest.store.updateSchedule(t.guildId, { quietWeeks: 'skip' }, t.curatorId);
+    await t.hub.digest.store.updateSchedule(t.guildId, { quietWeeks: 'skip' }, t.curatorId);
     clock.set('2026-01-19T09:30:00Z');
     await tick(t);
     expect(t.discord.messagesIn(channelId)).toHaveLength(1);
-    expect(t.hub.digest.store.record(t.guildId, '2026-W03')?.status).toBe('quiet');
+    expect((await t.hub.digest.store.record(t.guildId, '2026-W03'))?.status).toBe('quiet');
   });
 
   it('gives the week back when Discord is down, and posts it on the next run', async () => {
@@ -149,13 +158,13 @@ describe('the scheduled weekly digest', () => {
     t.discord.failNext('POST', new RegExp(`/channels/${channelId}/messages`), { status: 503 }, 4);
     await tick(t);
     expect(t.discord.messagesIn(channelId)).toHaveLength(0);
-    expect(t.hub.digest.store.record(t.guildId, '2026-W02')).toBeUndefined();
+    expect(await t.hub.digest.store.record(t.guildId, '2026-W02')).toBeUndefined();
     expect(t.logs.messages()).toContain(
       'Discord did not take the weekly digest; it is tried again in a minute',
     );
     await tick(t);
     expect(t.discord.messagesIn(channelId)).toHaveLength(1);
-    expect(t.hub.digest.store.record(t.guildId, '2026-W02')?.status).toBe('quiet');
+    expect((await t.hub.digest.store.record(t.guildId, '2026-W02'))?.status).toBe('quiet');
   });
 
   it('still posts when Discord cannot say who is a bot, counting those users as people', async () => {
@@ -175,7 +184,7 @@ describe('the scheduled weekly digest', () => {
     const { t, channelId } = await parisServer(clock);
     t.discord.denyBot(channelId, 'send');
     await tick(t);
-    expect(t.hub.digest.store.record(t.guildId, '2026-W02')?.status).toBe('failed');
+    expect((await t.hub.digest.store.record(t.guildId, '2026-W02'))?.status).toBe('failed');
     expect(
       t.logs.messages().some((m) => m.includes('choose another channel with /digest config channel')),
     ).toBe(true);
@@ -217,7 +226,7 @@ describe('/digest', () => {
       })
       .reply();
     expect(saved.content).toBe('Saved.');
-    expect(t.hub.digest.store.schedule(t.guildId)).toMatchObject({
+    expect(await t.hub.digest.store.schedule(t.guildId)).toMatchObject({
       channelId: digestChannel,
       weekday: 5,
       hour: 17,
@@ -236,7 +245,7 @@ describe('/digest', () => {
     expect(posted).toHaveLength(1);
     expect(posted[0]?.embeds[0]?.title).toBe('This week so far · 2026-W02');
     // A manual post does not take the week's scheduled slot.
-    expect(t.hub.digest.store.record(t.guildId, '2026-W02')).toBeUndefined();
+    expect(await t.hub.digest.store.record(t.guildId, '2026-W02')).toBeUndefined();
   });
 });
 
@@ -270,7 +279,7 @@ describe('what /digest config announces as Next', () => {
     await config({ channel: channelId });
     await tick(t);
     // Monday 09:00 passed before the server had a digest: recorded as skipped, not missed.
-    expect(t.hub.digest.store.record(t.guildId, '2026-W02')?.status).toBe('skipped');
+    expect((await t.hub.digest.store.record(t.guildId, '2026-W02'))?.status).toBe('skipped');
 
     const moved = await config({ day: 'tuesday', hour: 20 });
     expect(moved.next).toBe(at('2026-01-13T20:00:00Z'));
@@ -281,7 +290,7 @@ describe('what /digest config announces as Next', () => {
       t.discord.messagesIn(channelId).filter((m) => m.content?.includes('quiet week')),
     );
     expect(posted).toHaveLength(1);
-    expect(t.hub.digest.store.record(t.guildId, '2026-W02')?.status).toMatch(/^(posted|quiet)$/);
+    expect((await t.hub.digest.store.record(t.guildId, '2026-W02'))?.status).toMatch(/^(posted|quiet)$/);
     expect((await config()).next).toBe(at('2026-01-20T20:00:00Z'));
   });
 

@@ -152,7 +152,7 @@ describe('/hub config clear:', () => {
   });
 
   it('returns the time zone and each /try quota to the operator default', async () => {
-    const defaults = t.hub.models.service.quotas.get('no-such-guild');
+    const defaults = await t.hub.models.service.quotas.get('no-such-guild');
     const set = await as(t.curatorId, 'config', {
       timezone: 'Asia/Tokyo',
       try_user_requests: 1,
@@ -161,7 +161,7 @@ describe('/hub config clear:', () => {
       try_server_tokens: 4,
     }).reply();
     expect(set.content).toMatch(/^Saved/);
-    expect(t.hub.models.service.quotas.get(t.guildId)).toEqual({
+    expect(await t.hub.models.service.quotas.get(t.guildId)).toEqual({
       userDailyRequests: 1,
       userDailyTokens: 2,
       guildDailyRequests: 3,
@@ -179,14 +179,14 @@ describe('/hub config clear:', () => {
       expect(reply.flags & 64).toBe(64);
     }
     expect(t.hub.settings.get(t.guildId).timeZone).toBe('UTC');
-    expect(t.hub.models.service.quotas.get(t.guildId)).toEqual(defaults);
+    expect(await t.hub.models.service.quotas.get(t.guildId)).toEqual(defaults);
   });
 
   it('refuses to set and clear the same quota at once, changing nothing', async () => {
-    const before = t.hub.models.service.quotas.get(t.guildId);
+    const before = await t.hub.models.service.quotas.get(t.guildId);
     const reply = await as(t.curatorId, 'config', { try_user_tokens: 7, clear: 'try_user_tokens' }).reply();
     expect(reply.content).toBe('You both set and cleared try_user_tokens; choose one.');
-    expect(t.hub.models.service.quotas.get(t.guildId)).toEqual(before);
+    expect(await t.hub.models.service.quotas.get(t.guildId)).toEqual(before);
   });
 
   it('refuses a plain member clearing a quota', async () => {

@@ -11,8 +11,8 @@ beforeAll(async () => {
 afterAll(() => w.close());
 
 /** This week's digest so far, as /digest preview builds it. */
-const issueActivity = (repo: string) =>
-  buildWeeklyDigest(w.hub.db, w.clock, { guildId: w.guildId, timeZone: 'UTC' }).issues?.find(
+const issueActivity = async (repo: string) =>
+  (await buildWeeklyDigest(w.hub.kdb, w.clock, { guildId: w.guildId, timeZone: 'UTC' })).issues?.find(
     (r) => r.repo === repo,
   );
 
@@ -48,14 +48,14 @@ describe('closed issues', () => {
     w.github.openIssue(repo, { title: 'Crash on load' });
     await w.nextCycle();
     expect(titles(channel)).toEqual(['#2 Crash on load']);
-    expect(issueActivity(repo)).toMatchObject({ opened: 2, closed: 0 });
+    expect(await issueActivity(repo)).toMatchObject({ opened: 2, closed: 0 });
 
     w.github.closeIssue(repo, 2);
     const closedAt = w.github.closeIssue(repo, 1).closed_at;
     await w.nextCycle();
     expect(titles(channel)).toEqual(['#2 Crash on load']);
     expect(stored(repo, 1)).toMatchObject({ state: 'closed', closed_at: closedAt });
-    expect(issueActivity(repo)).toMatchObject({ opened: 2, closed: 2 });
+    expect(await issueActivity(repo)).toMatchObject({ opened: 2, closed: 2 });
 
     const before = w.github.requestLog.length;
     await w.nextCycle();
@@ -67,7 +67,7 @@ describe('closed issues', () => {
     await w.nextCycle();
     expect(issueCalls(repo, again).map((r) => r.status)).toEqual([200]);
     expect(stored(repo, 1)?.closed_at).toBe(closedAt);
-    expect(issueActivity(repo)).toMatchObject({ opened: 2, closed: 2 });
+    expect(await issueActivity(repo)).toMatchObject({ opened: 2, closed: 2 });
     expect(titles(channel)).toEqual(['#2 Crash on load']);
   });
 
@@ -78,11 +78,11 @@ describe('closed issues', () => {
     await w.nextCycle();
     w.github.closeIssue(repo, 1);
     await w.nextCycle();
-    expect(issueActivity(repo)).toMatchObject({ closed: 1 });
+    expect(await issueActivity(repo)).toMatchObject({ closed: 1 });
     w.github.reopenIssue(repo, 1);
     await w.nextCycle();
     expect(stored(repo, 1)).toMatchObject({ state: 'open', closed_at: null });
-    expect(issueActivity(repo)).toMatchObject({ opened: 1, closed: 0 });
+    expect(await issueActivity(repo)).toMatchObject({ opened: 1, closed: 0 });
   });
 
   it('does not count a closed pull request', async () => {
@@ -96,7 +96,7 @@ describe('closed issues', () => {
     w.github.closeIssue(repo, 2);
     await w.nextCycle();
     expect(stored(repo, pull.number)).toBeUndefined();
-    expect(issueActivity(repo)).toMatchObject({ opened: 1, closed: 1 });
+    expect(await issueActivity(repo)).toMatchObject({ opened: 1, closed: 1 });
     expect(titles(channel)).toEqual(['#2 A real issue']);
   });
 
@@ -114,7 +114,7 @@ describe('closed issues', () => {
     await w.nextCycle();
     expect(stored(repo, 1)).toBeUndefined();
     expect(stored(repo, 3)).toMatchObject({ state: 'closed', closed_at: null, baseline: 1 });
-    expect(issueActivity(repo)).toMatchObject({ opened: 100, closed: 0 });
+    expect(await issueActivity(repo)).toMatchObject({ opened: 100, closed: 0 });
 
     w.github.commentOnIssue(repo, 1);
     w.github.closeIssue(repo, 2);
@@ -132,7 +132,7 @@ describe('closed issues', () => {
     expect(stored(repo, 1)).toMatchObject({ state: 'closed', closed_at: null, baseline: 1 });
     expect(stored(repo, 2)).toMatchObject({ state: 'closed', baseline: 1 });
     expect(stored(repo, 2)?.closed_at).not.toBeNull();
-    expect(issueActivity(repo)).toMatchObject({ closed: 1 });
+    expect(await issueActivity(repo)).toMatchObject({ closed: 1 });
     expect(w.discord.messagesIn(channel)).toEqual([]);
   });
 });
@@ -155,7 +155,7 @@ describe('a repository watched again', () => {
     await watchIssues(repo, 'rewatched-2');
     await w.nextCycle();
     expect(stored(repo, 1)).toMatchObject({ state: 'closed', closed_at: null });
-    expect(issueActivity(repo)).toMatchObject({ opened: 1, closed: 0 });
+    expect(await issueActivity(repo)).toMatchObject({ opened: 1, closed: 0 });
   });
 });
 
@@ -257,7 +257,7 @@ describe('reading the updated list', () => {
     expect(titles(channel)).toEqual(['#2 Announced before the upgrade', '#3 After the upgrade']);
     expect(stored(repo, 1)).toMatchObject({ state: 'closed' });
     expect(stored(repo, 1)?.closed_at).not.toBeNull();
-    expect(issueActivity(repo)).toMatchObject({ opened: 3, closed: 1 });
+    expect(await issueActivity(repo)).toMatchObject({ opened: 3, closed: 1 });
     const before = w.github.requestLog.length;
     await w.nextCycle();
     expect(issueCalls(repo, before).map((r) => r.status)).toEqual([304]);

@@ -1,9 +1,10 @@
 // buildWeeklyDigest: database + clock + server → the week's digest. Reads only; no Discord.
+import type { Kysely } from 'kysely';
 import type { Clock } from '../clock.ts';
-import type { Db } from '../db/open.ts';
+import type { DB } from '../db/schema.ts';
 import { readIdeas } from './sections/ideas.ts';
 import { readModelRuns } from './sections/model-runs.ts';
-import type { SectionQuery } from './sections/query.ts';
+import { type SectionQuery, schemaShape } from './sections/query.ts';
 import { readTracking } from './sections/tracking.ts';
 import type { Digest } from './types.ts';
 import { formatLocalDate, type Week, weekContaining } from './week.ts';
@@ -17,21 +18,26 @@ export interface DigestGuild {
  * The digest of `week` (default: the server's current local week, so far). Counts stop at the
  * clock's now when the week is still running, so a preview never shows the future.
  */
-export function buildWeeklyDigest(db: Db, clock: Clock, guild: DigestGuild, week?: Week): Digest {
+export async function buildWeeklyDigest(
+  db: Kysely<DB>,
+  clock: Clock,
+  guild: DigestGuild,
+  week?: Week,
+): Promise<Digest> {
   const now = clock.now();
   const w = week ?? weekContaining(now, guild.timeZone);
   const until = new Date(Math.min(now.getTime(), w.end.getTime()));
   const q: SectionQuery = {
     db,
+    schema: await schemaShape(db),
     guildId: guild.guildId,
     from: w.start.toISOString(),
     to: until.toISOString(),
     dayBounds: [...w.days.map((d) => d.start.getTime()), w.end.getTime()],
   };
 
-  const tracking = readTracking(q);
-  const ideas = readIdeas(q);
-  const runs = readModelRuns(q);
+  // Independent reads: on PostgreSQL they run on several connections at once.
+  const [tracking, ideas, runs] = await Promise.all([readTracking(q), readIdeas(q), readModelRuns(q)]);
   const missing = [
     ...(tracking ? [] : ['tracking']),
     ...(ideas ? [] : ['ideas']),
@@ -63,7 +69,10 @@ export function buildWeeklyDigest(db: Db, clock: Clock, guild: DigestGuild, week
 }
 
 /** Things worth a post that the per-day counts do not show (closed issues, triage, new models). */
-function hasNews(tracking: ReturnType<typeof readTracking>, ideas: ReturnType<typeof readIdeas>): boolean {
+function hasNews(
+  tracking: Awaited<ReturnType<typeof readTracking>>,
+  ideas: Awaited<ReturnType<typeof readIdeas>>,
+): boolean {
   if (tracking && (tracking.models.length > 0 || tracking.issues.some((r) => (r.closed ?? 0) > 0)))
     return true;
   if (ideas) {

@@ -1,8 +1,9 @@
 // The weekly digest service: preview, post now, and the scheduled post that happens exactly
 // once per server and local ISO week (with catch-up when the bot was down at its time).
 import { createHash } from 'node:crypto';
+import type { Kysely } from 'kysely';
 import type { Clock } from '../clock.ts';
-import type { Db } from '../db/open.ts';
+import type { DB } from '../db/schema.ts';
 import { type OutgoingMessage, PostError, type Poster } from '../discord/post.ts';
 import type { Logger } from '../log.ts';
 import { buildWeeklyDigest } from './build.ts';
@@ -16,8 +17,17 @@ import { latestSlot, nextSlot, previousWeek, type Week, weekContaining } from '.
 /** A digest that could not go out at its time is still worth posting within this delay. */
 export const CATCH_UP_MS = 24 * 60 * 60 * 1000;
 
+/**
+ * A week left 'posting' with no renewal for this long is taken over: its process died mid-post.
+ * The holder renews before every message, so only a dead process (or one stuck far longer on a
+ * single message than Discord ever takes) leaves it this old. Resuming reuses the messages' nonces,
+ * and Discord hands back what it already took when the nonce comes again within a few minutes:
+ * this stays well inside that window (the next minute tick after it, at the latest).
+ */
+export const CLAIM_STALE_MS = 90_000;
+
 export interface DigestDeps {
-  db: Db;
+  db: Kysely<DB>;
   clock: Clock;
   log: Logger;
   poster: Poster;
@@ -25,12 +35,14 @@ export interface DigestDeps {
   /** How to learn whether a user is a bot; without it, users are counted as people. */
   lookupUser?: UserLookup;
   /** Keeps each posted week for the web board (src/web/archive.ts), exactly as it went out. */
-  archive?: { save(digest: Digest, postedAt: Date, chartPng: Buffer | null): void };
+  archive?: { save(digest: Digest, postedAt: Date, chartPng: Buffer | null): void | Promise<void> };
 }
 
 export type DueOutcome =
   | { guildId: string; week: string; result: 'posted' | 'quiet' | 'skipped' | 'failed' | 'retry' }
-  | { guildId: string; week: string; result: 'already-done' };
+  | { guildId: string; week: string; result: 'already-done' }
+  /** Another process is posting this week right now (its claim is fresh). */
+  | { guildId: string; week: string; result: 'in-progress' };
 
 export class DigestService {
   constructor(private readonly deps: DigestDeps) {}
@@ -38,7 +50,7 @@ export class DigestService {
   /** Builds the digest of `week` (default: this local week so far), after learning who is a bot. */
   async build(guildId: string, week?: Week): Promise<Digest> {
     const { db, clock, store, lookupUser } = this.deps;
-    const schedule = store.schedule(guildId);
+    const schedule = await store.schedule(guildId);
     if (lookupUser) {
       const w = week ?? weekContaining(clock.now(), schedule.timeZone);
       try {
@@ -79,7 +91,7 @@ export class DigestService {
    * as the week's scheduled digest, which still comes at its time with the whole week.
    */
   async postNow(guildId: string, channelId?: string): Promise<{ channelId: string; messageIds: string[] }> {
-    const target = channelId ?? this.deps.store.schedule(guildId).channelId;
+    const target = channelId ?? (await this.deps.store.schedule(guildId)).channelId;
     if (!target) throw new Error('no digest channel');
     const messageIds: string[] = [];
     for (const message of await this.preview(guildId))
@@ -110,12 +122,12 @@ export class DigestService {
    * When the next scheduled digest of a server is posted: the next slot whose week postDue will
    * still post (a slot whose week is already done is passed over, as postDue passes it over).
    */
-  nextPostAt(schedule: DigestSchedule): Date {
+  async nextPostAt(schedule: DigestSchedule): Promise<Date> {
     const { timeZone, weekday, hour } = schedule;
     let slot = nextSlot(this.deps.clock.now(), timeZone, weekday, hour);
     // Only the week before the first coming slot can have a record already; the one after cannot.
     for (let i = 0; i < 2; i++) {
-      const record = this.deps.store.record(schedule.guildId, previousWeek(slot, timeZone).key);
+      const record = await this.deps.store.record(schedule.guildId, previousWeek(slot, timeZone).key);
       if (!record || stillToPost(record, slot)) return slot;
       slot = nextSlot(slot, timeZone, weekday, hour);
     }
@@ -128,7 +140,7 @@ export class DigestService {
    */
   async postDueDigests(): Promise<DueOutcome[]> {
     const outcomes: DueOutcome[] = [];
-    for (const schedule of this.deps.store.scheduledGuilds()) {
+    for (const schedule of await this.deps.store.scheduledGuilds()) {
       try {
         outcomes.push(await this.postDue(schedule));
       } catch (error) {
@@ -149,10 +161,13 @@ export class DigestService {
     const slot = latestSlot(now, timeZone, schedule.weekday, schedule.hour);
     const week = previousWeek(slot, timeZone);
     const base = { guildId, week: week.key };
-    const existing = store.record(guildId, week.key);
-    // A row still 'posting' here was left by a run that died mid-post (runs never overlap):
-    // post again with the same nonces, and Discord hands back what it already took.
+    const existing = await store.record(guildId, week.key);
+    // A row still 'posting' is another run's, in this process or another: left alone while its claim
+    // is fresh, taken over once stale (that run died mid-post). The take-over posts again with the
+    // same nonces, and Discord hands back what it already took.
     const resuming = existing?.status === 'posting';
+    if (resuming && now.getTime() - Date.parse(existing.claimedAt) < CLAIM_STALE_MS)
+      return { ...base, result: 'in-progress' };
     // Skipped at an earlier slot, and the curator has since moved the slot later: the week is
     // posted at its new slot, as /digest config announced.
     const reopening = existing?.status === 'skipped' && stillToPost(existing, slot);
@@ -167,14 +182,21 @@ export class DigestService {
     if (late >= CATCH_UP_MS) {
       if (reopening) return { ...base, result: 'skipped' };
       const note = `due ${slot.toISOString()}, ${Math.floor(late / 3_600_000)} h late`;
-      const firstEver = !store.lastPosted(guildId);
+      const firstEver = !(await store.lastPosted(guildId));
       if (
-        store.claim({ guildId, isoWeek: week.key, channelId, scheduledFor: slot, status: 'skipped', note })
+        await store.claim({
+          guildId,
+          isoWeek: week.key,
+          channelId,
+          scheduledFor: slot,
+          status: 'skipped',
+          note,
+        })
       ) {
         // A server that never had a digest did not miss one: its first comes at the next slot.
         if (firstEver)
           log.info(
-            { guildId, week: week.key, nextAt: this.nextPostAt(schedule).toISOString() },
+            { guildId, week: week.key, nextAt: (await this.nextPostAt(schedule)).toISOString() },
             'Weekly digest scheduled; the first one is posted at its next time',
           );
         else
@@ -185,12 +207,12 @@ export class DigestService {
       }
       return { ...base, result: 'skipped' };
     }
-    const claimed = resuming
-      ? true
+    let claim = resuming
+      ? await store.renewClaim(guildId, week.key, existing.claimedAt)
       : reopening
-        ? store.reopenSkipped({ guildId, isoWeek: week.key, channelId, scheduledFor: slot })
-        : store.claim({ guildId, isoWeek: week.key, channelId, scheduledFor: slot });
-    if (!claimed) return { ...base, result: 'already-done' };
+        ? await store.reopenSkipped({ guildId, isoWeek: week.key, channelId, scheduledFor: slot })
+        : await store.take({ guildId, isoWeek: week.key, channelId, scheduledFor: slot });
+    if (claim === undefined) return { ...base, result: resuming ? 'in-progress' : 'already-done' };
 
     let messages: OutgoingMessage[];
     let digest: Digest;
@@ -198,35 +220,51 @@ export class DigestService {
       digest = await this.build(guildId, week);
       messages = this.render(digest);
     } catch (error) {
-      store.release(guildId, week.key);
+      await store.release(guildId, week.key, claim);
       throw error;
     }
     if (digest.quiet && schedule.quietWeeks === 'skip') {
-      store.finish(guildId, week.key, { status: 'quiet', note: 'quiet week, not posted (setting)' });
+      await store.finish(
+        guildId,
+        week.key,
+        { status: 'quiet', note: 'quiet week, not posted (setting)' },
+        claim,
+      );
       return { ...base, result: 'quiet' };
     }
 
     const posted: string[] = [];
     try {
       for (const [i, message] of messages.entries()) {
+        // Renewed before each message: a run that lost the week to a take-over stops here.
+        const renewed = await store.renewClaim(guildId, week.key, claim);
+        if (renewed === undefined) {
+          log.warn(
+            { guildId, week: week.key, posted: posted.length },
+            'Another process took over this weekly digest while it was being posted; it finishes the post',
+          );
+          return { ...base, result: 'in-progress' };
+        }
+        claim = renewed;
         const nonce = digestNonce(guildId, week.key, i);
         posted.push((await poster.post(channelId!, { ...message, nonce })).id);
       }
     } catch (error) {
       const failure = error instanceof PostError ? error.failure : 'invalid';
       if (failure === 'retryable' && posted.length === 0) {
-        store.release(guildId, week.key);
+        await store.release(guildId, week.key, claim);
         log.warn(
           { guildId, week: week.key, err: error },
           'Discord did not take the weekly digest; it is tried again in a minute',
         );
         return { ...base, result: 'retry' };
       }
-      store.finish(guildId, week.key, {
-        status: 'failed',
-        messageIds: posted,
-        note: `${failure}: ${(error as Error).message}`,
-      });
+      await store.finish(
+        guildId,
+        week.key,
+        { status: 'failed', messageIds: posted, note: `${failure}: ${(error as Error).message}` },
+        claim,
+      );
       log.error(
         { guildId, week: week.key, channelId, failure, posted: posted.length, err: error },
         failure === 'gone' || failure === 'forbidden'
@@ -235,8 +273,16 @@ export class DigestService {
       );
       return { ...base, result: 'failed' };
     }
-    store.finish(guildId, week.key, { status: digest.quiet ? 'quiet' : 'posted', messageIds: posted });
-    this.deps.archive?.save(digest, clock.now(), messages[0]?.files?.[0]?.data ?? null);
+    if (
+      !(await store.finish(
+        guildId,
+        week.key,
+        { status: digest.quiet ? 'quiet' : 'posted', messageIds: posted },
+        claim,
+      ))
+    )
+      return { ...base, result: 'in-progress' };
+    await this.deps.archive?.save(digest, clock.now(), messages[0]?.files?.[0]?.data ?? null);
     log.info({ guildId, week: week.key, channelId, messages: posted.length }, 'Weekly digest posted');
     return { ...base, result: digest.quiet ? 'quiet' : 'posted' };
   }

@@ -15,9 +15,9 @@ export function setupDigest(
   core: HubCore,
   options: { lookupUser?: UserLookup; schedule: boolean },
 ): DigestFeature {
-  const store = new DigestStore(core.db, core.clock);
+  const store = new DigestStore(core.kdb, core.clock);
   const service = new DigestService({
-    db: core.db,
+    db: core.kdb,
     clock: core.clock,
     log: core.log.child({ feature: 'digest' }),
     poster: core.poster,
@@ -26,15 +26,15 @@ export function setupDigest(
     ...(options.lookupUser ? { lookupUser: options.lookupUser } : {}),
   });
 
-  core.status.add((guildId) => {
+  core.status.add(async (guildId) => {
     if (!guildId) return [];
-    const schedule = store.schedule(guildId);
+    const schedule = await store.schedule(guildId);
     if (!schedule.channelId) return [{ name: 'Weekly digest', value: 'off (no digest channel)' }];
-    const last = store.lastPosted(guildId);
+    const last = await store.lastPosted(guildId);
     return [
       {
         name: 'Weekly digest',
-        value: `next ${discordTime(service.nextPostAt(schedule), 'f')} in <#${schedule.channelId}>; last ${last ? last.isoWeek : 'none yet'}`,
+        value: `next ${discordTime(await service.nextPostAt(schedule), 'f')} in <#${schedule.channelId}>; last ${last ? last.isoWeek : 'none yet'}`,
       },
     ];
   });

@@ -1,7 +1,8 @@
 // The digest's own tables: per-server schedule (columns of guild_settings), the once-per-week
 // record (digests) and the bot flags of Discord users (discord_users).
+import type { Kysely, Selectable } from 'kysely';
 import type { Clock } from '../clock.ts';
-import type { Db } from '../db/open.ts';
+import type { DB, DigestsTable, GuildSettingsTable } from '../db/schema.ts';
 
 export type QuietWeeks = 'post' | 'skip';
 
@@ -30,26 +31,10 @@ export interface DigestRecord {
   note: string | null;
 }
 
-interface ScheduleRow {
-  guild_id: string;
-  digest_channel_id: string | null;
-  time_zone: string;
-  digest_weekday: number;
-  digest_hour: number;
-  digest_quiet_weeks: QuietWeeks;
-}
-
-interface RecordRow {
-  guild_id: string;
-  iso_week: string;
-  status: DigestStatus;
-  channel_id: string | null;
-  message_ids: string;
-  scheduled_for: string;
-  claimed_at: string;
-  finished_at: string | null;
-  note: string | null;
-}
+type ScheduleRow = Pick<
+  Selectable<GuildSettingsTable>,
+  'guild_id' | 'digest_channel_id' | 'time_zone' | 'digest_weekday' | 'digest_hour' | 'digest_quiet_weeks'
+>;
 
 const DEFAULTS = { weekday: 1, hour: 9, quietWeeks: 'post' as QuietWeeks, timeZone: 'UTC' };
 
@@ -64,7 +49,7 @@ function toSchedule(row: ScheduleRow): DigestSchedule {
   };
 }
 
-function toRecord(row: RecordRow): DigestRecord {
+function toRecord(row: Selectable<DigestsTable>): DigestRecord {
   return {
     guildId: row.guild_id,
     isoWeek: row.iso_week,
@@ -78,94 +63,98 @@ function toRecord(row: RecordRow): DigestRecord {
   };
 }
 
-const SCHEDULE_COLUMNS =
-  'guild_id, digest_channel_id, time_zone, digest_weekday, digest_hour, digest_quiet_weeks';
+const SCHEDULE_COLUMNS = [
+  'guild_id',
+  'digest_channel_id',
+  'time_zone',
+  'digest_weekday',
+  'digest_hour',
+  'digest_quiet_weeks',
+] as const;
+
+/**
+ * A week being posted belongs to whoever holds its claim: the claimed_at it wrote. Every take-over
+ * and renewal writes a later claimed_at than the one it replaces (by a millisecond when the clock
+ * has not moved), so claimed_at doubles as a fence: a process whose claim was taken over finds it
+ * changed on its next renewal and stops, instead of posting beside the new holder.
+ */
+function laterThan(previous: string, now: Date): string {
+  return new Date(Math.max(now.getTime(), Date.parse(previous) + 1)).toISOString();
+}
 
 export class DigestStore {
-  private readonly scheduleOf;
-  private readonly scheduled;
-  private readonly recordOf;
-  private readonly lastRecord;
-  private readonly claimStmt;
-  private readonly finishStmt;
-  private readonly releaseStmt;
-  private readonly reopenStmt;
-
   constructor(
-    private readonly db: Db,
+    private readonly db: Kysely<DB>,
     private readonly clock: Clock,
-  ) {
-    this.scheduleOf = db.prepare(`SELECT ${SCHEDULE_COLUMNS} FROM guild_settings WHERE guild_id = ?`);
-    this.scheduled = db.prepare(
-      `SELECT ${SCHEDULE_COLUMNS} FROM guild_settings WHERE digest_channel_id IS NOT NULL ORDER BY guild_id`,
-    );
-    this.recordOf = db.prepare('SELECT * FROM digests WHERE guild_id = ? AND iso_week = ?');
-    this.lastRecord = db.prepare(
-      `SELECT * FROM digests WHERE guild_id = ? AND status IN ('posted', 'quiet') ORDER BY iso_week DESC LIMIT 1`,
-    );
-    this.claimStmt = db.prepare(
-      `INSERT OR IGNORE INTO digests (guild_id, iso_week, status, channel_id, scheduled_for, claimed_at, finished_at, note)
-       VALUES (@guildId, @isoWeek, @status, @channelId, @scheduledFor, @now, @finishedAt, @note)`,
-    );
-    this.finishStmt = db.prepare(
-      `UPDATE digests SET status = @status, message_ids = @messageIds, finished_at = @now, note = @note
-       WHERE guild_id = @guildId AND iso_week = @isoWeek`,
-    );
-    this.releaseStmt = db.prepare(
-      `DELETE FROM digests WHERE guild_id = ? AND iso_week = ? AND status = 'posting'`,
-    );
-    this.reopenStmt = db.prepare(
-      `UPDATE digests SET status = 'posting', channel_id = @channelId, scheduled_for = @scheduledFor,
-         claimed_at = @now, finished_at = NULL, note = NULL, message_ids = '[]'
-       WHERE guild_id = @guildId AND iso_week = @isoWeek AND status = 'skipped' AND scheduled_for < @scheduledFor`,
-    );
-  }
+  ) {}
 
-  schedule(guildId: string): DigestSchedule {
-    const row = this.scheduleOf.get(guildId) as ScheduleRow | undefined;
+  async schedule(guildId: string): Promise<DigestSchedule> {
+    const row = await this.db
+      .selectFrom('guild_settings')
+      .select(SCHEDULE_COLUMNS)
+      .where('guild_id', '=', guildId)
+      .executeTakeFirst();
     return row ? toSchedule(row) : { guildId, channelId: null, ...DEFAULTS };
   }
 
   /** Servers with a digest channel: the only ones the weekly job visits. */
-  scheduledGuilds(): DigestSchedule[] {
-    return (this.scheduled.all() as ScheduleRow[]).map(toSchedule);
+  async scheduledGuilds(): Promise<DigestSchedule[]> {
+    const rows = await this.db
+      .selectFrom('guild_settings')
+      .select(SCHEDULE_COLUMNS)
+      .where('digest_channel_id', 'is not', null)
+      .orderBy('guild_id')
+      .execute();
+    return rows.map(toSchedule);
   }
 
-  updateSchedule(
+  async updateSchedule(
     guildId: string,
     patch: Partial<Pick<DigestSchedule, 'weekday' | 'hour' | 'quietWeeks'>>,
     userId: string,
-  ): DigestSchedule {
-    const columns: Array<[string, string | number | undefined]> = [
-      ['digest_weekday', patch.weekday],
-      ['digest_hour', patch.hour],
-      ['digest_quiet_weeks', patch.quietWeeks],
-    ];
-    const set = columns.filter(([, v]) => v !== undefined) as Array<[string, string | number]>;
-    const sets = set.map(([c]) => `${c} = ?`);
-    const values = set.map(([, v]) => v);
-    this.db.transaction(() => {
-      const now = this.clock.now().toISOString();
-      this.db
-        .prepare('INSERT OR IGNORE INTO guild_settings (guild_id, updated_at) VALUES (?, ?)')
-        .run(guildId, now);
-      if (sets.length === 0) return;
-      this.db
-        .prepare(
-          `UPDATE guild_settings SET ${sets.join(', ')}, updated_at = ?, updated_by = ? WHERE guild_id = ?`,
-        )
-        .run(...values, now, userId, guildId);
-    })();
+  ): Promise<DigestSchedule> {
+    const set = {
+      ...(patch.weekday !== undefined ? { digest_weekday: patch.weekday } : {}),
+      ...(patch.hour !== undefined ? { digest_hour: patch.hour } : {}),
+      ...(patch.quietWeeks !== undefined ? { digest_quiet_weeks: patch.quietWeeks } : {}),
+    };
+    const now = this.clock.now().toISOString();
+    // One statement: the row is made with the new values, or the existing row changes.
+    await this.db
+      .insertInto('guild_settings')
+      .values({
+        guild_id: guildId,
+        updated_at: now,
+        ...(Object.keys(set).length > 0 ? { updated_by: userId, ...set } : {}),
+      })
+      .onConflict((oc) =>
+        Object.keys(set).length === 0
+          ? oc.column('guild_id').doNothing()
+          : oc.column('guild_id').doUpdateSet({ ...set, updated_at: now, updated_by: userId }),
+      )
+      .execute();
     return this.schedule(guildId);
   }
 
-  record(guildId: string, isoWeek: string): DigestRecord | undefined {
-    const row = this.recordOf.get(guildId, isoWeek) as RecordRow | undefined;
+  async record(guildId: string, isoWeek: string): Promise<DigestRecord | undefined> {
+    const row = await this.db
+      .selectFrom('digests')
+      .selectAll()
+      .where('guild_id', '=', guildId)
+      .where('iso_week', '=', isoWeek)
+      .executeTakeFirst();
     return row ? toRecord(row) : undefined;
   }
 
-  lastPosted(guildId: string): DigestRecord | undefined {
-    const row = this.lastRecord.get(guildId) as RecordRow | undefined;
+  async lastPosted(guildId: string): Promise<DigestRecord | undefined> {
+    const row = await this.db
+      .selectFrom('digests')
+      .selectAll()
+      .where('guild_id', '=', guildId)
+      .where('status', 'in', ['posted', 'quiet'])
+      .orderBy('iso_week', 'desc')
+      .limit(1)
+      .executeTakeFirst();
     return row ? toRecord(row) : undefined;
   }
 
@@ -173,66 +162,132 @@ export class DigestStore {
    * Takes the week for this server; false when it was already taken (posted, skipped or being
    * posted by another run). `status` other than 'posting' records a final outcome at once.
    */
-  claim(o: {
+  async claim(o: {
     guildId: string;
     isoWeek: string;
     channelId: string | null;
     scheduledFor: Date;
     status?: DigestStatus;
     note?: string;
-  }): boolean {
-    const status = o.status ?? 'posting';
-    const now = this.clock.now().toISOString();
-    const result = this.claimStmt.run({
-      guildId: o.guildId,
-      isoWeek: o.isoWeek,
-      status,
-      channelId: o.channelId,
-      scheduledFor: o.scheduledFor.toISOString(),
-      now,
-      finishedAt: status === 'posting' ? null : now,
-      note: o.note ?? null,
-    });
-    return result.changes === 1;
-  }
-
-  finish(
-    guildId: string,
-    isoWeek: string,
-    outcome: { status: Exclude<DigestStatus, 'posting'>; messageIds?: string[]; note?: string },
-  ): void {
-    this.finishStmt.run({
-      guildId,
-      isoWeek,
-      status: outcome.status,
-      messageIds: JSON.stringify(outcome.messageIds ?? []),
-      now: this.clock.now().toISOString(),
-      note: outcome.note ?? null,
-    });
+  }): Promise<boolean> {
+    return (await this.take(o)) !== undefined;
   }
 
   /**
-   * Takes a week that was recorded skipped at an earlier slot, now that the server's slot for it
-   * is later (the curator moved it); false when another run took it first or the skip stands.
+   * claim(), returning the claim (its claimed_at) for renewClaim and the fenced finish/release.
+   * One INSERT … ON CONFLICT DO NOTHING: of two processes racing for a week, exactly one gets it.
    */
-  reopenSkipped(o: {
+  async take(o: {
     guildId: string;
     isoWeek: string;
     channelId: string | null;
     scheduledFor: Date;
-  }): boolean {
-    const result = this.reopenStmt.run({
-      guildId: o.guildId,
-      isoWeek: o.isoWeek,
-      channelId: o.channelId,
-      scheduledFor: o.scheduledFor.toISOString(),
-      now: this.clock.now().toISOString(),
-    });
-    return result.changes === 1;
+    status?: DigestStatus;
+    note?: string;
+  }): Promise<string | undefined> {
+    const status = o.status ?? 'posting';
+    const now = this.clock.now().toISOString();
+    const row = await this.db
+      .insertInto('digests')
+      .values({
+        guild_id: o.guildId,
+        iso_week: o.isoWeek,
+        status,
+        channel_id: o.channelId,
+        scheduled_for: o.scheduledFor.toISOString(),
+        claimed_at: now,
+        finished_at: status === 'posting' ? null : now,
+        note: o.note ?? null,
+      })
+      .onConflict((oc) => oc.columns(['guild_id', 'iso_week']).doNothing())
+      .returning('claimed_at')
+      .executeTakeFirst();
+    return row?.claimed_at;
   }
 
-  /** Gives the week back after a failure worth retrying (nothing was posted). */
-  release(guildId: string, isoWeek: string): void {
-    this.releaseStmt.run(guildId, isoWeek);
+  /**
+   * Moves a 'posting' claim on: the holder renews it before each message, and another process takes
+   * over a claim left stale by a process that died mid-post. Compare-and-set on `claim`, so of two
+   * processes only one gets it; undefined when the claim is no longer `claim`.
+   */
+  async renewClaim(guildId: string, isoWeek: string, claim: string): Promise<string | undefined> {
+    const next = laterThan(claim, this.clock.now());
+    const row = await this.db
+      .updateTable('digests')
+      .set({ claimed_at: next })
+      .where('guild_id', '=', guildId)
+      .where('iso_week', '=', isoWeek)
+      .where('status', '=', 'posting')
+      .where('claimed_at', '=', claim)
+      .returning('claimed_at')
+      .executeTakeFirst();
+    return row?.claimed_at;
+  }
+
+  /**
+   * Records the week's outcome. With `claim`, only while that claim still holds (false otherwise:
+   * another process took the week over and records it itself).
+   */
+  async finish(
+    guildId: string,
+    isoWeek: string,
+    outcome: { status: Exclude<DigestStatus, 'posting'>; messageIds?: string[]; note?: string },
+    claim?: string,
+  ): Promise<boolean> {
+    let update = this.db
+      .updateTable('digests')
+      .set({
+        status: outcome.status,
+        message_ids: JSON.stringify(outcome.messageIds ?? []),
+        finished_at: this.clock.now().toISOString(),
+        note: outcome.note ?? null,
+      })
+      .where('guild_id', '=', guildId)
+      .where('iso_week', '=', isoWeek);
+    if (claim !== undefined) update = update.where('status', '=', 'posting').where('claimed_at', '=', claim);
+    const result = await update.executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  /**
+   * Takes a week that was recorded skipped at an earlier slot, now that the server's slot for it
+   * is later (the curator moved it); undefined when another run took it first or the skip stands.
+   */
+  async reopenSkipped(o: {
+    guildId: string;
+    isoWeek: string;
+    channelId: string | null;
+    scheduledFor: Date;
+  }): Promise<string | undefined> {
+    const scheduledFor = o.scheduledFor.toISOString();
+    const row = await this.db
+      .updateTable('digests')
+      .set({
+        status: 'posting',
+        channel_id: o.channelId,
+        scheduled_for: scheduledFor,
+        claimed_at: this.clock.now().toISOString(),
+        finished_at: null,
+        note: null,
+        message_ids: '[]',
+      })
+      .where('guild_id', '=', o.guildId)
+      .where('iso_week', '=', o.isoWeek)
+      .where('status', '=', 'skipped')
+      .where('scheduled_for', '<', scheduledFor)
+      .returning('claimed_at')
+      .executeTakeFirst();
+    return row?.claimed_at;
+  }
+
+  /** Gives the week back after a failure worth retrying (nothing was posted); `claim` as in finish. */
+  async release(guildId: string, isoWeek: string, claim?: string): Promise<void> {
+    let remove = this.db
+      .deleteFrom('digests')
+      .where('guild_id', '=', guildId)
+      .where('iso_week', '=', isoWeek)
+      .where('status', '=', 'posting');
+    if (claim !== undefined) remove = remove.where('claimed_at', '=', claim);
+    await remove.execute();
   }
 }

@@ -1,9 +1,10 @@
 // Who is a bot: Discord says so on the user object, and the digest keeps the answer in
 // discord_users so each user is asked about once, before the builder leaves bots out.
+import { type Kysely, sql } from 'kysely';
 import type { Clock } from '../clock.ts';
-import type { Db } from '../db/open.ts';
+import type { DB } from '../db/schema.ts';
 import type { KnownUser, UserLookup } from '../discord/users.ts';
-import { tableExists } from './sections/query.ts';
+import { schemaShape, tableExists } from './sections/query.ts';
 
 export type { KnownUser, UserLookup };
 
@@ -15,31 +16,46 @@ const SOURCES = [
 ] as const;
 
 /** Ids active in [from, to) that discord_users does not know yet. */
-export function unknownUserIds(db: Db, guildId: string, from: string, to: string): string[] {
+export async function unknownUserIds(
+  db: Kysely<DB>,
+  guildId: string,
+  from: string,
+  to: string,
+): Promise<string[]> {
+  const schema = await schemaShape(db);
   const ids = new Set<string>();
   for (const s of SOURCES) {
-    if (!tableExists(db, s.table)) continue;
+    if (!tableExists(schema, s.table)) continue;
     const scope =
       s.guild === null
-        ? 'AND idea_id IN (SELECT id FROM ideas WHERE guild_id = @guildId)'
-        : `AND ${s.guild} = @guildId`;
-    const rows = db
-      .prepare(
-        `SELECT DISTINCT ${s.user} FROM ${s.table} WHERE ${s.at} >= @from AND ${s.at} < @to ${scope}
-         AND ${s.user} NOT IN (SELECT user_id FROM discord_users)`,
-      )
-      .pluck()
-      .all({ guildId, from, to }) as string[];
-    for (const id of rows) ids.add(id);
+        ? sql`AND idea_id IN (SELECT id FROM ideas WHERE guild_id = ${guildId})`
+        : sql`AND ${sql.ref(s.guild)} = ${guildId}`;
+    const { rows } = await sql<{
+      id: string;
+    }>`SELECT DISTINCT ${sql.ref(s.user)} AS id FROM ${sql.table(s.table)}
+      WHERE ${sql.ref(s.at)} >= ${from} AND ${sql.ref(s.at)} < ${to} ${scope}
+        AND ${sql.ref(s.user)} NOT IN (SELECT user_id FROM discord_users)`.execute(db);
+    for (const r of rows) ids.add(r.id);
   }
   return [...ids];
 }
 
-export function recordUser(db: Db, clock: Clock, userId: string, user: KnownUser): void {
-  db.prepare(
-    `INSERT INTO discord_users (user_id, is_bot, name, checked_at) VALUES (?, ?, ?, ?)
-     ON CONFLICT (user_id) DO UPDATE SET is_bot = excluded.is_bot, name = excluded.name, checked_at = excluded.checked_at`,
-  ).run(userId, user.bot ? 1 : 0, user.name, clock.now().toISOString());
+export async function recordUser(
+  db: Kysely<DB>,
+  clock: Clock,
+  userId: string,
+  user: KnownUser,
+): Promise<void> {
+  const row = {
+    is_bot: user.bot ? (1 as const) : (0 as const),
+    name: user.name,
+    checked_at: clock.now().toISOString(),
+  };
+  await db
+    .insertInto('discord_users')
+    .values({ user_id: userId, ...row })
+    .onConflict((oc) => oc.column('user_id').doUpdateSet(row))
+    .execute();
 }
 
 /**
@@ -48,7 +64,7 @@ export function recordUser(db: Db, clock: Clock, userId: string, user: KnownUser
  * meanwhile.
  */
 export async function resolveUnknownUsers(
-  db: Db,
+  db: Kysely<DB>,
   clock: Clock,
   lookup: UserLookup,
   guildId: string,
@@ -56,7 +72,7 @@ export async function resolveUnknownUsers(
   to: string,
   limit = 100,
 ): Promise<number> {
-  const ids = unknownUserIds(db, guildId, from, to).slice(0, limit);
-  for (const id of ids) recordUser(db, clock, id, (await lookup(id)) ?? { bot: false, name: null });
+  const ids = (await unknownUserIds(db, guildId, from, to)).slice(0, limit);
+  for (const id of ids) await recordUser(db, clock, id, (await lookup(id)) ?? { bot: false, name: null });
   return ids.length;
 }

@@ -59,8 +59,8 @@ export function quotaOptionNames(patch: QuotaPatch): string[] {
   return OPTIONS.filter((o) => patch[o.key] !== undefined).map((o) => o.name);
 }
 
-export function quotaEmbed(hub: Hub, guildId: string): APIEmbed {
-  const limits = hub.models.service.quotas.get(guildId);
+export async function quotaEmbed(hub: Hub, guildId: string): Promise<APIEmbed> {
+  const limits = await hub.models.service.quotas.get(guildId);
   const show = (n: number) => (n === 0 ? 'no limit' : n.toLocaleString('en-US'));
   return {
     title: `/try quotas (per day, reset at midnight ${hub.settings.get(guildId).timeZone})`,

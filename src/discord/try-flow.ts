@@ -31,9 +31,9 @@ export function describeQuota(error: QuotaExceeded): string {
 }
 
 /** Reserves runs for these generations, or throws a UserError that says why not. */
-export function reserveRuns(hub: Hub, inputs: GenerationInput[]): number[] {
+export async function reserveRuns(hub: Hub, inputs: GenerationInput[]): Promise<number[]> {
   try {
-    return hub.models.service.reserve(inputs);
+    return await hub.models.service.reserve(inputs);
   } catch (error) {
     if (error instanceof QuotaExceeded) throw new UserError(describeQuota(error));
     throw error;
@@ -86,7 +86,14 @@ export async function streamGeneration(
     onDead: () => service.stop(stopKey, input.userId, true),
     // With a guard, a crash mid-answer would leave unscreened text up: the next start removes it.
     onShown:
-      service.deps.guard && !isPrivate ? (messages) => service.runs.recordShown(runId, messages) : undefined,
+      service.deps.guard && !isPrivate
+        ? (messages) =>
+            void service.runs
+              .recordShown(runId, messages)
+              .catch((error: unknown) =>
+                hub.log.warn({ err: error, runId }, 'Could not record where an unscreened answer shows'),
+              )
+        : undefined,
   });
   const control = service.control(stopKey, input.userId);
   reply.start();

@@ -46,7 +46,7 @@ export async function openThread(
     throw threadFailure(error);
   }
   const system = exchange.messages.find((m) => m.role === 'system')?.content ?? null;
-  service.threads.create(
+  await service.threads.create(
     {
       threadId,
       guildId: exchange.guildId,
@@ -94,7 +94,7 @@ function threadFailure(error: unknown): unknown {
 /** A message in a conversation thread: the thread's owner continues the conversation. */
 export async function continueInThread(msg: Message, hub: Hub): Promise<void> {
   const { service } = hub.models;
-  const thread = service.threads.get(msg.channelId);
+  const thread = await service.threads.get(msg.channelId);
   // A mention of the bot is how a member addresses it without the Message Content intent; it is not part of the prompt.
   const content = msg.content.replace(new RegExp(`<@!?${msg.client.user.id}>`, 'g'), '').trim();
   if (!thread || msg.author.id !== thread.userId || !content) return;
@@ -117,7 +117,7 @@ export async function continueInThread(msg: Message, hub: Hub): Promise<void> {
     await hub.poster.post(thread.threadId, { content: error.message });
     return;
   }
-  const history = [...service.threads.history(thread.threadId), { role: 'user' as const, content }];
+  const history = [...(await service.threads.history(thread.threadId)), { role: 'user' as const, content }];
   const input = {
     guildId: thread.guildId,
     channelId: thread.threadId,
@@ -130,7 +130,7 @@ export async function continueInThread(msg: Message, hub: Hub): Promise<void> {
   };
   let runId: number;
   try {
-    [runId] = service.reserve([input]) as [number];
+    [runId] = (await service.reserve([input])) as [number];
   } catch (error) {
     if (!(error instanceof QuotaExceeded)) throw error;
     await hub.poster.post(thread.threadId, { content: describeQuota(error) });
@@ -138,7 +138,7 @@ export async function continueInThread(msg: Message, hub: Hub): Promise<void> {
   }
   const { result } = await streamGeneration(hub, input, runId, { channelId: thread.threadId }, stopKey);
   if (result.outcome === 'ok' || result.outcome === 'length')
-    service.threads.addTurns(thread.threadId, [
+    await service.threads.addTurns(thread.threadId, [
       { role: 'user', content },
       { role: 'assistant', content: result.answer },
     ]);

@@ -1,6 +1,7 @@
 // model_runs: every generation, recorded as it starts so quotas and the cooldown see it at once.
+import { type Kysely, sql } from 'kysely';
 import type { Clock } from '../clock.ts';
-import type { Db } from '../db/open.ts';
+import type { DB } from '../db/schema.ts';
 import { addDays, localParts, zonedTime } from '../digest/week.ts';
 import type { QuotaLimits } from './config.ts';
 
@@ -55,51 +56,55 @@ export class QuotaExceeded extends Error {
   }
 }
 
-export class ModelRunStore {
-  private readonly insert;
-  private readonly update;
-  private readonly usage;
-  private readonly lastStart;
+/** The class of the advisory locks begin() takes on PostgreSQL, one per server (fixed forever). */
+const RUNS_LOCK_CLASS = 0x6d72_756e; // 'mrun'
 
+export class ModelRunStore {
   constructor(
-    private readonly db: Db,
+    private readonly db: Kysely<DB>,
     private readonly clock: Clock,
-  ) {
-    this.insert = db.prepare(
-      `INSERT INTO model_runs (guild_id, channel_id, user_id, model, provider, kind, started_at, tokens_in)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
-    this.update = db.prepare(
-      `UPDATE model_runs SET outcome = ?, finished_at = ?, first_token_ms = ?, duration_ms = ?,
-         tokens_in = COALESCE(?, tokens_in), tokens_out = ?, guard_policy = ?, error = ? WHERE id = ?`,
-    );
-    this.usage = db.prepare(
-      `SELECT COUNT(*) AS requests, COALESCE(SUM(tokens_in + tokens_out), 0) AS tokens
-       FROM model_runs WHERE guild_id = ? AND (? IS NULL OR user_id = ?) AND started_at >= ?`,
-    );
-    this.lastStart = db.prepare(
-      'SELECT MAX(started_at) AS at FROM model_runs WHERE guild_id = ? AND user_id = ? AND kind != ?',
-    );
-  }
+    private readonly engine: 'sqlite' | 'postgres' = 'sqlite',
+  ) {}
 
   /**
    * Checks cooldown and daily quotas, then records the run as running, in one transaction so a
    * double-click cannot slip two runs past the checks. Returns the run ids (one per model).
+   *
+   * SQLite's one connection runs the transactions one at a time. On PostgreSQL, where several bot
+   * processes start runs at once, the transaction first takes the server's advisory lock: the
+   * checks and the insert of two processes never interleave (read committed alone would let both
+   * count the same rows and both pass a limit of 1). The lock is the server's, not the member's,
+   * because the server-wide limits are counted in the same check; it is held for a few
+   * milliseconds and released by the commit.
    */
-  begin(starts: RunStart[], limits: QuotaLimits, cooldownMs: number, timeZone = 'UTC'): number[] {
-    return this.db.transaction(() => {
+  async begin(
+    starts: RunStart[],
+    limits: QuotaLimits,
+    cooldownMs: number,
+    timeZone = 'UTC',
+  ): Promise<number[]> {
+    const first = starts[0]!;
+    return this.db.transaction().execute(async (trx) => {
+      if (this.engine === 'postgres')
+        await sql`SELECT pg_advisory_xact_lock(${sql.lit(RUNS_LOCK_CLASS)}, hashtext(${first.guildId}))`.execute(
+          trx,
+        );
       const now = this.clock.now();
-      const first = starts[0]!;
       const { dayStart, tomorrow } = serverDay(now, timeZone);
       // A thread conversation is a run per message; only slash commands have the double-click problem.
       if (first.kind !== 'thread' && cooldownMs > 0) {
-        const last = (this.lastStart.get(first.guildId, first.userId, 'thread') as { at: string | null }).at;
+        const row = await trx
+          .selectFrom('model_runs')
+          .select((eb) => eb.fn.max('started_at').as('at'))
+          .where('guild_id', '=', first.guildId)
+          .where('user_id', '=', first.userId)
+          .where('kind', '!=', 'thread')
+          .executeTakeFirst();
+        const last = row?.at ?? null;
         if (last && now.getTime() - Date.parse(last) < cooldownMs)
           throw new QuotaExceeded('cooldown', new Date(Date.parse(last) + cooldownMs), cooldownMs);
       }
-      const since = dayStart.toISOString();
-      const user = this.usage.get(first.guildId, first.userId, first.userId, since) as Usage;
-      const guild = this.usage.get(first.guildId, null, null, since) as Usage;
+      const { user, guild } = await usageSince(trx, first.guildId, first.userId, dayStart.toISOString());
       const n = starts.length;
       const check = (scope: QuotaExceeded['scope'], used: number, adding: number, limit: number) => {
         if (limit > 0 && used + adding > limit) throw new QuotaExceeded(scope, tomorrow, limit, timeZone);
@@ -112,82 +117,140 @@ export class ModelRunStore {
       };
       spent('user_tokens', user.tokens, limits.userDailyTokens);
       spent('guild_tokens', guild.tokens, limits.guildDailyTokens);
-      return starts.map((s) =>
-        Number(
-          this.insert.run(
-            s.guildId,
-            s.channelId,
-            s.userId,
-            s.model,
-            s.provider,
-            s.kind,
-            now.toISOString(),
-            s.tokensIn,
-          ).lastInsertRowid,
-        ),
-      );
-    })();
+      // One insert per model (at most a few), so each id is known to belong to its start.
+      const ids: number[] = [];
+      for (const s of starts) {
+        const row = await trx
+          .insertInto('model_runs')
+          .values({
+            guild_id: s.guildId,
+            channel_id: s.channelId,
+            user_id: s.userId,
+            model: s.model,
+            provider: s.provider,
+            kind: s.kind,
+            started_at: now.toISOString(),
+            tokens_in: s.tokensIn,
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        ids.push(Number(row.id));
+      }
+      return ids;
+    });
   }
 
-  finish(runId: number, end: RunEnd): void {
-    this.update.run(
-      end.outcome,
-      this.clock.now().toISOString(),
-      end.firstTokenMs === undefined ? null : Math.round(end.firstTokenMs),
-      Math.round(end.durationMs),
-      end.tokensIn ?? null,
-      end.tokensOut,
-      end.guardPolicy ?? null,
-      end.error ?? null,
-      runId,
-    );
+  async finish(runId: number, end: RunEnd): Promise<void> {
+    await this.db
+      .updateTable('model_runs')
+      .set({
+        outcome: end.outcome,
+        finished_at: this.clock.now().toISOString(),
+        first_token_ms: end.firstTokenMs === undefined ? null : Math.round(end.firstTokenMs),
+        duration_ms: Math.round(end.durationMs),
+        ...(end.tokensIn !== undefined && end.tokensIn !== null ? { tokens_in: end.tokensIn } : {}),
+        tokens_out: end.tokensOut,
+        guard_policy: end.guardPolicy ?? null,
+        error: end.error ?? null,
+      })
+      .where('id', '=', runId)
+      .execute();
   }
 
   /** Runs reserved for a request that was then refused before anything was sent: as if never made. */
-  discard(runIds: number[]): void {
-    const remove = this.db.prepare("DELETE FROM model_runs WHERE id = ? AND outcome = 'running'");
-    this.db.transaction(() => {
-      for (const id of runIds) remove.run(id);
-    })();
+  async discard(runIds: number[]): Promise<void> {
+    if (runIds.length === 0) return;
+    await this.db
+      .deleteFrom('model_runs')
+      .where('id', 'in', runIds)
+      .where('outcome', '=', 'running')
+      .execute();
   }
 
   /** Where a running answer is visible (guard on): what a crash would leave unscreened. */
-  recordShown(runId: number, messages: ShownMessage[]): void {
-    this.db
-      .prepare("UPDATE model_runs SET shown_messages = ? WHERE id = ? AND outcome = 'running'")
-      .run(JSON.stringify(messages), runId);
+  async recordShown(runId: number, messages: ShownMessage[]): Promise<void> {
+    await this.db
+      .updateTable('model_runs')
+      .set({ shown_messages: JSON.stringify(messages) })
+      .where('id', '=', runId)
+      .where('outcome', '=', 'running')
+      .execute();
   }
 
-  /** Messages of answers a stopped process left running, before closeInterrupted() closes them. */
-  unscreenedLeftovers(): ShownMessage[] {
-    const rows = this.db
-      .prepare(
-        "SELECT shown_messages FROM model_runs WHERE outcome = 'running' AND shown_messages IS NOT NULL",
-      )
-      .all() as Array<{ shown_messages: string }>;
-    return rows.flatMap((r) => JSON.parse(r.shown_messages) as ShownMessage[]);
+  /**
+   * Messages of answers a stopped process left running, before closeInterrupted() closes them.
+   * `startedBefore` as in closeInterrupted.
+   */
+  async unscreenedLeftovers(startedBefore?: Date): Promise<ShownMessage[]> {
+    let query = this.db
+      .selectFrom('model_runs')
+      .select('shown_messages')
+      .where('outcome', '=', 'running')
+      .where('shown_messages', 'is not', null);
+    if (startedBefore) query = query.where('started_at', '<', startedBefore.toISOString());
+    const rows = await query.execute();
+    return rows.flatMap((r) => JSON.parse(r.shown_messages!) as ShownMessage[]);
   }
 
-  /** Runs left "running" by a process that stopped mid-answer; returns how many were closed. */
-  closeInterrupted(): number {
-    return this.db
-      .prepare(
-        "UPDATE model_runs SET outcome = 'error', finished_at = ?, error = 'interrupted: the bot stopped during the answer' WHERE outcome = 'running'",
-      )
-      .run(this.clock.now().toISOString()).changes;
+  /**
+   * Runs left "running" by a process that stopped mid-answer; returns how many were closed.
+   * Without `startedBefore`, every running run (one process owns the database, and it is starting);
+   * with it, only runs older than any live answer can be, so the runs of other processes sharing
+   * the database stay as they are.
+   */
+  async closeInterrupted(startedBefore?: Date): Promise<number> {
+    let update = this.db
+      .updateTable('model_runs')
+      .set({
+        outcome: 'error',
+        finished_at: this.clock.now().toISOString(),
+        error: 'interrupted: the bot stopped during the answer',
+      })
+      .where('outcome', '=', 'running');
+    if (startedBefore) update = update.where('started_at', '<', startedBefore.toISOString());
+    const result = await update.executeTakeFirst();
+    return Number(result.numUpdatedRows);
   }
 
   /** Today's use (in the server's time zone) by one user, or by the whole server without userId. */
-  usedToday(guildId: string, userId?: string, timeZone = 'UTC'): Usage {
+  async usedToday(guildId: string, userId?: string, timeZone = 'UTC'): Promise<Usage> {
     const since = serverDay(this.clock.now(), timeZone).dayStart.toISOString();
-    return this.usage.get(guildId, userId ?? null, userId ?? null, since) as Usage;
+    const usage = await usageSince(this.db, guildId, userId ?? null, since);
+    return userId ? usage.user : usage.guild;
   }
 
-  get(runId: number): Record<string, unknown> | undefined {
-    return this.db.prepare('SELECT * FROM model_runs WHERE id = ?').get(runId) as
+  async get(runId: number): Promise<Record<string, unknown> | undefined> {
+    return (await this.db.selectFrom('model_runs').selectAll().where('id', '=', runId).executeTakeFirst()) as
       | Record<string, unknown>
       | undefined;
   }
+}
+
+/**
+ * The server's and one member's use since `since`, in one read (the member's part is 0 without
+ * userId). SUM of bigint is numeric on PostgreSQL, which pg hands over as text: hence Number().
+ */
+async function usageSince(
+  db: Kysely<DB>,
+  guildId: string,
+  userId: string | null,
+  since: string,
+): Promise<{ user: Usage; guild: Usage }> {
+  const mine = sql`user_id = ${userId ?? ''}`;
+  const { rows } = await sql<{
+    requests: number | string;
+    tokens: number | string;
+    user_requests: number | string | null;
+    user_tokens: number | string | null;
+  }>`SELECT COUNT(*) AS requests, COALESCE(SUM(tokens_in + tokens_out), 0) AS tokens,
+      COALESCE(SUM(CASE WHEN ${mine} THEN 1 ELSE 0 END), 0) AS user_requests,
+      COALESCE(SUM(CASE WHEN ${mine} THEN tokens_in + tokens_out ELSE 0 END), 0) AS user_tokens
+    FROM model_runs WHERE guild_id = ${guildId} AND started_at >= ${since}`.execute(db);
+  const r = rows[0];
+  return {
+    guild: { requests: Number(r?.requests ?? 0), tokens: Number(r?.tokens ?? 0) },
+    user: { requests: Number(r?.user_requests ?? 0), tokens: Number(r?.user_tokens ?? 0) },
+  };
 }
 
 /** The server's day (midnight to midnight in its time zone) that contains `now`. */

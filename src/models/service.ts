@@ -1,7 +1,9 @@
 // What /try, /compare and thread conversations do, without Discord: reserve quota, screen the
 // prompt, stream the model (reasoning kept apart), screen the answer, record the run.
+
+import type { Kysely } from 'kysely';
 import type { Clock } from '../clock.ts';
-import type { Db } from '../db/open.ts';
+import type { DB } from '../db/schema.ts';
 import { UserError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { CatalogModel, ModelCatalog } from './catalog.ts';
@@ -78,7 +80,9 @@ export interface Exchange {
 }
 
 export interface ModelServiceDeps {
-  db: Db;
+  db: Kysely<DB>;
+  /** Which engine `db` runs on: quotas take a lock on PostgreSQL, where several processes count. */
+  engine?: 'sqlite' | 'postgres';
   clock: Clock;
   log: Logger;
   config: ModelsConfig;
@@ -88,7 +92,7 @@ export interface ModelServiceDeps {
   /** The self-hosted server's model list, when one is configured. */
   endpointModels?: EndpointModels | undefined;
   /** The server's time zone, whose midnight resets the daily quotas (UTC when absent). */
-  timeZoneOf?: (guildId: string) => string;
+  timeZoneOf?: (guildId: string) => string | Promise<string>;
   /** Told about every finished generation (metrics). */
   observe?: (result: GenerationResult) => void;
 }
@@ -118,9 +122,9 @@ export class ModelService {
   private readonly exchanges = new Map<number, Exchange>();
 
   constructor(readonly deps: ModelServiceDeps) {
-    this.runs = new ModelRunStore(deps.db, deps.clock);
+    this.runs = new ModelRunStore(deps.db, deps.clock, deps.engine ?? 'sqlite');
     this.quotas = new QuotaSettingsStore(deps.db, deps.clock, deps.config.quotas);
-    this.threads = new ThreadStore(deps.db, deps.clock);
+    this.threads = new ThreadStore(deps.db, deps.clock, deps.engine ?? 'sqlite');
   }
 
   get catalog(): ModelCatalog {
@@ -193,8 +197,12 @@ export class ModelService {
    * Checks the cooldown and today's quotas and records the runs as started (one per input).
    * Throws QuotaExceeded; the caller turns it into words.
    */
-  reserve(inputs: GenerationInput[]): number[] {
+  async reserve(inputs: GenerationInput[]): Promise<number[]> {
     const first = inputs[0]!;
+    const [limits, timeZone] = await Promise.all([
+      this.quotas.get(first.guildId),
+      this.deps.timeZoneOf?.(first.guildId) ?? 'UTC',
+    ]);
     return this.runs.begin(
       inputs.map((input) => ({
         guildId: input.guildId,
@@ -205,22 +213,25 @@ export class ModelService {
         kind: input.kind,
         tokensIn: input.messages.reduce((n, m) => n + messageTokens(m), 0),
       })),
-      this.quotas.get(first.guildId),
+      limits,
       this.deps.config.cooldownMs,
-      this.deps.timeZoneOf?.(first.guildId) ?? 'UTC',
+      timeZone,
     );
   }
 
   /** Runs reserved but never started (the interaction could not be acknowledged). */
-  abandon(runIds: number[], reason: string): void {
+  async abandon(runIds: number[], reason: string): Promise<void> {
     for (const runId of runIds)
-      this.runs.finish(runId, { outcome: 'error', durationMs: 0, tokensOut: 0, error: reason });
+      await this.runs.finish(runId, { outcome: 'error', durationMs: 0, tokensOut: 0, error: reason });
   }
 
   /** Runs whose prompt screenPrompt() refused: recorded as such, nothing was sent. */
-  refuse(runIds: number[], refusal: { outcome: RunOutcome; blockedPolicy?: string | undefined }): void {
+  async refuse(
+    runIds: number[],
+    refusal: { outcome: RunOutcome; blockedPolicy?: string | undefined },
+  ): Promise<void> {
     for (const runId of runIds)
-      this.runs.finish(runId, {
+      await this.runs.finish(runId, {
         outcome: refusal.outcome,
         durationMs: 0,
         tokensOut: 0,
@@ -283,7 +294,7 @@ export class ModelService {
       return result;
     } catch (error) {
       // A bug, not a provider failure: the run must not stay "running" and count as in progress.
-      this.runs.finish(runId, { outcome: 'error', durationMs: 0, tokensOut: 0, error: String(error) });
+      await this.runs.finish(runId, { outcome: 'error', durationMs: 0, tokensOut: 0, error: String(error) });
       throw error;
     }
   }
@@ -306,10 +317,10 @@ export class ModelService {
     let blockedPolicy: string | undefined;
     let errorText: string | undefined;
 
-    const finish = (): GenerationResult => {
+    const finish = async (): Promise<GenerationResult> => {
       const durationMs = performance.now() - started;
       const streamMs = streamStart === undefined ? 0 : performance.now() - streamStart;
-      this.runs.finish(runId, {
+      await this.runs.finish(runId, {
         outcome,
         firstTokenMs,
         durationMs,

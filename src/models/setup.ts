@@ -11,7 +11,12 @@ import { ModelService } from './service.ts';
 export interface ModelsFeature {
   service: ModelService;
   search: HubSearch;
+  /** Settles when the start-up close of interrupted runs is done (tests and shutdown wait for it). */
+  ready: Promise<void>;
 }
+
+/** The least age at which a run still "running" is taken for a stopped process's (PostgreSQL). */
+const STALE_RUN_MIN_MS = 15 * 60_000;
 
 export function setupModels(core: HubCore): ModelsFeature {
   const { config, log } = core;
@@ -62,7 +67,8 @@ export function setupModels(core: HubCore): ModelsFeature {
     registers: [core.metrics.registry],
   });
   const service = new ModelService({
-    db: core.db,
+    db: core.kdb,
+    engine: core.engine,
     clock: core.clock,
     log,
     config: settings,
@@ -79,34 +85,51 @@ export function setupModels(core: HubCore): ModelsFeature {
     },
   });
   // An answer cut by a crash was never screened: with a guard, what it showed publicly goes.
-  const leftovers = guard ? service.runs.unscreenedLeftovers() : [];
-  const interrupted = service.runs.closeInterrupted();
-  if (leftovers.length > 0) {
-    log.info({ messages: leftovers.length }, 'Removing unscreened answers a stopped process left visible');
-    void Promise.all(
-      leftovers.map((m) =>
-        core.poster
-          .delete?.(m.channelId, m.messageId)
-          .catch((error: unknown) =>
-            log.warn(
-              { channelId: m.channelId, messageId: m.messageId, errorName: (error as Error).name },
-              'Could not remove an unscreened answer; delete it by hand if it should not stay',
+  // On SQLite this process is the database's only one, so every run still "running" is a dead
+  // process's. On PostgreSQL other live processes may be answering: only runs older than any
+  // answer can last are closed, at start and then every few minutes (a process that died leaves
+  // its runs to whichever process sweeps next).
+  const shared = core.engine === 'postgres';
+  const staleRunMs = Math.max(STALE_RUN_MIN_MS, 3 * settings.timeoutMs);
+  const sweep = async (): Promise<void> => {
+    const before = shared ? new Date(core.clock.now().getTime() - staleRunMs) : undefined;
+    const leftovers = guard ? await service.runs.unscreenedLeftovers(before) : [];
+    const interrupted = await service.runs.closeInterrupted(before);
+    if (leftovers.length > 0) {
+      log.info({ messages: leftovers.length }, 'Removing unscreened answers a stopped process left visible');
+      void Promise.all(
+        leftovers.map((m) =>
+          core.poster
+            .delete?.(m.channelId, m.messageId)
+            .catch((error: unknown) =>
+              log.warn(
+                { channelId: m.channelId, messageId: m.messageId, errorName: (error as Error).name },
+                'Could not remove an unscreened answer; delete it by hand if it should not stay',
+              ),
             ),
-          ),
-      ),
-    );
-  }
-  if (interrupted > 0) log.warn({ interrupted }, 'Closed model runs left unfinished by the previous process');
+        ),
+      );
+    }
+    if (interrupted > 0) log.warn({ interrupted }, 'Closed model runs left unfinished by a stopped process');
+  };
+  const swept = sweep().catch((error: unknown) =>
+    log.error({ err: error }, 'Could not close the model runs a stopped process left running'),
+  );
+  if (shared) core.scheduler.every(STALE_RUN_MIN_MS / 3, { name: 'model-runs-sweep', run: sweep });
   const search = new HubSearch({
     hubUrl: config.hfEndpoint,
     hfToken: config.hfToken,
     endpointUrl: config.inferenceEndpointUrl,
     log,
   });
-  core.status.add((guildId) => {
+  core.status.add(async (guildId) => {
     if (!guildId) return [];
-    const limits = service.quotas.get(guildId);
-    const used = service.runs.usedToday(guildId, undefined, core.settings.get(guildId).timeZone);
+    const limits = await service.quotas.get(guildId);
+    const used = await service.runs.usedToday(
+      guildId,
+      undefined,
+      (await core.settings.get(guildId)).timeZone,
+    );
     return [
       {
         name: 'Models',
@@ -122,5 +145,5 @@ export function setupModels(core: HubCore): ModelsFeature {
       { name: 'Safety guard', value: guardModel ?? 'off' },
     ];
   });
-  return { service, search };
+  return { service, search, ready: swept };
 }

@@ -1,6 +1,7 @@
 // Conversations continued in a Discord thread: which model, whose thread, and the turns so far.
+import type { Insertable, Kysely } from 'kysely';
 import type { Clock } from '../clock.ts';
-import type { Db } from '../db/open.ts';
+import type { DB, ModelThreadTurnsTable } from '../db/schema.ts';
 import type { ChatMessage, ImagePart } from './provider.ts';
 
 export interface ModelThread {
@@ -13,43 +14,58 @@ export interface ModelThread {
   provider: string | null;
 }
 
+type TurnRow = Insertable<ModelThreadTurnsTable>;
+
+function turnRows(threadId: string, turns: ChatMessage[], now: string): TurnRow[] {
+  return turns.map((turn) => ({
+    thread_id: threadId,
+    role: turn.role as 'user' | 'assistant',
+    content: turn.content,
+    images: turn.images?.length ? JSON.stringify(turn.images.map((i) => i.image_url.url)) : null,
+    created_at: now,
+  }));
+}
+
+/**
+ * Turns are only ever inserted, each with its own row (ids from the table's sequence), so turns
+ * appended by two processes at once are both kept; the history reads them in id order.
+ */
 export class ThreadStore {
   constructor(
-    private readonly db: Db,
+    private readonly db: Kysely<DB>,
     private readonly clock: Clock,
+    private readonly engine: 'sqlite' | 'postgres' = 'sqlite',
   ) {}
 
-  create(thread: ModelThread, turns: ChatMessage[]): void {
+  async create(thread: ModelThread, turns: ChatMessage[]): Promise<void> {
     const now = this.clock.now().toISOString();
-    this.db.transaction(() => {
-      this.db
-        .prepare(
-          'INSERT INTO model_threads (thread_id, guild_id, user_id, model, system_prompt, provider, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-        )
-        .run(
-          thread.threadId,
-          thread.guildId,
-          thread.userId,
-          thread.model,
-          thread.systemPrompt,
-          thread.provider,
-          now,
-        );
-      this.addTurnsNow(thread.threadId, turns, now);
-    })();
+    await this.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('model_threads')
+        .values({
+          thread_id: thread.threadId,
+          guild_id: thread.guildId,
+          user_id: thread.userId,
+          model: thread.model,
+          system_prompt: thread.systemPrompt,
+          provider: thread.provider,
+          created_at: now,
+        })
+        .execute();
+      if (turns.length > 0)
+        await trx
+          .insertInto('model_thread_turns')
+          .values(turnRows(thread.threadId, turns, now))
+          .execute();
+    });
   }
 
-  get(threadId: string): ModelThread | undefined {
-    const row = this.db.prepare('SELECT * FROM model_threads WHERE thread_id = ?').get(threadId) as
-      | {
-          thread_id: string;
-          guild_id: string;
-          user_id: string;
-          model: string;
-          system_prompt: string | null;
-          provider: string | null;
-        }
-      | undefined;
+  async get(threadId: string): Promise<ModelThread | undefined> {
+    const row = await this.db
+      .selectFrom('model_threads')
+      .select(['thread_id', 'guild_id', 'user_id', 'model', 'system_prompt', 'provider'])
+      .where('thread_id', '=', threadId)
+      .executeTakeFirst();
     if (!row) return undefined;
     return {
       threadId: row.thread_id,
@@ -62,12 +78,17 @@ export class ThreadStore {
   }
 
   /** The conversation so far, system prompt first. */
-  history(threadId: string): ChatMessage[] {
-    const thread = this.get(threadId);
+  async history(threadId: string): Promise<ChatMessage[]> {
+    const [thread, rows] = await Promise.all([
+      this.get(threadId),
+      this.db
+        .selectFrom('model_thread_turns')
+        .select(['role', 'content', 'images'])
+        .where('thread_id', '=', threadId)
+        .orderBy('id')
+        .execute(),
+    ]);
     if (!thread) return [];
-    const rows = this.db
-      .prepare('SELECT role, content, images FROM model_thread_turns WHERE thread_id = ? ORDER BY id')
-      .all(threadId) as Array<{ role: 'user' | 'assistant'; content: string; images: string | null }>;
     const turns: ChatMessage[] = rows.map((r) => ({
       role: r.role,
       content: r.content,
@@ -76,22 +97,28 @@ export class ThreadStore {
     return thread.systemPrompt ? [{ role: 'system', content: thread.systemPrompt }, ...turns] : turns;
   }
 
-  addTurns(threadId: string, turns: ChatMessage[]): void {
-    this.db.transaction(() => this.addTurnsNow(threadId, turns, this.clock.now().toISOString()))();
-  }
-
-  private addTurnsNow(threadId: string, turns: ChatMessage[], now: string): void {
-    const insert = this.db.prepare(
-      'INSERT INTO model_thread_turns (thread_id, role, content, images, created_at) VALUES (?, ?, ?, ?, ?)',
-    );
-    for (const turn of turns)
-      insert.run(
-        threadId,
-        turn.role,
-        turn.content,
-        turn.images?.length ? JSON.stringify(turn.images.map((i) => i.image_url.url)) : null,
-        now,
-      );
+  /**
+   * One multi-row insert: an exchange (question and answer) lands whole or not at all. On
+   * PostgreSQL two inserts running at once draw ids from the sequence in turns, which would
+   * interleave two exchanges in the history: the thread's row is locked first, so appends to one
+   * thread follow each other (appends to different threads still run side by side).
+   */
+  async addTurns(threadId: string, turns: ChatMessage[]): Promise<void> {
+    if (turns.length === 0) return;
+    const rows = turnRows(threadId, turns, this.clock.now().toISOString());
+    if (this.engine === 'sqlite') {
+      await this.db.insertInto('model_thread_turns').values(rows).execute();
+      return;
+    }
+    await this.db.transaction().execute(async (trx) => {
+      await trx
+        .selectFrom('model_threads')
+        .select('thread_id')
+        .where('thread_id', '=', threadId)
+        .forUpdate()
+        .execute();
+      await trx.insertInto('model_thread_turns').values(rows).execute();
+    });
   }
 }
 

@@ -1,10 +1,15 @@
 // What every section reader gets: the server, the counted span and the local day bounds.
-import type { Db } from '../../db/open.ts';
+import { type Kysely, type RawBuilder, sql } from 'kysely';
+import type { DB } from '../../db/schema.ts';
+
+/** Table name → its column names, as the database has them (a feature's migrations may be missing). */
+export type SchemaShape = ReadonlyMap<string, ReadonlySet<string>>;
 
 export interface SectionQuery {
-  db: Db;
+  db: Kysely<DB>;
+  schema: SchemaShape;
   guildId: string;
-  /** ISO instants; timestamps are compared as ISO text, the form every table stores. */
+  /** ISO instants; timestamps are compared as ISO text, the form every table stores, on both engines. */
   from: string;
   to: string;
   /** The 8 local midnights bounding the week's 7 days, as epoch ms. */
@@ -12,8 +17,8 @@ export interface SectionQuery {
 }
 
 /** A row's author is a person unless discord_users knows it as a bot. */
-export function notBot(column: string): string {
-  return `${column} NOT IN (SELECT user_id FROM discord_users WHERE is_bot = 1)`;
+export function notBot(column: string): RawBuilder<unknown> {
+  return sql`${sql.ref(column)} NOT IN (SELECT user_id FROM discord_users WHERE is_bot = 1)`;
 }
 
 /** GitHub marks app accounts with a "[bot]" suffix (dependabot[bot], github-actions[bot]). */
@@ -21,17 +26,28 @@ export function isGitHubBot(login: string | null | undefined, type?: string | nu
   return type === 'Bot' || (login ?? '').toLowerCase().endsWith('[bot]');
 }
 
-export function tableExists(db: Db, name: string): boolean {
-  return (
-    db.prepare("SELECT 1 FROM sqlite_master WHERE type IN ('table', 'view') AND name = ?").get(name) !==
-    undefined
-  );
+// Migrations run before anything reads, so a database's tables do not change while a Kysely over
+// it lives: asked once per Kysely (both engines' catalogs, through Kysely's introspection).
+const shapes = new WeakMap<Kysely<DB>, Promise<SchemaShape>>();
+
+export function schemaShape(db: Kysely<DB>): Promise<SchemaShape> {
+  let shape = shapes.get(db);
+  if (!shape) {
+    shape = db.introspection
+      .getTables()
+      .then((tables) => new Map(tables.map((t) => [t.name, new Set(t.columns.map((c) => c.name))])));
+    shape.catch(() => shapes.delete(db));
+    shapes.set(db, shape);
+  }
+  return shape;
 }
 
-export function columnsOf(db: Db, table: string): Set<string> {
-  return new Set(
-    (db.prepare(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>).map((c) => c.name),
-  );
+export function tableExists(schema: SchemaShape, name: string): boolean {
+  return schema.has(name);
+}
+
+export function columnsOf(schema: SchemaShape, table: string): ReadonlySet<string> {
+  return schema.get(table) ?? new Set();
 }
 
 /** Counts per local day (index 0 = Monday) of the given instants. */

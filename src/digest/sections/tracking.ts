@@ -1,5 +1,6 @@
 // The releases, new-models and issue-activity sections (events and watches of
 // migrations/0002_tracking.sql): what this server's watches saw published during the week.
+import { sql } from 'kysely';
 import type { OrgModels, ProjectReleases, RepoIssues } from '../types.ts';
 import { columnsOf, isGitHubBot, perDay, type SectionQuery, tableExists } from './query.ts';
 
@@ -25,8 +26,8 @@ interface EventRow {
 
 // An event counts for this server when one of its watches covers it, with that watch's
 // pre-release filter: a server that excludes pre-releases never saw them, so they are not its news.
-const WATCHED = `EXISTS (SELECT 1 FROM watches w
-  WHERE w.guild_id = @guildId AND w.source = e.source AND w.target_key = e.target_key
+const watched = (guildId: string) => sql`EXISTS (SELECT 1 FROM watches w
+  WHERE w.guild_id = ${guildId} AND w.source = e.source AND w.target_key = e.target_key
     AND (w.kinds = e.kind OR (w.kinds = 'both' AND e.kind IN ('releases', 'issues')))
     AND (e.kind <> 'releases' OR w.prereleases = 'include'
          OR (w.prereleases = 'exclude' AND e.prerelease = 0) OR (w.prereleases = 'only' AND e.prerelease = 1)))`;
@@ -45,22 +46,22 @@ function group<T>(rows: T[], key: (r: T) => string): Map<string, T[]> {
 const bySizeThenName = <T extends { size: number; name: string }>(a: T, b: T) =>
   b.size - a.size || a.name.localeCompare(b.name);
 
-export function readTracking(q: SectionQuery): TrackingRead | undefined {
-  if (!tableExists(q.db, 'events') || !tableExists(q.db, 'watches')) return undefined;
-  const span = { guildId: q.guildId, from: q.from, to: q.to };
-  const rows = (
-    q.db
-      .prepare(
-        `SELECT e.source, e.kind, e.target, e.external_id, e.title, e.url, e.author, e.prerelease, e.published_at
-         FROM events e
-         WHERE e.published_at >= @from AND e.published_at < @to AND ${WATCHED}
-         ORDER BY e.published_at DESC, e.id DESC`,
-      )
-      .all(span) as EventRow[]
-  ).filter((r) => !isGitHubBot(r.author));
+export async function readTracking(q: SectionQuery): Promise<TrackingRead | undefined> {
+  if (!tableExists(q.schema, 'events') || !tableExists(q.schema, 'watches')) return undefined;
+  // Releases and models are listed one by one; issues are only counted, so the database counts
+  // them (per repository and local day) instead of handing over thousands of rows to count here.
+  const [events, opened, closed] = await Promise.all([
+    sql<EventRow>`SELECT e.source, e.kind, e.target, e.external_id, e.title, e.url, e.author, e.prerelease, e.published_at
+      FROM events e
+      WHERE e.published_at >= ${q.from} AND e.published_at < ${q.to} AND e.kind IN ('releases', 'models')
+        AND ${watched(q.guildId)}
+      ORDER BY e.published_at DESC, e.id DESC`.execute(q.db),
+    openedPerRepoAndDay(q),
+    closedPerRepo(q),
+  ]);
+  const rows = events.rows.filter((r) => !isGitHubBot(r.author));
 
   const releases = rows.filter((r) => r.source === 'github' && r.kind === 'releases');
-  const opened = rows.filter((r) => r.source === 'github' && r.kind === 'issues');
   const models = rows.filter((r) => r.source === 'huggingface' && r.kind === 'models');
 
   const projects = [...group(releases, (r) => r.target)]
@@ -86,14 +87,18 @@ export function readTracking(q: SectionQuery): TrackingRead | undefined {
       models: list.map((r) => ({ text: r.external_id, url: r.url, at: r.published_at })),
     }));
 
-  const closed = closedPerRepo(q);
-  const repoNames = new Set([...opened.map((r) => r.target), ...(closed ? closed.keys() : [])]);
-  const openedPerRepo = group(opened, (r) => r.target);
+  const openedPerRepo = new Map<string, number>();
+  const issuesPerDay = [0, 0, 0, 0, 0, 0, 0];
+  for (const r of opened) {
+    openedPerRepo.set(r.target, (openedPerRepo.get(r.target) ?? 0) + r.n);
+    issuesPerDay[r.day] = (issuesPerDay[r.day] ?? 0) + r.n;
+  }
+  const repoNames = new Set([...openedPerRepo.keys(), ...(closed ? closed.keys() : [])]);
   const issues: RepoIssues[] = [...repoNames]
     .map((name) => ({
       repo: name,
       url: `https://github.com/${name}`,
-      opened: openedPerRepo.get(name)?.length ?? 0,
+      opened: openedPerRepo.get(name) ?? 0,
       closed: closed ? (closed.get(name) ?? 0) : null,
     }))
     .sort(
@@ -108,11 +113,35 @@ export function readTracking(q: SectionQuery): TrackingRead | undefined {
       releases.map((r) => r.published_at),
       q.dayBounds,
     ),
-    issuesPerDay: perDay(
-      opened.map((r) => r.published_at),
-      q.dayBounds,
-    ),
+    issuesPerDay,
   };
+}
+
+/**
+ * Issues opened per repository and local day (0 = Monday), by people: bot accounts are left out.
+ * No `source = 'github'` here (only GitHub has issues, and the watch matches the source): with it,
+ * SQLite would walk the (source, …) unique index over every GitHub event ever seen instead of the
+ * week's range of events_by_published.
+ */
+async function openedPerRepoAndDay(
+  q: SectionQuery,
+): Promise<Array<{ target: string; day: number; n: number }>> {
+  // The local midnights as ISO text, compared as every instant here is: no engine's date functions.
+  const midnights = q.dayBounds.slice(1, 7).map((ms) => new Date(ms).toISOString());
+  const day = sql`CASE ${sql.join(
+    midnights.map((at, i) => sql`WHEN e.published_at < ${at} THEN ${sql.lit(i)}`),
+    sql` `,
+  )} ELSE 6 END`;
+  const { rows } = await sql<{
+    target: string;
+    day: number;
+    n: number;
+  }>`SELECT e.target, ${day} AS day, COUNT(*) AS n
+    FROM events e
+    WHERE e.published_at >= ${q.from} AND e.published_at < ${q.to} AND e.kind = 'issues'
+      AND lower(coalesce(e.author, '')) NOT LIKE '%[bot]' AND ${watched(q.guildId)}
+    GROUP BY 1, 2`.execute(q.db);
+  return rows.map((r) => ({ target: r.target, day: Number(r.day), n: Number(r.n) }));
 }
 
 /**
@@ -121,15 +150,11 @@ export function readTracking(q: SectionQuery): TrackingRead | undefined {
  * stored). Issues opened by bot accounts are left out, as in the opened count. On a database
  * without the column the count is unknown, and shown as such, not as 0.
  */
-function closedPerRepo(q: SectionQuery): Map<string, number> | null {
-  if (!columnsOf(q.db, 'events').has('closed_at')) return null;
-  const rows = q.db
-    .prepare(
-      `SELECT e.target, COUNT(*) AS n FROM events e
-       WHERE e.source = 'github' AND e.kind = 'issues' AND e.closed_at >= @from AND e.closed_at < @to
-         AND lower(coalesce(e.author, '')) NOT LIKE '%[bot]' AND ${WATCHED}
-       GROUP BY e.target`,
-    )
-    .all({ guildId: q.guildId, from: q.from, to: q.to }) as Array<{ target: string; n: number }>;
-  return new Map(rows.map((r) => [r.target, r.n]));
+async function closedPerRepo(q: SectionQuery): Promise<Map<string, number> | null> {
+  if (!columnsOf(q.schema, 'events').has('closed_at')) return null;
+  const { rows } = await sql<{ target: string; n: number }>`SELECT e.target, COUNT(*) AS n FROM events e
+    WHERE e.kind = 'issues' AND e.closed_at >= ${q.from} AND e.closed_at < ${q.to}
+      AND lower(coalesce(e.author, '')) NOT LIKE '%[bot]' AND ${watched(q.guildId)}
+    GROUP BY e.target`.execute(q.db);
+  return new Map(rows.map((r) => [r.target, Number(r.n)]));
 }
