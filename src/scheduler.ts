@@ -1,5 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import cron, { type ScheduledTask } from 'node-cron';
+import { alwaysRun, type JobGate } from './job-gate.ts';
 import type { Logger } from './log.ts';
 
 export interface Job {
@@ -45,13 +46,33 @@ export class Scheduler {
   private readonly plans: JobPlan[] = [];
   private stopped = false;
   private readonly stopping = new AbortController();
+  private gateHandle: unknown;
 
+  /**
+   * `gate` decides, before every run, whether this process may run jobs at all (the job lease when
+   * several processes share a database); it is checked on its own period too, to renew or take over.
+   */
   constructor(
     private readonly log: Logger,
     private readonly timers: Timers = systemTimers,
+    private readonly gate: JobGate = alwaysRun,
   ) {
     // Every request and wait of a running job listens to it (polls run 16 at a time).
     setMaxListeners(0, this.stopping.signal);
+    if (gate !== alwaysRun) this.armGate();
+  }
+
+  private armGate(): void {
+    this.gateHandle = this.timers.setTimeout(() => {
+      if (this.stopped) return;
+      void this.gate.mayRun();
+      this.armGate();
+    }, this.gate.checkEveryMs);
+  }
+
+  /** Whether this process runs the jobs now (asks the gate). */
+  mayRun(): Promise<boolean> {
+    return this.gate.mayRun();
   }
 
   /** Runs `job` on a cron expression (node-cron syntax, seconds optional), in `timezone` if given. */
@@ -105,8 +126,15 @@ export class Scheduler {
     const current = this.running.get(job.name);
     if (current) return current;
     const started = Date.now();
-    const run = job
-      .run(this.stopping.signal)
+    const run = this.gate
+      .mayRun()
+      .then((allowed) => {
+        if (!allowed || this.stopped) {
+          this.log.debug({ job: job.name }, 'job skipped: another process holds the job lease');
+          return undefined;
+        }
+        return job.run(this.stopping.signal);
+      })
       .catch((error) =>
         this.log.error(
           { err: error, job: job.name },
@@ -128,9 +156,15 @@ export class Scheduler {
     for (const task of this.tasks) await task.stop();
     for (const handle of this.timerHandles.values()) this.timers.clearTimeout(handle);
     this.timerHandles.clear();
+    if (this.gateHandle !== undefined) this.timers.clearTimeout(this.gateHandle);
     const all = Promise.allSettled([...this.running.values()]);
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([all, new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+    const finished = await Promise.race([
+      all.then(() => true),
+      new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs))),
+    ]);
     clearTimeout(timer);
+    // A job still running past the bound keeps the lease until it expires, so nobody runs beside it.
+    if (finished) await this.gate.release();
   }
 }

@@ -1,67 +1,11 @@
 // The job lease on both engines: a real SQLite file and a real PostgreSQL server, with several
 // independent connections standing in for several bot processes.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Kysely } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../src/clock.ts';
-import { postgresKysely, sqliteKysely } from '../src/db/engine.ts';
 import { JobLease } from '../src/db/lease.ts';
-import { migrate } from '../src/db/migrate.ts';
-import { migratePostgres } from '../src/db/migrate-postgres.ts';
-import { openDatabase } from '../src/db/open.ts';
-import type { DB } from '../src/db/schema.ts';
-import { usePostgresDatabase } from './support/postgres.ts';
+import { postgresEngine, sqliteEngine } from './support/shared-db.ts';
 
 const TTL = 60_000;
-
-interface Engine {
-  /** A new connection to the shared database, as another process would open. */
-  connect(): Kysely<DB>;
-}
-
-function sqliteEngine(): Engine {
-  let dir = '';
-  const closers: Array<() => void> = [];
-  beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'omh-lease-'));
-    const db = openDatabase(join(dir, 'hub.sqlite'));
-    migrate(db);
-    db.close();
-  });
-  afterAll(() => {
-    for (const close of closers) close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  return {
-    connect() {
-      const db = openDatabase(join(dir, 'hub.sqlite'));
-      closers.push(() => db.close());
-      return sqliteKysely(db);
-    },
-  };
-}
-
-function postgresEngine(): Engine {
-  const database = usePostgresDatabase();
-  const pools: Array<Kysely<DB>> = [];
-  beforeAll(async () => {
-    const db = postgresKysely(database.url);
-    await migratePostgres(db);
-    await db.destroy();
-  });
-  afterAll(async () => {
-    await Promise.all(pools.map((p) => p.destroy()));
-  });
-  return {
-    connect() {
-      const db = postgresKysely(database.url, { maxConnections: 2 });
-      pools.push(db);
-      return db;
-    },
-  };
-}
 
 let leaseNames = 0;
 

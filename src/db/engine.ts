@@ -78,6 +78,8 @@ export interface PostgresOptions {
   idleInTransactionTimeoutMs?: number;
   connectTimeoutMs?: number;
   maxConnections?: number;
+  /** An idle connection ended by the server (restart, failover); the pool replaces it. */
+  onIdleError?: (error: Error) => void;
 }
 
 // bigint (int8) comes from pg as a string by default, because it can exceed 2^53. Our bigints are
@@ -92,7 +94,7 @@ const types = {
 };
 
 export function postgresPool(url: string, o: PostgresOptions = {}): pg.Pool {
-  return new pg.Pool({
+  const pool = new pg.Pool({
     connectionString: url,
     application_name: o.applicationName ?? 'open-model-hub',
     statement_timeout: o.statementTimeoutMs ?? 30_000,
@@ -101,6 +103,11 @@ export function postgresPool(url: string, o: PostgresOptions = {}): pg.Pool {
     max: o.maxConnections ?? 10,
     types,
   });
+  // An idle connection the server ends (a restart, a failover, an administrator) is an 'error' event
+  // on the pool, which would crash the process unhandled; the pool drops that client and the next
+  // query opens a new one, so it is only worth a line.
+  pool.on('error', (error) => o.onIdleError?.(error));
+  return pool;
 }
 
 /** Kysely over a pg pool; destroying it ends the pool. */
