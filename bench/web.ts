@@ -58,7 +58,7 @@ try {
   const clock = new ManualClock('2026-11-23T09:00:00Z');
   const log = createLogger({ level: 'silent' });
   const store = new IdeaStore(db);
-  const settings = new GuildSettingsStore(db, clock);
+  const settings = new GuildSettingsStore(sqliteKysely(db), clock);
   const messages = new IdeaMessages({ store, poster: noDiscord, settings, log });
   const notifier = new IdeaNotifier({ store, poster: noDiscord, messages, log });
   const lifecycle = new IdeaLifecycle({ store, messages, notifier, clock, log, ideasPerHour: 5 });
@@ -108,8 +108,8 @@ try {
     up_count = (SELECT COUNT(*) FROM idea_votes WHERE idea_id = ideas.id AND value = 1),
     down_count = (SELECT COUNT(*) FROM idea_votes WHERE idea_id = ideas.id AND value = -1)`);
   db.exec('ANALYZE');
-  const boards = new WebBoardStore(db, clock);
-  boards.setVisibility(GUILD, 'public', 'bench');
+  const boards = new WebBoardStore(sqliteKysely(db), clock);
+  await boards.setVisibility(GUILD, 'public', 'bench');
   const makeApp = (cached: boolean) =>
     createBoardApp({
       baseUrl: 'https://hub.example.org',
@@ -117,7 +117,7 @@ try {
       reader: new BoardReader({
         ideas: { lifecycle, store },
         tracking: new TrackingStore(sqliteKysely(db)),
-        archive: new DigestArchive(db),
+        archive: new DigestArchive(sqliteKysely(db)),
         clock,
       }),
       ports: { guild: () => ({ name: 'Bench server', iconUrl: null }) },
@@ -128,7 +128,7 @@ try {
       searchLimit: { capacity: 1e9, refillPerSecond: 1e9 },
       ...(cached ? tracked : {}),
     });
-  const tracked = trackChanges(db);
+  const tracked = trackChanges({ sqlite: db, kdb: sqliteKysely(db) });
   console.log(
     `database: ${IDEAS.toLocaleString('en')} ideas, ${VOTES.toLocaleString('en')} votes; ${CONCURRENCY} requests in flight; load average ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores`,
   );

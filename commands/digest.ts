@@ -83,7 +83,7 @@ async function preview(interaction: ChatInputCommandInteraction, hub: Hub): Prom
 
 async function postNow(interaction: ChatInputCommandInteraction, hub: Hub): Promise<void> {
   const guildId = interaction.guildId!;
-  requireCurator(interaction, hub.settings.get(guildId), 'post the digest');
+  requireCurator(interaction, await hub.settings.get(guildId), 'post the digest');
   const schedule = await hub.digest.store.schedule(guildId);
   if (!schedule.channelId)
     throw new UserError('This server has no digest channel yet. Choose one with /digest config channel.');
@@ -117,7 +117,7 @@ async function configure(interaction: ChatInputCommandInteraction, hub: Hub): Pr
         await scheduleEmbed(
           hub,
           schedule,
-          isCurator(interaction, hub.settings.get(guildId)),
+          isCurator(interaction, await hub.settings.get(guildId)),
           await channelGone(hub, schedule),
         ),
       ],
@@ -135,8 +135,8 @@ async function configure(interaction: ChatInputCommandInteraction, hub: Hub): Pr
   if (channel && channel.type !== ChannelType.GuildText && channel.type !== ChannelType.GuildAnnouncement)
     throw new UserError('The digest channel must be a text or announcement channel.');
 
-  requireCurator(interaction, hub.settings.get(guildId), 'change the digest schedule');
-  if (channel) hub.settings.update(guildId, { digestChannelId: channel.id }, interaction.user.id);
+  requireCurator(interaction, await hub.settings.get(guildId), 'change the digest schedule');
+  if (channel) await hub.settings.update(guildId, { digestChannelId: channel.id }, interaction.user.id);
   const updated = await hub.digest.store.updateSchedule(
     guildId,
     {

@@ -8,7 +8,6 @@ import {
   SlashCommandBuilder,
 } from 'discord.js';
 import type { GuildSettings, GuildSettingsPatch } from '../src/db/guild-settings.ts';
-import { schemaVersion } from '../src/db/migrate.ts';
 import { formatDuration, truncate } from '../src/discord/format.ts';
 import { helpLines } from '../src/discord/help.ts';
 import { isCurator, requireCurator } from '../src/discord/permissions.ts';
@@ -116,7 +115,10 @@ async function showStatus(interaction: ChatInputCommandInteraction, hub: Hub): P
   const lines = [
     { name: 'Version', value: hub.version },
     { name: 'Uptime', value: formatDuration(hub.clock.now().getTime() - hub.startedAt.getTime()) },
-    { name: 'Database schema', value: `version ${schemaVersion(hub.db)}` },
+    {
+      name: 'Database schema',
+      value: `version ${await hub.database.schemaVersion()} (${hub.engine === 'postgres' ? 'PostgreSQL' : 'SQLite'})`,
+    },
     {
       name: 'Discord gateway',
       value: ping === null || ping < 0 ? 'connected (no heartbeat yet)' : `${ping} ms`,
@@ -146,7 +148,7 @@ async function showHelp(interaction: ChatInputCommandInteraction, hub: Hub): Pro
 
 async function configure(interaction: ChatInputCommandInteraction, hub: Hub): Promise<void> {
   const guildId = interaction.guildId!;
-  const current = hub.settings.get(guildId);
+  const current = await hub.settings.get(guildId);
   const patch: GuildSettingsPatch = {};
   const role = interaction.options.getRole('curator_role');
   const ideas = interaction.options.getChannel('ideas_channel');
@@ -188,7 +190,7 @@ async function configure(interaction: ChatInputCommandInteraction, hub: Hub): Pr
   if (changed().length === 0) {
     await respond(interaction, {
       embeds: [
-        settingsEmbed(current, isCurator(interaction, current)).addFields(webField(hub, guildId)),
+        settingsEmbed(current, isCurator(interaction, current)).addFields(await webField(hub, guildId)),
         await quotaEmbed(hub, guildId),
       ],
       private: true,
@@ -201,22 +203,25 @@ async function configure(interaction: ChatInputCommandInteraction, hub: Hub): Pr
       'The web board is off on this bot: its operator has not set WEB_BASE_URL (the public address of the board). Nothing was changed.',
     );
   await hub.models.service.quotas.update(guildId, quotas, interaction.user.id);
-  const updated = hub.settings.update(guildId, patch, interaction.user.id);
-  if (web) webBoards(hub).setVisibility(guildId, web, interaction.user.id);
+  const updated = await hub.settings.update(guildId, patch, interaction.user.id);
+  if (web) await webBoards(hub).setVisibility(guildId, web, interaction.user.id);
   hub.log.info({ guildId, userId: interaction.user.id, changed: changed() }, 'Server settings changed');
   await respond(interaction, {
     content: `Saved: ${changed().join(', ')}.`,
-    embeds: [settingsEmbed(updated, true).addFields(webField(hub, guildId)), await quotaEmbed(hub, guildId)],
+    embeds: [
+      settingsEmbed(updated, true).addFields(await webField(hub, guildId)),
+      await quotaEmbed(hub, guildId),
+    ],
     private: true,
   });
 }
 
 /** The web board line: its address when public, or why it is off. */
-function webField(hub: Hub, guildId: string) {
+async function webField(hub: Hub, guildId: string) {
   const base = hub.config.webBaseUrl;
   const value = !base
     ? 'off on this bot (the operator has not set WEB_BASE_URL)'
-    : webBoards(hub).isPublic(guildId)
+    : (await webBoards(hub).isPublic(guildId))
       ? `public at ${base}${boardPath.home(guildId)}`
       : 'off (curators: /hub config web:public)';
   return { name: 'Web board', value, inline: true };

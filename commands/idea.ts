@@ -530,7 +530,7 @@ function reviewView(hub: Hub, guildId: string, afterNumber: number) {
 }
 
 async function review(interaction: ChatInputCommandInteraction, hub: Hub): Promise<void> {
-  requireCurator(interaction, hub.settings.get(interaction.guildId!), 'review ideas');
+  requireCurator(interaction, await hub.settings.get(interaction.guildId!), 'review ideas');
   await respond(interaction, { ...reviewView(hub, interaction.guildId!, 0), private: true });
 }
 
@@ -540,7 +540,7 @@ async function reviewAction(
   action: string,
   number: number,
 ): Promise<void> {
-  requireCurator(interaction, hub.settings.get(interaction.guildId!), 'review ideas');
+  requireCurator(interaction, await hub.settings.get(interaction.guildId!), 'review ideas');
   if (action === 'skip') {
     await interaction.update({
       ...reviewView(hub, interaction.guildId!, number),
@@ -596,7 +596,7 @@ async function decide(
   number: number,
 ): Promise<void> {
   const guildId = interaction.guildId!;
-  requireCurator(interaction, hub.settings.get(guildId), 'review ideas');
+  requireCurator(interaction, await hub.settings.get(guildId), 'review ideas');
   const status = parseStatus(action);
   if (!status || !(CURATOR_STATUSES as readonly string[]).includes(status)) throw new UserError(STALE);
   let duplicateOf: number | undefined;
@@ -620,7 +620,7 @@ async function decide(
 
 async function setStatus(interaction: ChatInputCommandInteraction, hub: Hub): Promise<void> {
   const guildId = interaction.guildId!;
-  requireCurator(interaction, hub.settings.get(guildId), 'change the status of ideas');
+  requireCurator(interaction, await hub.settings.get(guildId), 'change the status of ideas');
   const status = parseStatus(interaction.options.getString('status', true));
   if (!status) throw new UserError('Choose one of the listed statuses.');
   const duplicateOf = interaction.options.getInteger('duplicate_of');
@@ -640,7 +640,7 @@ async function setStatus(interaction: ChatInputCommandInteraction, hub: Hub): Pr
 
 async function file(interaction: ChatInputCommandInteraction, hub: Hub): Promise<void> {
   const guildId = interaction.guildId!;
-  requireCurator(interaction, hub.settings.get(guildId), 'file ideas on GitHub');
+  requireCurator(interaction, await hub.settings.get(guildId), 'file ideas on GitHub');
   const labels = (interaction.options.getString('labels') ?? '')
     .split(',')
     .map((l) => l.trim())
@@ -664,7 +664,7 @@ async function file(interaction: ChatInputCommandInteraction, hub: Hub): Promise
 
 async function exportIdeas(interaction: ChatInputCommandInteraction, hub: Hub): Promise<void> {
   const guildId = interaction.guildId!;
-  requireCurator(interaction, hub.settings.get(guildId), 'export ideas');
+  requireCurator(interaction, await hub.settings.get(guildId), 'export ideas');
   const format = interaction.options.getString('format', true) === 'json' ? 'json' : 'csv';
   const file = hub.ideas.export(guildId, format);
   await respond(interaction, {

@@ -171,7 +171,7 @@ export async function component(
     const outcome = hub.models.service.stop(
       rest.join(':'),
       interaction.user.id,
-      isCurator(interaction, hub.settings.get(interaction.guildId!)),
+      isCurator(interaction, await hub.settings.get(interaction.guildId!)),
     );
     if (outcome === 'stopped') return void (await interaction.deferUpdate());
     return replyPrivately(

@@ -136,7 +136,7 @@ export async function autocomplete(interaction: AutocompleteInteraction, hub: Hu
 
 async function add(interaction: ChatInputCommandInteraction, hub: Hub): Promise<void> {
   const guildId = interaction.guildId!;
-  requireChannelManager(interaction, hub.settings.get(guildId), 'add watches');
+  requireChannelManager(interaction, await hub.settings.get(guildId), 'add watches');
   const channelId = interaction.options.getChannel('channel')?.id ?? interaction.channelId;
   const result = await hub.tracking.watches.add({
     guildId,
@@ -203,7 +203,7 @@ export async function component(
   if (!interaction.isButton() || args.length !== 2) throw notOurs();
   if (action !== 'confirm-private' && action !== 'cancel-private') throw notOurs();
   const guildId = interaction.guildId!;
-  requireChannelManager(interaction, hub.settings.get(guildId), 'add watches');
+  requireChannelManager(interaction, await hub.settings.get(guildId), 'add watches');
   // Taken before the slow part (GitHub's check and the baseline): a stale or forged token is
   // answered at once, and a double click adds one watch.
   const request = await hub.tracking.watches.claimPrivate(guildId, interaction.user.id, token);
@@ -225,7 +225,7 @@ export async function component(
 
 async function preset(interaction: ChatInputCommandInteraction, hub: Hub): Promise<void> {
   const guildId = interaction.guildId!;
-  requireChannelManager(interaction, hub.settings.get(guildId), 'add watches');
+  requireChannelManager(interaction, await hub.settings.get(guildId), 'add watches');
   const channelId = interaction.options.getChannel('channel')?.id ?? interaction.channelId;
   const result = await hub.tracking.watches.addPreset({
     guildId,
@@ -262,7 +262,7 @@ async function list(interaction: ChatInputCommandInteraction, hub: Hub): Promise
 
 async function remove(interaction: ChatInputCommandInteraction, hub: Hub): Promise<void> {
   const guildId = interaction.guildId!;
-  requireChannelManager(interaction, hub.settings.get(guildId), 'remove watches');
+  requireChannelManager(interaction, await hub.settings.get(guildId), 'remove watches');
   const watch = await hub.tracking.watches.remove(
     guildId,
     interaction.options.getInteger('id', true),

@@ -3,11 +3,10 @@ import { type Client, disableValidators, Events } from 'discord.js';
 import { commands as allCommands } from '../commands/index.ts';
 import { type Clock, systemClock } from './clock.ts';
 import type { Config } from './config.ts';
-import { backupDatabase, preMigrationBackupPath, runDailyBackup } from './db/backup.ts';
-import { refuseUnfinishedEngine, sqliteKysely } from './db/engine.ts';
+import { runDailyBackup } from './db/backup.ts';
+import { openHubDatabase, processHolderId } from './db/connect.ts';
 import { GuildSettingsStore } from './db/guild-settings.ts';
-import { migrate, pendingMigrations } from './db/migrate.ts';
-import { type Db, openDatabase } from './db/open.ts';
+import { JobLease } from './db/lease.ts';
 import { setupDigest } from './digest/setup.ts';
 import { createDiscordRest } from './discord/client.ts';
 import type { Command } from './discord/command.ts';
@@ -20,6 +19,7 @@ import { createGitHub } from './github/client.ts';
 import { HttpServer } from './http/server.ts';
 import type { Hub, HubCore } from './hub.ts';
 import { setupIdeas } from './ideas/setup.ts';
+import { alwaysRun, LeaseGate } from './job-gate.ts';
 import { createLogger, type Logger, type LogOptions } from './log.ts';
 import { Metrics } from './metrics.ts';
 import { setupModels } from './models/setup.ts';
@@ -29,6 +29,9 @@ import { StatusRegistry } from './status.ts';
 import { setupTracking } from './tracking/setup.ts';
 import { VERSION } from './version.ts';
 import { setupWeb } from './web/setup.ts';
+
+/** A standby process takes the jobs over within this (plus one renewal, a third of it) of the holder's death. */
+const JOB_LEASE_TTL_MS = 60_000;
 
 export interface AppOptions {
   clock?: Clock;
@@ -79,15 +82,9 @@ export async function startApp(config: Readonly<Config>, options: AppOptions = {
       ...(options.logDestination ? { destination: options.logDestination } : {}),
     });
 
-  refuseUnfinishedEngine(config);
   for (const warning of startupWarnings(config)) log.warn(warning);
-  const db = openDatabase(config.databasePath);
-  try {
-    await migrateWithBackup(db, config, clock, log);
-  } catch (error) {
-    db.close();
-    throw error;
-  }
+  const database = await openHubDatabase(config, clock, log);
+  const { kdb, engine, sqlite: db } = database;
 
   const commands = options.commands ?? allCommands;
   const needsMessages = commands.some((c) => c.message);
@@ -95,7 +92,24 @@ export async function startApp(config: Readonly<Config>, options: AppOptions = {
   rest.setToken(config.discordToken);
   const metrics = new Metrics({ defaultMetrics: !options.commands });
   const http = new HttpServer({ metrics, log, metricsToken: config.metricsToken });
-  const scheduler = new Scheduler(log);
+  // With PostgreSQL several processes may share the database: the one holding the job lease runs
+  // the scheduled jobs. A SQLite file has one process, which always runs them.
+  const scheduler = new Scheduler(
+    log,
+    undefined,
+    engine === 'postgres'
+      ? new LeaseGate(
+          new JobLease({
+            db: kdb,
+            name: 'scheduler',
+            holder: processHolderId(),
+            ttlMs: JOB_LEASE_TTL_MS,
+            clock,
+          }),
+          { ttlMs: JOB_LEASE_TTL_MS, clock, log },
+        )
+      : alwaysRun,
+  );
   // Filled in below, once the router exists; the connection creates a client per attempt.
   let wire: (client: Client) => void = () => {};
   const discord = new DiscordConnection({
@@ -118,11 +132,12 @@ export async function startApp(config: Readonly<Config>, options: AppOptions = {
   const core: HubCore = {
     config,
     db,
-    kdb: sqliteKysely(db),
-    engine: 'sqlite',
+    kdb,
+    engine,
+    database,
     clock,
     log,
-    settings: new GuildSettingsStore(db, clock),
+    settings: new GuildSettingsStore(kdb, clock),
     poster: createPoster(rest),
     scheduler,
     http,
@@ -189,7 +204,8 @@ export async function startApp(config: Readonly<Config>, options: AppOptions = {
         : 'off (Discord refused the intent): in /try threads, mention the bot or reply to it to continue',
     },
   ]);
-  if (config.backupDir && options.schedule !== false) {
+  // PostgreSQL is backed up by its own tools (pg_dump, the host's snapshots); startupWarnings says so.
+  if (db && config.backupDir && options.schedule !== false) {
     const backupDir = config.backupDir;
     scheduler.schedule('17 3 * * *', {
       name: 'daily-backup',
@@ -200,7 +216,7 @@ export async function startApp(config: Readonly<Config>, options: AppOptions = {
     });
   }
 
-  http.addHealthCheck('database', () => (db.open ? null : 'closed'));
+  http.addHealthCheck('database', () => database.problem());
   http.addHealthCheck('discord', () => discord.problem());
   // Listening before Discord answers: a supervisor sees the process alive (/livez) and why it is
   // not ready (/readyz) during a start-up wait.
@@ -209,7 +225,7 @@ export async function startApp(config: Readonly<Config>, options: AppOptions = {
     httpPort = await http.listen(config.httpPort, config.httpHost);
   } catch (error) {
     await scheduler.stop();
-    db.close();
+    await database.close();
     throw error;
   }
   try {
@@ -218,7 +234,7 @@ export async function startApp(config: Readonly<Config>, options: AppOptions = {
     await scheduler.stop();
     await http.close();
     await discord.destroy();
-    db.close();
+    await database.close();
     throw error;
   }
   const client = discord.client!;
@@ -247,30 +263,11 @@ export async function startApp(config: Readonly<Config>, options: AppOptions = {
       await Promise.race([hub.ideas.settled(), new Promise((r) => setTimeout(r, 5_000).unref())]);
       await http.close();
       await discord.destroy();
-      db.close();
+      await database.close();
       log.info('Stopped');
     })();
     return closing;
   };
 
   return { hub, router, httpPort, discord, shutdown };
-}
-
-/**
- * Applies pending migrations, first copying the database when it already holds data, so a
- * migration that goes wrong can be undone by restoring the copy (its path is logged).
- */
-async function migrateWithBackup(db: Db, config: Readonly<Config>, clock: Clock, log: Logger): Promise<void> {
-  const { from, pending } = pendingMigrations(db);
-  if (pending.length > 0 && from > 0 && config.databasePath !== ':memory:') {
-    const path = preMigrationBackupPath(config.databasePath, from, clock.now(), config.backupDir);
-    const copy = await backupDatabase(db, path);
-    log.info(
-      { path: copy.path, bytes: copy.bytes, pending },
-      `Backed up the database to ${copy.path} before applying ${pending.length} migration(s)`,
-    );
-  }
-  const migration = migrate(db, undefined, () => clock.now());
-  if (migration.applied.length > 0)
-    log.info({ applied: migration.applied }, `Database migrated to version ${migration.version}`);
 }

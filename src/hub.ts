@@ -2,6 +2,7 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
+import type { HubDatabase } from './db/connect.ts';
 import type { GuildSettingsStore } from './db/guild-settings.ts';
 import type { Db } from './db/open.ts';
 import type { DB } from './db/schema.ts';
@@ -20,8 +21,10 @@ import type { Tracking } from './tracking/setup.ts';
 /** The part of the hub that exists before any feature is set up. */
 export interface HubCore {
   config: Readonly<Config>;
-  /** better-sqlite3, while stores move to `kdb`; it goes away when every store speaks Kysely (issue 12). */
-  db: Db;
+  /** better-sqlite3 on SQLite, while the ideas store moves to `kdb`; null on PostgreSQL (issue 12). */
+  db: Db | null;
+  /** The database as opened at start: its engine, its health, its schema version. */
+  database: HubDatabase;
   /** The typed query builder over the configured engine: what every store should use. */
   kdb: Kysely<DB>;
   engine: 'sqlite' | 'postgres';

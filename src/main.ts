@@ -4,7 +4,6 @@
 import { startApp } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { BackupError } from './db/backup.ts';
-import { EngineNotReadyError } from './db/engine.ts';
 import { MigrationError } from './db/migrate.ts';
 import { DatabaseError } from './db/open.ts';
 import { ConnectAbortedError, DiscordFatalError } from './discord/connection.ts';
@@ -23,8 +22,7 @@ function operatorMessage(error: unknown, config: { httpPort: number; httpHost: s
     error instanceof CatalogError ||
     error instanceof DatabaseError ||
     error instanceof DiscordFatalError ||
-    error instanceof BackupError ||
-    error instanceof EngineNotReadyError
+    error instanceof BackupError
   )
     return error.message;
   switch ((error as { code?: string }).code) {

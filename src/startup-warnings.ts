@@ -11,5 +11,9 @@ export function startupWarnings(config: Readonly<Config>): string[] {
     warnings.push(
       `HF_TOKEN is set but is not a Hugging Face token (those start with hf_), so it is not used${config.inferenceEndpointUrl ? '' : ' and /try is off'}. Copy it again from huggingface.co → Settings → Access Tokens.`,
     );
+  if (config.databaseUrl && config.backupDir)
+    warnings.push(
+      "BACKUP_DIR is set, but the bot backs up only SQLite files: with DATABASE_URL, back PostgreSQL up with pg_dump or your host's snapshots.",
+    );
   return warnings;
 }

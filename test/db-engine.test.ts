@@ -54,7 +54,7 @@ describe('npm start with DATABASE_URL', () => {
     for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('says in one sentence that PostgreSQL is not ready yet, and creates no SQLite file', () => {
+  it('says in one sentence that PostgreSQL cannot be reached, never repeats the password, and creates no SQLite file', () => {
     const root = resolve(import.meta.dirname, '..');
     const cwd = mkdtempSync(join(tmpdir(), 'omh-start-pg-'));
     dirs.push(cwd);
@@ -71,7 +71,7 @@ describe('npm start with DATABASE_URL', () => {
     });
     expect(result.status).toBe(1);
     expect(result.stderr.trim()).toMatch(
-      /^Open Model Hub cannot start: DATABASE_URL is set, but PostgreSQL support is not finished yet .*remove DATABASE_URL/,
+      /^Open Model Hub cannot start: PostgreSQL at DATABASE_URL cannot be reached \(ECONNREFUSED\): check the host and port, and that the server is running\.$/,
     );
     expect(result.stderr).not.toContain('s3cret');
     expect(result.stderr).not.toMatch(/^\s+at /m);

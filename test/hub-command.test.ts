@@ -25,7 +25,7 @@ describe('/hub', () => {
     expect(embed.title).toBe('Open Model Hub status');
     expect(field('Version')).toBe(t.hub.version);
     expect(field('Uptime')).toBe('3h 5m');
-    expect(field('Database schema')).toMatch(/^version \d+$/);
+    expect(field('Database schema')).toMatch(/^version \d+ \(SQLite\)$/);
     expect(field('Discord gateway')).toBeDefined();
   });
 
@@ -66,7 +66,7 @@ describe('/hub', () => {
     }).reply();
     expect(reply.flags & 64).toBe(64);
     expect(reply.content).toMatch(/^Saved:/);
-    expect(t.hub.settings.get(t.guildId)).toMatchObject({
+    expect(await t.hub.settings.get(t.guildId)).toMatchObject({
       curatorRoleId: role,
       ideasChannelId: ideas,
       digestChannelId: digest,
@@ -78,28 +78,28 @@ describe('/hub', () => {
   });
 
   it('a member with the curator role may change settings; clear removes one', async () => {
-    const role = t.hub.settings.get(t.guildId).curatorRoleId!;
+    const role = (await t.hub.settings.get(t.guildId)).curatorRoleId!;
     const helper = t.discord.addMember(t.guildId, { username: 'helper', roles: [role] });
     const reply = await as(helper, 'config', { clear: 'default_repo' }).reply();
     expect(reply.content).toContain('Saved: defaultRepo');
-    expect(t.hub.settings.get(t.guildId).defaultRepo).toBeNull();
+    expect((await t.hub.settings.get(t.guildId)).defaultRepo).toBeNull();
   });
 
   it('refuses a plain member privately and changes nothing', async () => {
-    const before = t.hub.settings.get(t.guildId);
+    const before = await t.hub.settings.get(t.guildId);
     const reply = await as(t.memberId, 'config', { timezone: 'America/New_York' }).reply();
     expect(reply.flags & 64).toBe(64);
     expect(reply.content).toMatch(/^Only curators can change server settings\./);
-    expect(t.hub.settings.get(t.guildId)).toEqual(before);
+    expect(await t.hub.settings.get(t.guildId)).toEqual(before);
   });
 
   it('refuses an unknown time zone or a malformed repository with a hint, changing nothing', async () => {
-    const before = t.hub.settings.get(t.guildId);
+    const before = await t.hub.settings.get(t.guildId);
     const zone = await as(t.curatorId, 'config', { timezone: 'Mars/Olympus_Mons' }).reply();
     expect(zone.content).toContain('IANA name such as Europe/Paris');
     const repo = await as(t.curatorId, 'config', { default_repo: 'not a repo', timezone: 'UTC' }).reply();
     expect(repo.content).toContain('Write it as owner/name');
-    expect(t.hub.settings.get(t.guildId)).toEqual(before);
+    expect(await t.hub.settings.get(t.guildId)).toEqual(before);
   });
 
   it('never lets a configured text ping anyone', async () => {
@@ -134,7 +134,7 @@ describe('/hub', () => {
     });
     const reply = await as(admin, 'config', { timezone: 'Asia/Tokyo' }).reply();
     expect(reply.content).toMatch(/^Saved/);
-    expect(t.hub.settings.get(t.guildId).timeZone).toBe('Asia/Tokyo');
+    expect((await t.hub.settings.get(t.guildId)).timeZone).toBe('Asia/Tokyo');
   });
 });
 
@@ -178,7 +178,7 @@ describe('/hub config clear:', () => {
       expect(reply.content, clear).toMatch(/^Saved/);
       expect(reply.flags & 64).toBe(64);
     }
-    expect(t.hub.settings.get(t.guildId).timeZone).toBe('UTC');
+    expect((await t.hub.settings.get(t.guildId)).timeZone).toBe('UTC');
     expect(await t.hub.models.service.quotas.get(t.guildId)).toEqual(defaults);
   });
 
@@ -215,7 +215,7 @@ describe('/hub config timezone', () => {
         (f) => f.name === 'Time zone',
       )?.value;
       expect(shown).toBe(zone === 'europe/kyiv' ? 'Europe/Kyiv' : 'Asia/Kolkata');
-      expect(t.hub.settings.get(t.guildId).timeZone).toBe(shown);
+      expect((await t.hub.settings.get(t.guildId)).timeZone).toBe(shown);
     }
   });
 });

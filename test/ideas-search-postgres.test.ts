@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../src/clock.ts';
-import { postgresKysely } from '../src/db/engine.ts';
+import { postgresKysely, sqliteKysely } from '../src/db/engine.ts';
 import { GuildSettingsStore } from '../src/db/guild-settings.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { migratePostgres } from '../src/db/migrate-postgres.ts';
@@ -249,7 +249,7 @@ describe('idea full-text search on PostgreSQL', () => {
     const clock = new ManualClock('2026-05-04T12:00:00Z');
     const log = createLogger({ level: 'silent' });
     store = new IdeaStore(sqlite);
-    const settings = new GuildSettingsStore(sqlite, clock);
+    const settings = new GuildSettingsStore(sqliteKysely(sqlite), clock);
     const messages = new IdeaMessages({ store, poster: noDiscord, settings, log });
     const notifier = new IdeaNotifier({ store, poster: noDiscord, messages, log });
     lifecycle = new IdeaLifecycle({ store, messages, notifier, clock, log, ideasPerHour: 1000 });

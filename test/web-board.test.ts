@@ -264,16 +264,16 @@ describe('serving', () => {
 
   it('does not count a search’s scratch rows as a change, so searches leave cached pages cached', async () => {
     const { trackChanges } = await import('../src/web/setup.ts');
-    const { dataVersion, untracked } = trackChanges(w.t.hub.db);
-    const before = dataVersion();
-    untracked(() => w.t.hub.ideas.lifecycle.search(g, 'sliding attention mixture', 20));
-    expect(dataVersion()).toBe(before);
-    w.t.hub.ideas.lifecycle.search(g, 'sliding attention mixture', 20);
-    expect(dataVersion()).not.toBe(before); // the scratch rows are writes, hence untracked
-    const counted = dataVersion();
-    const newest = w.t.hub.ideas.lifecycle.list(g, { sort: 'new' }, 1, 0)[0]!;
-    untracked(() => w.t.hub.ideas.lifecycle.list(g, { sort: 'top' }, 5, 0));
-    w.t.hub.ideas.lifecycle.vote(g, newest.number, w.t.memberId, -1);
+    const { dataVersion, untracked } = trackChanges(w.t.hub.database);
+    const before = await dataVersion();
+    await untracked(() => w.t.hub.ideas.lifecycle.search(g, 'sliding attention mixture', 20));
+    expect(await dataVersion()).toBe(before);
+    await w.t.hub.ideas.lifecycle.search(g, 'sliding attention mixture', 20);
+    expect(await dataVersion()).not.toBe(before); // the scratch rows are writes, hence untracked
+    const counted = await dataVersion();
+    const newest = (await w.t.hub.ideas.lifecycle.list(g, { sort: 'new' }, 1, 0))[0]!;
+    await untracked(() => w.t.hub.ideas.lifecycle.list(g, { sort: 'top' }, 5, 0));
+    await w.t.hub.ideas.lifecycle.vote(g, newest.number, w.t.memberId, -1);
     expect(dataVersion()).not.toBe(counted);
   });
 

@@ -164,7 +164,7 @@ describe('digests', () => {
     expect(chart.headers.get('content-type')).toBe('image/png');
     const png = Buffer.from(await chart.arrayBuffer());
     expect(png.subarray(1, 4).toString()).toBe('PNG');
-    const posted = w.t.discord.messagesIn(w.t.hub.settings.get(g).digestChannelId!);
+    const posted = w.t.discord.messagesIn((await w.t.hub.settings.get(g)).digestChannelId!);
     expect(posted.length).toBeGreaterThan(0);
   });
 });
@@ -235,8 +235,8 @@ describe('without WEB_BASE_URL', () => {
       expect(JSON.stringify(shown)).toContain('off on this bot (the operator has not set WEB_BASE_URL)');
       const { setupWeb } = await import('../src/web/setup.ts');
       const { webBoards } = await import('../src/web/boards.ts');
-      expect(webBoards(t.hub).isPublic(t.guildId)).toBe(false);
-      webBoards(t.hub).setVisibility(t.guildId, 'public', t.curatorId);
+      expect(await webBoards(t.hub).isPublic(t.guildId)).toBe(false);
+      await webBoards(t.hub).setVisibility(t.guildId, 'public', t.curatorId);
       const web = setupWeb(t.hub, t.hub, { guild: () => ({ name: 'Open Models', iconUrl: null }) });
       expect((await web.app.request(`/g/${t.guildId}`)).status).toBe(404);
     } finally {

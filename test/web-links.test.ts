@@ -50,7 +50,7 @@ describe('links from GitHub to the web board', () => {
 
   it('an issue filed while the board is off has no board link', async () => {
     const { t, gh } = w;
-    webBoards(t.hub).setVisibility(t.guildId, 'off', t.curatorId);
+    await webBoards(t.hub).setVisibility(t.guildId, 'off', t.curatorId);
     const number = await w.acceptedIdea('Rotary embeddings with learned base');
     await w.fileCommand(number);
     const issue = gh.issues(REPO).at(-1)!;

@@ -30,22 +30,6 @@ export function checkPostgresUrl(value: string): string | undefined {
   return undefined;
 }
 
-/** The stores still speak better-sqlite3 directly; PostgreSQL is refused until they are on Kysely. */
-export class EngineNotReadyError extends Error {
-  override name = 'EngineNotReadyError';
-}
-
-export const POSTGRES_NOT_READY =
-  'DATABASE_URL is set, but PostgreSQL support is not finished yet (the stores still run on SQLite only): remove DATABASE_URL from .env to run on the SQLite file of DATABASE_PATH.';
-
-/** Called at startup, so DATABASE_URL is never ignored in silence. */
-export function refuseUnfinishedEngine(config: {
-  databasePath: string;
-  databaseUrl?: string | undefined;
-}): void {
-  if (selectEngine(config).kind === 'postgres') throw new EngineNotReadyError(POSTGRES_NOT_READY);
-}
-
 /**
  * Kysely over the bot's existing better-sqlite3 connection (src/db/open.ts): the same WAL file and
  * pragmas as the stores. Destroying this Kysely leaves the connection open; its owner closes it.

@@ -1,5 +1,6 @@
+import type { Kysely } from 'kysely';
 import type { Clock } from '../clock.ts';
-import type { Db } from './open.ts';
+import type { DB } from './schema.ts';
 
 export interface GuildSettings {
   guildId: string;
@@ -16,55 +17,52 @@ export type GuildSettingsPatch = Partial<
   Pick<GuildSettings, 'curatorRoleId' | 'ideasChannelId' | 'digestChannelId' | 'timeZone' | 'defaultRepo'>
 >;
 
-const COLUMNS: Record<keyof GuildSettingsPatch, string> = {
+const COLUMNS = {
   curatorRoleId: 'curator_role_id',
   ideasChannelId: 'ideas_channel_id',
   digestChannelId: 'digest_channel_id',
   timeZone: 'time_zone',
   defaultRepo: 'default_repo',
-};
+} as const satisfies Record<keyof GuildSettingsPatch, string>;
 
-interface Row {
-  guild_id: string;
-  curator_role_id: string | null;
-  ideas_channel_id: string | null;
-  digest_channel_id: string | null;
-  time_zone: string;
-  default_repo: string | null;
-  updated_at: string | null;
-  updated_by: string | null;
-}
+const defaults = (guildId: string): GuildSettings => ({
+  guildId,
+  curatorRoleId: null,
+  ideasChannelId: null,
+  digestChannelId: null,
+  timeZone: 'UTC',
+  defaultRepo: null,
+  updatedAt: null,
+  updatedBy: null,
+});
 
-/** The guild_settings table: one row per server, created on first change. */
+/**
+ * The guild_settings table: one row per server, created on first change. Read from the database
+ * every time, not cached: with several processes another one may have changed it a moment ago.
+ */
 export class GuildSettingsStore {
-  private readonly selectOne;
-  private readonly insertDefault;
-
   constructor(
-    private readonly db: Db,
+    private readonly db: Kysely<DB>,
     private readonly clock: Clock,
-  ) {
-    this.selectOne = db.prepare('SELECT * FROM guild_settings WHERE guild_id = ?');
-    this.insertDefault = db.prepare(
-      'INSERT OR IGNORE INTO guild_settings (guild_id, updated_at) VALUES (?, ?)',
-    );
-  }
+  ) {}
 
   /** The server's settings, or the defaults when it never changed any. */
-  get(guildId: string): GuildSettings {
-    const row = this.selectOne.get(guildId) as Row | undefined;
-    if (!row) {
-      return {
-        guildId,
-        curatorRoleId: null,
-        ideasChannelId: null,
-        digestChannelId: null,
-        timeZone: 'UTC',
-        defaultRepo: null,
-        updatedAt: null,
-        updatedBy: null,
-      };
-    }
+  async get(guildId: string): Promise<GuildSettings> {
+    const row = await this.db
+      .selectFrom('guild_settings')
+      .select([
+        'guild_id',
+        'curator_role_id',
+        'ideas_channel_id',
+        'digest_channel_id',
+        'time_zone',
+        'default_repo',
+        'updated_at',
+        'updated_by',
+      ])
+      .where('guild_id', '=', guildId)
+      .executeTakeFirst();
+    if (!row) return defaults(guildId);
     return {
       guildId: row.guild_id,
       curatorRoleId: row.curator_role_id,
@@ -77,26 +75,30 @@ export class GuildSettingsStore {
     };
   }
 
-  update(guildId: string, patch: GuildSettingsPatch, userId: string): GuildSettings {
-    const entries = Object.entries(patch).filter(([, v]) => v !== undefined) as Array<
-      [keyof GuildSettingsPatch, string | null]
-    >;
-    this.db.transaction(() => {
-      const now = this.clock.now().toISOString();
-      this.insertDefault.run(guildId, now);
-      if (entries.length === 0) return;
-      const sets = entries.map(([key]) => `${COLUMNS[key]} = ?`).join(', ');
-      this.db
-        .prepare(`UPDATE guild_settings SET ${sets}, updated_at = ?, updated_by = ? WHERE guild_id = ?`)
-        .run(...entries.map(([, v]) => v), now, userId, guildId);
-    })();
+  /** One statement: an upsert of only the columns in the patch, so two processes never undo each other's other columns. */
+  async update(guildId: string, patch: GuildSettingsPatch, userId: string): Promise<GuildSettings> {
+    const now = this.clock.now().toISOString();
+    const set: Record<string, string | null> = {};
+    for (const [key, column] of Object.entries(COLUMNS) as Array<[keyof GuildSettingsPatch, string]>) {
+      const value = patch[key];
+      if (value !== undefined) set[column] = value;
+    }
+    const changed = Object.keys(set).length > 0;
+    await this.db
+      .insertInto('guild_settings')
+      .values({ guild_id: guildId, updated_at: now, ...(changed ? { ...set, updated_by: userId } : {}) })
+      .onConflict((oc) =>
+        changed
+          ? oc.column('guild_id').doUpdateSet({ ...set, updated_at: now, updated_by: userId })
+          : oc.column('guild_id').doNothing(),
+      )
+      .execute();
     return this.get(guildId);
   }
 
   /** Every server that has a settings row; scheduled jobs walk this. */
-  allGuildIds(): string[] {
-    return (this.db.prepare('SELECT guild_id FROM guild_settings').all() as Array<{ guild_id: string }>).map(
-      (r) => r.guild_id,
-    );
+  async allGuildIds(): Promise<string[]> {
+    const rows = await this.db.selectFrom('guild_settings').select('guild_id').execute();
+    return rows.map((r) => r.guild_id);
   }
 }

@@ -22,7 +22,7 @@ export function setupDigest(
     log: core.log.child({ feature: 'digest' }),
     poster: core.poster,
     store,
-    archive: new DigestArchive(core.db),
+    archive: new DigestArchive(core.kdb),
     ...(options.lookupUser ? { lookupUser: options.lookupUser } : {}),
   });
 

@@ -63,7 +63,7 @@ export async function quotaEmbed(hub: Hub, guildId: string): Promise<APIEmbed> {
   const limits = await hub.models.service.quotas.get(guildId);
   const show = (n: number) => (n === 0 ? 'no limit' : n.toLocaleString('en-US'));
   return {
-    title: `/try quotas (per day, reset at midnight ${hub.settings.get(guildId).timeZone})`,
+    title: `/try quotas (per day, reset at midnight ${(await hub.settings.get(guildId)).timeZone})`,
     color: 0x2b6cb0,
     fields: [
       {

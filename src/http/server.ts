@@ -18,7 +18,7 @@ export type RouteHandler = (
 ) => Promise<{ status: number; body?: string; headers?: Record<string, string> }>;
 
 /** A health check returns null when fine, or a short reason. */
-export type HealthCheck = () => string | null;
+export type HealthCheck = () => string | null | Promise<string | null>;
 
 const MAX_BODY_BYTES = 5 * 1024 * 1024;
 
@@ -106,17 +106,17 @@ export class HttpServer {
   }
 
   /** The reasons the bot cannot serve now; empty when ready. */
-  problems(): string[] {
+  async problems(): Promise<string[]> {
     const problems: string[] = [];
     for (const [name, check] of this.checks) {
-      const problem = check();
+      const problem = await check();
       if (problem) problems.push(`${name}: ${problem}`);
     }
     return problems;
   }
 
-  private readiness(c: Context): Response {
-    const problems = this.problems();
+  private async readiness(c: Context): Promise<Response> {
+    const problems = await this.problems();
     const ok = problems.length === 0;
     return c.json({ status: ok ? 'ok' : 'unavailable', problems }, ok ? 200 : 503);
   }

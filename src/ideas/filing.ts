@@ -33,7 +33,7 @@ export interface FilingDeps {
   clock: Clock;
   log: Logger;
   /** The idea's page on the public web board, when the server has one. */
-  boardLink?: (idea: Idea) => string | null;
+  boardLink?: (idea: Idea) => Promise<string | null>;
 }
 
 export interface FileResult {
@@ -96,7 +96,7 @@ export class IdeaFiling {
       throw new UserError(
         'GitHub filing is not set up: GITHUB_TOKEN is not set. The bot’s operator must add a token with Issues: write on the target repository to .env and restart; the idea stays accepted, so run /idea file again then.',
       );
-    const repo = existing?.repo ?? (options.repo?.trim() || settings.get(guildId).defaultRepo);
+    const repo = existing?.repo ?? (options.repo?.trim() || (await settings.get(guildId)).defaultRepo);
     if (!repo)
       throw new UserError(
         'No repository to file into: give one (repo:owner/name) or set the server’s default with /hub config default_repo.',
@@ -132,7 +132,7 @@ export class IdeaFiling {
       guildName: options.guildName,
       discussion: discussionLink(idea),
       marker,
-      board: this.deps.boardLink?.(idea) ?? null,
+      board: (await this.deps.boardLink?.(idea)) ?? null,
     });
     let created: { number: number; html_url: string };
     try {

@@ -44,7 +44,7 @@ export class IdeaMessages {
 
   private async publishOnce(idea: Idea): Promise<{ channelId: string; messageId: string } | null> {
     const { store, poster, settings } = this.deps;
-    const channelId = settings.get(idea.guildId).ideasChannelId;
+    const channelId = (await settings.get(idea.guildId)).ideasChannelId;
     if (!channelId) {
       store.clearPublishPending(idea.id);
       return null;

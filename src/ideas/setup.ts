@@ -38,6 +38,7 @@ export function setupIdeas(core: HubCore, options: IdeasOptions = {}): Ideas {
       : config.githubToken
         ? createGitHub({ token: config.githubToken, baseUrl: config.githubApiUrl, log, throttleId: 'ideas' })
         : null;
+  if (!db) throw new Error('The ideas store does not run on PostgreSQL yet');
   const store = new IdeaStore(db);
   const messages = new IdeaMessages({ store, poster, settings, log });
   const notifier = new IdeaNotifier({ store, poster, messages, log, clock });

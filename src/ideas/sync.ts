@@ -55,7 +55,7 @@ export class IssueSync {
       clock: Clock;
       log: Logger;
       /** The idea's page on the public web board, when the server has one. */
-      boardLink?: (idea: Idea) => string | null;
+      boardLink?: (idea: Idea) => Promise<string | null>;
     },
   ) {}
 
@@ -128,7 +128,7 @@ export class IssueSync {
     const fresh = issue ?? ((await github.rest.issues.get(target)).data as IssueState);
     const body = replaceSection(
       fresh.body ?? '',
-      sectionText(current, discussionLink(current), this.deps.boardLink?.(current) ?? null),
+      sectionText(current, discussionLink(current), (await this.deps.boardLink?.(current)) ?? null),
     );
     if (body === null) {
       this.deps.log.warn(

@@ -76,7 +76,7 @@ export function setupModels(core: HubCore): ModelsFeature {
     inference,
     guard,
     endpointModels,
-    timeZoneOf: (guildId) => core.settings.get(guildId).timeZone,
+    timeZoneOf: async (guildId) => (await core.settings.get(guildId)).timeZone,
     observe: (result) => {
       // Hub models typed by members would make one time series each.
       const model = catalog.find(result.model.id) ? result.model.id : 'other';

@@ -41,9 +41,9 @@ export interface BoardDeps {
    * Changes whenever the database does; pages are rebuilt only then (and each minute). Without
    * it every view is built afresh.
    */
-  dataVersion?: () => string;
+  dataVersion?: () => string | Promise<string>;
   /** Runs a read that writes scratch rows (search stems words in a temp table) without it counting as a change. */
-  untracked?: <T>(read: () => T) => T;
+  untracked?: <T>(read: () => T | Promise<T>) => Promise<T>;
 }
 
 type Env = { Variables: { shell: Shell } };
@@ -59,11 +59,15 @@ export function createBoardApp(deps: BoardDeps): Hono<Env> {
   const names = new NameCache({ ports: deps.ports, clock: deps.clock, log: deps.log });
   const { reader } = deps;
   const cache = deps.dataVersion
-    ? new PageCache(() => `${deps.dataVersion!()}@${Math.floor(deps.clock.now().getTime() / 60_000)}`)
+    ? new PageCache(
+        async () => `${await deps.dataVersion!()}@${Math.floor(deps.clock.now().getTime() / 60_000)}`,
+      )
     : null;
   /** A 200 page or feed, from the cache while nothing changed. */
-  const ok = (c: Context, type: string, build: () => string) => {
-    const page = cache ? cache.get(c.req.url, () => ({ body: build(), type })) : { body: build(), type };
+  const ok = async (c: Context, type: string, build: () => string | Promise<string>) => {
+    const page = cache
+      ? await cache.get(c.req.url, async () => ({ body: await build(), type }))
+      : { body: await build(), type };
     return send(c, page.body, page.type);
   };
   const doc = (page: Child) => `<!doctype html>${String(page)}`;
@@ -110,10 +114,17 @@ export function createBoardApp(deps: BoardDeps): Hono<Env> {
 
   const gate = async (c: Context<Env>, next: () => Promise<void>) => {
     const guildId = c.req.param('guildId') ?? '';
-    if (!deps.baseUrl || !isGuildId(guildId) || !deps.boards.isPublic(guildId)) return hidden(c);
+    if (!deps.baseUrl || !isGuildId(guildId)) return hidden(c);
+    const board = await deps.boards.state(guildId);
+    if (board.visibility !== 'public') return hidden(c);
     const guild = deps.ports.guild(guildId);
     if (!guild) return hidden(c);
-    c.set('shell', { guildId, guild, section: 'error' });
+    c.set('shell', {
+      guildId,
+      guild,
+      section: 'error',
+      ...(board.updatedAt ? { boardSince: board.updatedAt } : {}),
+    });
     await next();
   };
   app.use('/g/:guildId', gate);
@@ -126,27 +137,25 @@ export function createBoardApp(deps: BoardDeps): Hono<Env> {
       baseUrl: deps.baseUrl!,
       guildId: s.guildId,
       guildName: s.guild.name,
-      since: deps.boards.state(s.guildId).updatedAt ?? new Date(0).toISOString(),
+      since: s.boardSince ?? new Date(0).toISOString(),
     };
   };
 
   app.get('/g/:guildId', async (c) => {
     const s = shell(c, 'home');
-    // The tracking store is async (Kysely); read before the (synchronous) page cache builds.
-    const projects = await reader.projects(s.guildId);
-    return ok(c, HTML, () =>
+    return ok(c, HTML, async () =>
       doc(
         <HomePage
           shell={s}
-          projects={projects}
+          projects={await reader.projects(s.guildId)}
           top={reader.topOfMonth(s.guildId)}
-          latestDigest={reader.digests(s.guildId, 1)[0]}
+          latestDigest={(await reader.digests(s.guildId, 1))[0]}
         />,
       ),
     );
   });
 
-  app.get('/g/:guildId/ideas', (c) => {
+  app.get('/g/:guildId/ideas', async (c) => {
     const s = shell(c, 'ideas');
     let params: ReturnType<typeof parseIdeaListParams>;
     try {
@@ -170,9 +179,9 @@ export function createBoardApp(deps: BoardDeps): Hono<Env> {
       }
     }
     try {
-      return ok(c, HTML, () => {
+      return await ok(c, HTML, async () => {
         const read = () => reader.ideas(s.guildId, params);
-        const { ideas, hasNext } = params.q && deps.untracked ? deps.untracked(read) : read();
+        const { ideas, hasNext } = params.q && deps.untracked ? await deps.untracked(read) : await read();
         return doc(<IdeasPage shell={s} params={params} ideas={ideas} hasNext={hasNext} />);
       });
     } catch (error) {
@@ -187,12 +196,15 @@ export function createBoardApp(deps: BoardDeps): Hono<Env> {
   });
   app.get('/g/:guildId/releases.atom', async (c) => {
     const s = c.get('shell');
-    const releases = await reader.releases(s.guildId, FEED_ENTRIES);
-    return ok(c, FEED_TYPE, () => releasesFeed(feedContext(c), releases));
+    return ok(c, FEED_TYPE, async () =>
+      releasesFeed(feedContext(c), await reader.releases(s.guildId, FEED_ENTRIES)),
+    );
   });
   app.get('/g/:guildId/digests.atom', (c) => {
     const s = c.get('shell');
-    return ok(c, FEED_TYPE, () => digestsFeed(feedContext(c), reader.digests(s.guildId, FEED_ENTRIES)));
+    return ok(c, FEED_TYPE, async () =>
+      digestsFeed(feedContext(c), await reader.digests(s.guildId, FEED_ENTRIES)),
+    );
   });
 
   app.get('/g/:guildId/ideas/:number', async (c) => {
@@ -221,23 +233,25 @@ export function createBoardApp(deps: BoardDeps): Hono<Env> {
 
   app.get('/g/:guildId/digests', (c) => {
     const s = shell(c, 'digests');
-    return ok(c, HTML, () => doc(<DigestsPage shell={s} digests={reader.digests(s.guildId, 520)} />));
+    return ok(c, HTML, async () =>
+      doc(<DigestsPage shell={s} digests={await reader.digests(s.guildId, 520)} />),
+    );
   });
 
-  app.get('/g/:guildId/digests/:week', (c) => {
+  app.get('/g/:guildId/digests/:week', async (c) => {
     const s = shell(c, 'digests');
     const week = c.req.param('week');
     if (!isIsoWeek(week))
       return errorPage(c, 400, 'Bad request', 'A week is written like 2026-W14 (ISO week).', s);
-    const archived = reader.digest(s.guildId, week);
+    const archived = await reader.digest(s.guildId, week);
     if (!archived) return errorPage(c, 404, 'Not found', `No digest was posted for ${week}.`, s);
     return html(c, <DigestPage shell={s} archived={archived} />);
   });
 
-  app.get('/g/:guildId/digests/:week/chart.png', (c) => {
+  app.get('/g/:guildId/digests/:week/chart.png', async (c) => {
     const s = shell(c, 'digests');
     const week = c.req.param('week');
-    const png = isIsoWeek(week) ? reader.chart(s.guildId, week) : undefined;
+    const png = isIsoWeek(week) ? await reader.chart(s.guildId, week) : undefined;
     if (!png) return errorPage(c, 404, 'Not found', 'This digest has no chart.', s);
     return send(c, new Uint8Array(png), 'image/png');
   });

@@ -1,6 +1,7 @@
 // Each weekly digest as it was posted (web_digests): the board shows the post people saw, not a
 // recount of a week whose data moved on since (votes change, watches go away).
-import type { Db } from '../db/open.ts';
+import type { Kysely } from 'kysely';
+import type { DB } from '../db/schema.ts';
 import type { Digest } from '../digest/types.ts';
 
 export interface ArchivedDigest {
@@ -16,7 +17,7 @@ interface Row {
   iso_week: string;
   posted_at: string;
   digest_json: string;
-  has_chart: number;
+  has_chart: number | string;
 }
 
 /** Dates inside the digest come back as Date objects, as the renderers expect. */
@@ -40,50 +41,70 @@ const toArchived = (r: Row): ArchivedDigest => ({
   isoWeek: r.iso_week,
   postedAt: r.posted_at,
   digest: revive(r.digest_json),
-  hasChart: r.has_chart === 1,
+  hasChart: Number(r.has_chart) === 1,
 });
 
-const COLUMNS = 'guild_id, iso_week, posted_at, digest_json, chart_png IS NOT NULL AS has_chart';
-
 export class DigestArchive {
-  private readonly s;
+  constructor(private readonly db: Kysely<DB>) {}
 
-  constructor(db: Db) {
-    this.s = {
-      save: db.prepare(
-        `INSERT INTO web_digests (guild_id, iso_week, posted_at, digest_json, chart_png) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (guild_id, iso_week) DO UPDATE SET posted_at = excluded.posted_at,
-           digest_json = excluded.digest_json, chart_png = excluded.chart_png`,
-      ),
-      list: db.prepare(
-        `SELECT ${COLUMNS} FROM web_digests WHERE guild_id = ? ORDER BY iso_week DESC LIMIT ? OFFSET ?`,
-      ),
-      one: db.prepare(`SELECT ${COLUMNS} FROM web_digests WHERE guild_id = ? AND iso_week = ?`),
-      chart: db.prepare('SELECT chart_png FROM web_digests WHERE guild_id = ? AND iso_week = ?').pluck(),
-    };
+  private select() {
+    return this.db.selectFrom('web_digests').select((eb) => [
+      'guild_id',
+      'iso_week',
+      'posted_at',
+      'digest_json',
+      // The chart itself is read only by chart(): pages list weeks without their PNGs.
+      eb.case().when('chart_png', 'is not', null).then(1).else(0).end().as('has_chart'),
+    ]);
   }
 
   /** Records a posted week (a resumed post of the same week replaces it). */
-  save(digest: Digest, postedAt: Date, chartPng: Buffer | null): void {
-    this.s.save.run(
-      digest.guildId,
-      digest.week.key,
-      postedAt.toISOString(),
-      JSON.stringify(digest),
-      chartPng,
-    );
+  async save(digest: Digest, postedAt: Date, chartPng: Buffer | null): Promise<void> {
+    const row = {
+      guild_id: digest.guildId,
+      iso_week: digest.week.key,
+      posted_at: postedAt.toISOString(),
+      digest_json: JSON.stringify(digest),
+      chart_png: chartPng,
+    };
+    await this.db
+      .insertInto('web_digests')
+      .values(row)
+      .onConflict((oc) =>
+        oc.columns(['guild_id', 'iso_week']).doUpdateSet({
+          posted_at: row.posted_at,
+          digest_json: row.digest_json,
+          chart_png: row.chart_png,
+        }),
+      )
+      .execute();
   }
 
-  list(guildId: string, limit: number, offset = 0): ArchivedDigest[] {
-    return (this.s.list.all(guildId, limit, offset) as Row[]).map(toArchived);
+  async list(guildId: string, limit: number, offset = 0): Promise<ArchivedDigest[]> {
+    const rows = await this.select()
+      .where('guild_id', '=', guildId)
+      .orderBy('iso_week', 'desc')
+      .limit(limit)
+      .offset(offset)
+      .execute();
+    return rows.map(toArchived);
   }
 
-  get(guildId: string, isoWeek: string): ArchivedDigest | undefined {
-    const row = this.s.one.get(guildId, isoWeek) as Row | undefined;
+  async get(guildId: string, isoWeek: string): Promise<ArchivedDigest | undefined> {
+    const row = await this.select()
+      .where('guild_id', '=', guildId)
+      .where('iso_week', '=', isoWeek)
+      .executeTakeFirst();
     return row ? toArchived(row) : undefined;
   }
 
-  chart(guildId: string, isoWeek: string): Buffer | undefined {
-    return (this.s.chart.get(guildId, isoWeek) as Buffer | null | undefined) ?? undefined;
+  async chart(guildId: string, isoWeek: string): Promise<Buffer | undefined> {
+    const row = await this.db
+      .selectFrom('web_digests')
+      .select('chart_png')
+      .where('guild_id', '=', guildId)
+      .where('iso_week', '=', isoWeek)
+      .executeTakeFirst();
+    return row?.chart_png ? Buffer.from(row.chart_png) : undefined;
   }
 }

@@ -121,15 +121,15 @@ export class BoardReader {
     return kept.slice(0, n);
   }
 
-  digests(guildId: string, limit: number, offset = 0): ArchivedDigest[] {
+  digests(guildId: string, limit: number, offset = 0): Promise<ArchivedDigest[]> {
     return this.s.archive.list(guildId, limit, offset);
   }
 
-  digest(guildId: string, isoWeek: string): ArchivedDigest | undefined {
+  digest(guildId: string, isoWeek: string): Promise<ArchivedDigest | undefined> {
     return this.s.archive.get(guildId, isoWeek);
   }
 
-  chart(guildId: string, isoWeek: string): Buffer | undefined {
+  chart(guildId: string, isoWeek: string): Promise<Buffer | undefined> {
     return this.s.archive.chart(guildId, isoWeek);
   }
 }

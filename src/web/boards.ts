@@ -1,7 +1,8 @@
 // Which servers show a public web board (web_boards), and the board addresses the rest of the bot
 // links to. Off is the default: a server appears on the web only after a curator says so.
+import type { Kysely } from 'kysely';
 import type { Clock } from '../clock.ts';
-import type { Db } from '../db/open.ts';
+import type { DB } from '../db/schema.ts';
 
 export type BoardVisibility = 'public' | 'off';
 
@@ -11,45 +12,54 @@ export interface BoardState {
 }
 
 export class WebBoardStore {
-  private readonly s;
-
   constructor(
-    db: Db,
+    private readonly db: Kysely<DB>,
     private readonly clock: Clock,
-  ) {
-    this.s = {
-      get: db.prepare('SELECT visibility, updated_at FROM web_boards WHERE guild_id = ?'),
-      set: db.prepare(
-        `INSERT INTO web_boards (guild_id, visibility, updated_at, updated_by) VALUES (?, ?, ?, ?)
-         ON CONFLICT (guild_id) DO UPDATE SET visibility = excluded.visibility,
-           updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
-      ),
-    };
-  }
+  ) {}
 
-  state(guildId: string): BoardState {
-    const row = this.s.get.get(guildId) as { visibility: BoardVisibility; updated_at: string } | undefined;
+  async state(guildId: string): Promise<BoardState> {
+    const row = await this.db
+      .selectFrom('web_boards')
+      .select(['visibility', 'updated_at'])
+      .where('guild_id', '=', guildId)
+      .executeTakeFirst();
     return row
       ? { visibility: row.visibility, updatedAt: row.updated_at }
       : { visibility: 'off', updatedAt: null };
   }
 
-  isPublic(guildId: string): boolean {
-    return this.state(guildId).visibility === 'public';
+  async isPublic(guildId: string): Promise<boolean> {
+    return (await this.state(guildId)).visibility === 'public';
   }
 
-  setVisibility(guildId: string, visibility: BoardVisibility, userId: string): void {
-    this.s.set.run(guildId, visibility, this.clock.now().toISOString(), userId);
+  async setVisibility(guildId: string, visibility: BoardVisibility, userId: string): Promise<void> {
+    const row = {
+      guild_id: guildId,
+      visibility,
+      updated_at: this.clock.now().toISOString(),
+      updated_by: userId,
+    };
+    await this.db
+      .insertInto('web_boards')
+      .values(row)
+      .onConflict((oc) =>
+        oc.column('guild_id').doUpdateSet({
+          visibility: row.visibility,
+          updated_at: row.updated_at,
+          updated_by: row.updated_by,
+        }),
+      )
+      .execute();
   }
 }
 
-// One store per database: the command, the filing links and the board share its statements.
-const stores = new WeakMap<Db, WebBoardStore>();
-export function webBoards(core: { db: Db; clock: Clock }): WebBoardStore {
-  let store = stores.get(core.db);
+// One store per database: the command, the filing links and the board share it.
+const stores = new WeakMap<Kysely<DB>, WebBoardStore>();
+export function webBoards(core: { kdb: Kysely<DB>; clock: Clock }): WebBoardStore {
+  let store = stores.get(core.kdb);
   if (!store) {
-    store = new WebBoardStore(core.db, core.clock);
-    stores.set(core.db, store);
+    store = new WebBoardStore(core.kdb, core.clock);
+    stores.set(core.kdb, store);
   }
   return store;
 }
@@ -72,9 +82,9 @@ export const boardPath = {
 export function ideaBoardLink(
   baseUrl: string | undefined,
   boards: WebBoardStore,
-): (idea: { guildId: string; number: number }) => string | null {
-  return (idea) =>
-    baseUrl && boards.isPublic(idea.guildId)
+): (idea: { guildId: string; number: number }) => Promise<string | null> {
+  return async (idea) =>
+    baseUrl && (await boards.isPublic(idea.guildId))
       ? `${baseUrl}${boardPath.idea(idea.guildId, idea.number)}`
       : null;
 }

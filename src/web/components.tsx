@@ -14,6 +14,8 @@ export interface Shell {
   guild: GuildFace;
   /** Where the page sits, for the navigation's aria-current. */
   section: 'home' | 'ideas' | 'digests' | 'error';
+  /** When the board was last switched on or off (the feeds' "since"), read once per request. */
+  boardSince?: string;
 }
 
 export const Layout: FC<{ shell: Shell | null; title: string; children?: Child; description?: string }> = ({

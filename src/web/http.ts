@@ -133,19 +133,22 @@ export class PageCache {
   private readonly pages = new Map<string, { version: string; body: string; type: string }>();
 
   constructor(
-    private readonly version: () => string,
+    private readonly version: () => string | Promise<string>,
     private readonly max = 1_000,
   ) {}
 
-  get(key: string, build: () => { body: string; type: string }): { body: string; type: string } {
-    const version = this.version();
+  async get(
+    key: string,
+    build: () => { body: string; type: string } | Promise<{ body: string; type: string }>,
+  ): Promise<{ body: string; type: string }> {
+    const version = await this.version();
     const hit = this.pages.get(key);
     if (hit && hit.version === version) {
       this.pages.delete(key);
       this.pages.set(key, hit);
       return hit;
     }
-    const built = build();
+    const built = await build();
     this.pages.delete(key);
     this.pages.set(key, { version, ...built });
     if (this.pages.size > this.max) this.pages.delete(this.pages.keys().next().value!);

@@ -1,7 +1,8 @@
 // Wires the web board: the board app over the ideas, tracking and digest services, with the
 // ports only the Discord side can fill. The caller mounts the returned app on the HTTP server.
 import type { Hono } from 'hono';
-import type { Db } from '../db/open.ts';
+import { sql } from 'kysely';
+import type { HubDatabase } from '../db/connect.ts';
 import type { HubCore } from '../hub.ts';
 import { discussionLink } from '../ideas/render.ts';
 import type { Ideas } from '../ideas/setup.ts';
@@ -19,20 +20,34 @@ export interface WebFeature {
 }
 
 /**
- * "Has anything changed since this page was built": total_changes() counts this connection's
- * writes (the bot's), data_version those of any other process on the file. A search stems its
- * words in a temp table; those rows change no page, so `untracked` counts them out
- * (better-sqlite3 is synchronous: nothing else writes during the call).
+ * "Has anything changed since this page was built". SQLite: total_changes() counts this connection's
+ * writes (the bot's), data_version those of any other process on the file; a search stems its words
+ * in a temp table, and those rows change no page, so `untracked` counts them out. PostgreSQL: the
+ * server's WAL position, which moves with every write of any process (and of other databases on the
+ * server, which only costs a rebuild).
  */
-export function trackChanges(db: Db): { dataVersion: () => string; untracked: <T>(read: () => T) => T } {
+export function trackChanges(database: Pick<HubDatabase, 'sqlite' | 'kdb'>): {
+  dataVersion: () => Promise<string>;
+  untracked: <T>(read: () => T | Promise<T>) => Promise<T>;
+} {
+  const db = database.sqlite;
+  if (!db) {
+    return {
+      dataVersion: async () =>
+        (await sql<{ lsn: string }>`SELECT pg_current_wal_lsn()::text AS lsn`.execute(database.kdb)).rows[0]!
+          .lsn,
+      untracked: async (read) => read(),
+    };
+  }
   const writes = db.prepare('SELECT total_changes()').pluck();
   let scratch = 0;
   return {
-    dataVersion: () => `${(writes.get() as number) - scratch}:${db.pragma('data_version', { simple: true })}`,
-    untracked: (read) => {
+    dataVersion: async () =>
+      `${(writes.get() as number) - scratch}:${db.pragma('data_version', { simple: true })}`,
+    untracked: async (read) => {
       const before = writes.get() as number;
       try {
-        return read();
+        return await read();
       } finally {
         scratch += (writes.get() as number) - before;
       }
@@ -49,10 +64,10 @@ export function setupWeb(
   const reader = new BoardReader({
     ideas: features.ideas,
     tracking: features.tracking.store,
-    archive: new DigestArchive(core.db),
+    archive: new DigestArchive(core.kdb),
     clock: core.clock,
   });
-  const { dataVersion, untracked } = trackChanges(core.db);
+  const { dataVersion, untracked } = trackChanges(core.database);
   const app = createBoardApp({
     dataVersion,
     untracked,
@@ -65,13 +80,13 @@ export function setupWeb(
     log: core.log.child({ feature: 'web' }),
     ...options,
   });
-  core.status.add((guildId) => {
+  core.status.add(async (guildId) => {
     if (!core.config.webBaseUrl) return [{ name: 'Web board', value: 'off (WEB_BASE_URL not set)' }];
     if (!guildId) return [{ name: 'Web board', value: core.config.webBaseUrl }];
     return [
       {
         name: 'Web board',
-        value: webBoards(core).isPublic(guildId)
+        value: (await webBoards(core).isPublic(guildId))
           ? `${core.config.webBaseUrl}/g/${guildId}`
           : 'off for this server (/hub config web:public)',
       },
