@@ -31,7 +31,7 @@ import { VERSION } from './version.ts';
 import { setupWeb } from './web/setup.ts';
 
 /** A standby process takes the jobs over within this (plus one renewal, a third of it) of the holder's death. */
-const JOB_LEASE_TTL_MS = 60_000;
+const JOB_LEASE_TTL_MS = 30_000;
 
 export interface AppOptions {
   clock?: Clock;

@@ -10,6 +10,7 @@ import type { Command } from '../../src/discord/command.ts';
 import type { Hub } from '../../src/hub.ts';
 import { createLogger, LogCollector } from '../../src/log.ts';
 import { DiscordEmulator } from './discord/index.ts';
+import { createTestDatabase } from './postgres.ts';
 import { removeTempDir, tempDir } from './temp.ts';
 
 export interface TestHubOptions {
@@ -19,6 +20,13 @@ export interface TestHubOptions {
   discord?: DiscordEmulator;
   schedule?: boolean;
   drainTimeoutMs?: number;
+  /**
+   * The database engine; default TEST_DATABASE from the environment, else SQLite. PostgreSQL: a
+   * fresh database owned by a non-superuser role on the run's server (test/support/postgres.ts),
+   * dropped by stop(); `database` shares one between several hubs (several bot processes).
+   */
+  engine?: 'sqlite' | 'postgres';
+  database?: { url: string };
 }
 
 export interface TestHub {
@@ -32,6 +40,9 @@ export interface TestHub {
   curatorId: string;
   memberId: string;
   dbPath: string;
+  engine: 'sqlite' | 'postgres';
+  /** The PostgreSQL URL of the bot's own role, when engine is postgres. */
+  databaseUrl: string | null;
   /** Shuts the bot down and starts it again on the same database file and emulator. */
   restart(): Promise<void>;
   stop(): Promise<void>;
@@ -54,7 +65,11 @@ export async function startTestHub(options: TestHubOptions = {}): Promise<TestHu
   const logs = new LogCollector();
   const dbDir = tempDir('omh-hub-');
   const dbPath = join(dbDir, 'hub.sqlite');
+  const engine = options.engine ?? (process.env.TEST_DATABASE === 'postgres' ? 'postgres' : 'sqlite');
+  const owned = engine === 'postgres' && !options.database ? await createTestDatabase() : null;
+  const databaseUrl = engine === 'postgres' ? (options.database ?? owned!).url : null;
   const config = loadConfig({
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
     DISCORD_TOKEN: discord.token,
     DISCORD_APPLICATION_ID: discord.applicationId,
     DISCORD_API_URL: discord.apiUrl,
@@ -71,7 +86,15 @@ export async function startTestHub(options: TestHubOptions = {}): Promise<TestHu
       schedule: options.schedule ?? false,
       drainTimeoutMs: options.drainTimeoutMs ?? 5_000,
     });
-  let app = await boot();
+  let app: App;
+  try {
+    app = await boot();
+  } catch (error) {
+    await owned?.drop();
+    removeTempDir(dbDir);
+    if (ownsDiscord) await discord.stop();
+    throw error;
+  }
   const testHub: TestHub = {
     get app() {
       return app;
@@ -87,6 +110,8 @@ export async function startTestHub(options: TestHubOptions = {}): Promise<TestHu
     curatorId,
     memberId,
     dbPath,
+    engine,
+    databaseUrl,
     async restart() {
       await app.shutdown('test restart');
       app = await boot();
@@ -97,6 +122,7 @@ export async function startTestHub(options: TestHubOptions = {}): Promise<TestHu
         if (ownsDiscord) await discord.stop();
       } finally {
         removeTempDir(dbDir);
+        await owned?.drop();
       }
     },
   };
