@@ -6,6 +6,7 @@ import { mkdtempSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock } from '../src/clock.ts';
+import { sqliteKysely } from '../src/db/engine.ts';
 import { GuildSettingsStore } from '../src/db/guild-settings.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { openDatabase } from '../src/db/open.ts';
@@ -84,7 +85,7 @@ try {
   migrate(db);
   const clock = new ManualClock('2026-11-23T09:00:00Z');
   const log = createLogger({ level: 'silent' });
-  const store = new IdeaStore(db);
+  const store = new IdeaStore(sqliteKysely(db), 'sqlite');
   const settings = new GuildSettingsStore(db, clock);
   const messages = new IdeaMessages({ store, poster: noDiscord, settings, log });
   const notifier = new IdeaNotifier({ store, poster: noDiscord, messages, log });

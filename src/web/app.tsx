@@ -132,21 +132,17 @@ export function createBoardApp(deps: BoardDeps): Hono<Env> {
 
   app.get('/g/:guildId', async (c) => {
     const s = shell(c, 'home');
-    // The tracking store is async (Kysely); read before the (synchronous) page cache builds.
+    // The tracking and ideas stores are async (Kysely); read before the (synchronous) page cache builds.
     const projects = await reader.projects(s.guildId);
+    const top = await reader.topOfMonth(s.guildId);
     return ok(c, HTML, () =>
       doc(
-        <HomePage
-          shell={s}
-          projects={projects}
-          top={reader.topOfMonth(s.guildId)}
-          latestDigest={reader.digests(s.guildId, 1)[0]}
-        />,
+        <HomePage shell={s} projects={projects} top={top} latestDigest={reader.digests(s.guildId, 1)[0]} />,
       ),
     );
   });
 
-  app.get('/g/:guildId/ideas', (c) => {
+  app.get('/g/:guildId/ideas', async (c) => {
     const s = shell(c, 'ideas');
     let params: ReturnType<typeof parseIdeaListParams>;
     try {
@@ -170,20 +166,18 @@ export function createBoardApp(deps: BoardDeps): Hono<Env> {
       }
     }
     try {
-      return ok(c, HTML, () => {
-        const read = () => reader.ideas(s.guildId, params);
-        const { ideas, hasNext } = params.q && deps.untracked ? deps.untracked(read) : read();
-        return doc(<IdeasPage shell={s} params={params} ideas={ideas} hasNext={hasNext} />);
-      });
+      const { ideas, hasNext } = await reader.ideas(s.guildId, params);
+      return ok(c, HTML, () => doc(<IdeasPage shell={s} params={params} ideas={ideas} hasNext={hasNext} />));
     } catch (error) {
       if (error instanceof BadRequest) return errorPage(c, 400, 'Bad request', error.message, s);
       throw error;
     }
   });
 
-  app.get('/g/:guildId/ideas.atom', (c) => {
+  app.get('/g/:guildId/ideas.atom', async (c) => {
     const s = c.get('shell');
-    return ok(c, FEED_TYPE, () => ideasFeed(feedContext(c), reader.newestIdeas(s.guildId, FEED_ENTRIES)));
+    const ideas = await reader.newestIdeas(s.guildId, FEED_ENTRIES);
+    return ok(c, FEED_TYPE, () => ideasFeed(feedContext(c), ideas));
   });
   app.get('/g/:guildId/releases.atom', async (c) => {
     const s = c.get('shell');
@@ -200,7 +194,7 @@ export function createBoardApp(deps: BoardDeps): Hono<Env> {
     const number = parseIdeaNumber(c.req.param('number'));
     if (number === null)
       return errorPage(c, 400, 'Bad request', 'An idea number is a whole number such as 12.', s);
-    const found = reader.idea(s.guildId, number);
+    const found = await reader.idea(s.guildId, number);
     if (!found) return errorPage(c, 404, 'Not found', `There is no idea #${number} on this board.`, s);
     const actors = found.history
       .map((e) => e.actorId)
