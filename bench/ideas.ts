@@ -85,7 +85,7 @@ try {
   migrate(db);
   const clock = new ManualClock('2026-11-23T09:00:00Z');
   const log = createLogger({ level: 'silent' });
-  const store = new IdeaStore(db);
+  const store = new IdeaStore(sqliteKysely(db), 'sqlite');
   const settings = new GuildSettingsStore(sqliteKysely(db), clock);
   const messages = new IdeaMessages({ store, poster: noDiscord, settings, log });
   const notifier = new IdeaNotifier({ store, poster: noDiscord, messages, log });

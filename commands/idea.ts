@@ -252,7 +252,7 @@ async function openSubmitForm(interaction: ChatInputCommandInteraction, hub: Hub
     family: interaction.options.getString('family'),
   }).family;
   // Before the form, so nobody writes an idea that cannot be saved.
-  hub.ideas.lifecycle.checkRateLimit(interaction.guildId!, interaction.user.id);
+  await hub.ideas.lifecycle.checkRateLimit(interaction.guildId!, interaction.user.id);
   const input = (
     id: string,
     label: string,
@@ -361,7 +361,7 @@ async function draftChoice(
   // Every check happens before the message is acknowledged, so a refusal arrives as a private
   // answer and the draft message keeps its buttons.
   if (choice === 'cancel') {
-    lifecycle.cancelDraft(guildId, draftId, interaction.user.id);
+    await lifecycle.cancelDraft(guildId, draftId, interaction.user.id);
     await interaction.update({
       content: 'Cancelled; nothing was saved.',
       components: [],
@@ -370,7 +370,7 @@ async function draftChoice(
     return;
   }
   if (choice === 'support') {
-    const idea = lifecycle.supportInstead(guildId, draftId, interaction.user.id, number);
+    const idea = await lifecycle.supportInstead(guildId, draftId, interaction.user.id, number);
     await interaction.update({
       content: `You now support #${idea.number} (▲${idea.up} ▼${idea.down}) and follow it; your draft was dropped.${linkSuffix(idea)}`,
       components: [],
@@ -378,7 +378,7 @@ async function draftChoice(
     });
     return;
   }
-  const idea = lifecycle.claimDraft(guildId, draftId, interaction.user.id);
+  const idea = await lifecycle.claimDraft(guildId, draftId, interaction.user.id);
   await interaction.deferUpdate();
   const result = await lifecycle.publishNew(idea);
   if (result.kind === 'created') return respond(interaction, createdAnswer(result.idea, result.posted));
@@ -387,7 +387,7 @@ async function draftChoice(
 // --- voting and discussing ----------------------------------------------------------------
 
 async function vote(interaction: ButtonInteraction, hub: Hub, number: number, value: 1 | -1): Promise<void> {
-  const { idea, outcome, following } = hub.ideas.lifecycle.vote(
+  const { idea, outcome, following } = await hub.ideas.lifecycle.vote(
     interaction.guildId!,
     number,
     interaction.user.id,
@@ -411,10 +411,10 @@ async function discuss(interaction: ButtonInteraction, hub: Hub, number: number)
 
 async function show(interaction: ChatInputCommandInteraction, hub: Hub): Promise<void> {
   const { lifecycle } = hub.ideas;
-  const idea = lifecycle.require(interaction.guildId!, interaction.options.getInteger('id', true));
-  const duplicate = idea.duplicateOf ? hub.ideas.store.getById(idea.duplicateOf)?.number : null;
+  const idea = await lifecycle.require(interaction.guildId!, interaction.options.getInteger('id', true));
+  const duplicate = idea.duplicateOf ? (await hub.ideas.store.getById(idea.duplicateOf))?.number : null;
   const message = ideaMessage(idea, duplicate);
-  const history = historyLines(lifecycle.history(idea));
+  const history = historyLines(await lifecycle.history(idea));
   const embed = { ...ideaEmbed(idea, duplicate) };
   embed.fields = [...(embed.fields ?? []), { name: 'History', value: truncate(history || '—', 1024) }];
   const link = discussionLink(idea);
@@ -424,7 +424,7 @@ async function show(interaction: ChatInputCommandInteraction, hub: Hub): Promise
 
 async function search(interaction: ChatInputCommandInteraction, hub: Hub): Promise<void> {
   const query = interaction.options.getString('query', true);
-  const found = hub.ideas.lifecycle.search(interaction.guildId!, query, PAGE_SIZE);
+  const found = await hub.ideas.lifecycle.search(interaction.guildId!, query, PAGE_SIZE);
   const embed: APIEmbed = {
     title: truncate(`Ideas matching “${query}”`, 256),
     description: found.length
@@ -438,8 +438,15 @@ function parseStatus(value: string | null): IdeaStatus | undefined {
   return value && (STATUSES as readonly string[]).includes(value) ? (value as IdeaStatus) : undefined;
 }
 
-function listView(hub: Hub, guildId: string, pageNo: number, status: string, family: string, sort: ListSort) {
-  const ideas = hub.ideas.lifecycle.list(
+async function listView(
+  hub: Hub,
+  guildId: string,
+  pageNo: number,
+  status: string,
+  family: string,
+  sort: ListSort,
+) {
+  const ideas = await hub.ideas.lifecycle.list(
     guildId,
     { status: parseStatus(status), family: family || undefined, sort },
     PAGE_SIZE + 1,
@@ -477,7 +484,7 @@ async function list(interaction: ChatInputCommandInteraction, hub: Hub): Promise
   const sort = (interaction.options.getString('sort') ?? 'top') as ListSort;
   await respond(
     interaction,
-    listView(hub, interaction.guildId!, 0, interaction.options.getString('status') ?? '', family, sort),
+    await listView(hub, interaction.guildId!, 0, interaction.options.getString('status') ?? '', family, sort),
   );
 }
 
@@ -489,7 +496,7 @@ async function page(
   family: string,
   sort: string,
 ): Promise<void> {
-  const view = listView(
+  const view = await listView(
     hub,
     interaction.guildId!,
     Math.max(0, pageNo),
@@ -502,8 +509,8 @@ async function page(
 
 // --- curating -----------------------------------------------------------------------------
 
-function reviewView(hub: Hub, guildId: string, afterNumber: number) {
-  const { idea, waiting } = hub.ideas.lifecycle.nextForReview(guildId, afterNumber);
+async function reviewView(hub: Hub, guildId: string, afterNumber: number) {
+  const { idea, waiting } = await hub.ideas.lifecycle.nextForReview(guildId, afterNumber);
   if (!idea) return { content: 'No new ideas wait for review. 🎉', embeds: [], components: [] };
   const button = (label: string, action: string, style: number) => ({
     type: 2,
@@ -531,7 +538,7 @@ function reviewView(hub: Hub, guildId: string, afterNumber: number) {
 
 async function review(interaction: ChatInputCommandInteraction, hub: Hub): Promise<void> {
   requireCurator(interaction, await hub.settings.get(interaction.guildId!), 'review ideas');
-  await respond(interaction, { ...reviewView(hub, interaction.guildId!, 0), private: true });
+  await respond(interaction, { ...(await reviewView(hub, interaction.guildId!, 0)), private: true });
 }
 
 async function reviewAction(
@@ -543,7 +550,7 @@ async function reviewAction(
   requireCurator(interaction, await hub.settings.get(interaction.guildId!), 'review ideas');
   if (action === 'skip') {
     await interaction.update({
-      ...reviewView(hub, interaction.guildId!, number),
+      ...(await reviewView(hub, interaction.guildId!, number)),
       allowedMentions: { parse: [] },
     });
     return;
@@ -606,12 +613,12 @@ async function decide(
     duplicateOf = Number(raw);
   }
   const reason = textField(interaction, 'reason');
-  const idea = hub.ideas.lifecycle.changeStatus(guildId, number, interaction.user.id, status, reason, {
+  const idea = await hub.ideas.lifecycle.changeStatus(guildId, number, interaction.user.id, status, reason, {
     ...(duplicateOf !== undefined ? { duplicateOf } : {}),
   });
   const done = `#${idea.number} is now ${STATUS_LABELS[idea.status]}.`;
   if (interaction.isFromMessage()) {
-    const next = reviewView(hub, guildId, number);
+    const next = await reviewView(hub, guildId, number);
     await interaction.update({ ...next, content: `${done} ${next.content}`, allowedMentions: { parse: [] } });
   } else {
     await replyPrivately(interaction, done);
@@ -624,7 +631,7 @@ async function setStatus(interaction: ChatInputCommandInteraction, hub: Hub): Pr
   const status = parseStatus(interaction.options.getString('status', true));
   if (!status) throw new UserError('Choose one of the listed statuses.');
   const duplicateOf = interaction.options.getInteger('duplicate_of');
-  const idea = hub.ideas.lifecycle.changeStatus(
+  const idea = await hub.ideas.lifecycle.changeStatus(
     guildId,
     interaction.options.getInteger('id', true),
     interaction.user.id,
@@ -666,7 +673,7 @@ async function exportIdeas(interaction: ChatInputCommandInteraction, hub: Hub): 
   const guildId = interaction.guildId!;
   requireCurator(interaction, await hub.settings.get(guildId), 'export ideas');
   const format = interaction.options.getString('format', true) === 'json' ? 'json' : 'csv';
-  const file = hub.ideas.export(guildId, format);
+  const file = await hub.ideas.export(guildId, format);
   await respond(interaction, {
     content: `Every idea of this server with its votes and status (${format.toUpperCase()}).`,
     files: [{ attachment: file.data, name: file.name }],
@@ -677,7 +684,7 @@ async function exportIdeas(interaction: ChatInputCommandInteraction, hub: Hub): 
 
 async function follow(interaction: ChatInputCommandInteraction, hub: Hub): Promise<void> {
   const following = interaction.options.getBoolean('following', true);
-  const idea = hub.ideas.lifecycle.follow(
+  const idea = await hub.ideas.lifecycle.follow(
     interaction.guildId!,
     interaction.options.getInteger('id', true),
     interaction.user.id,
@@ -693,7 +700,7 @@ async function follow(interaction: ChatInputCommandInteraction, hub: Hub): Promi
 
 async function notifications(interaction: ChatInputCommandInteraction, hub: Hub): Promise<void> {
   const enabled = interaction.options.getBoolean('enabled', true);
-  hub.ideas.lifecycle.setNotifications(interaction.guildId!, interaction.user.id, enabled);
+  await hub.ideas.lifecycle.setNotifications(interaction.guildId!, interaction.user.id, enabled);
   await replyPrivately(
     interaction,
     enabled

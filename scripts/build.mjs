@@ -8,7 +8,13 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-export const ENTRIES = ['src/main.ts', 'src/sharded.ts', 'src/register.ts', 'src/migrate.ts', 'src/backup.ts'];
+export const ENTRIES = [
+  'src/main.ts',
+  'src/sharded.ts',
+  'src/register.ts',
+  'src/migrate.ts',
+  'src/backup.ts',
+];
 
 export async function buildDist() {
   // Built aside and swapped in, so a bot starting from dist/ meanwhile never sees half a build.

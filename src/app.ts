@@ -131,7 +131,6 @@ export async function startApp(config: Readonly<Config>, options: AppOptions = {
 
   const core: HubCore = {
     config,
-    db,
     kdb,
     engine,
     database,

@@ -4,7 +4,6 @@ import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { HubDatabase } from './db/connect.ts';
 import type { GuildSettingsStore } from './db/guild-settings.ts';
-import type { Db } from './db/open.ts';
 import type { DB } from './db/schema.ts';
 import type { DigestFeature } from './digest/setup.ts';
 import type { Command } from './discord/command.ts';
@@ -21,8 +20,6 @@ import type { Tracking } from './tracking/setup.ts';
 /** The part of the hub that exists before any feature is set up. */
 export interface HubCore {
   config: Readonly<Config>;
-  /** better-sqlite3 on SQLite, while the ideas store moves to `kdb`; null on PostgreSQL (issue 12). */
-  db: Db | null;
   /** The database as opened at start: its engine, its health, its schema version. */
   database: HubDatabase;
   /** The typed query builder over the configured engine: what every store should use. */

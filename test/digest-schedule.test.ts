@@ -28,7 +28,7 @@ async function parisServer(clock: ManualClock) {
   const t = th;
   const channelId = t.discord.addChannel(t.guildId, { name: 'digest' });
   t.hub.settings.update(t.guildId, { timeZone: 'Europe/Paris', digestChannelId: channelId }, t.curatorId);
-  return { t, channelId, f: new DigestFixtures(t.hub.db!, t.guildId) };
+  return { t, channelId, f: new DigestFixtures(t.hub.database.sqlite!, t.guildId) };
 }
 
 describe('the scheduled weekly digest', () => {
@@ -196,7 +196,7 @@ describe('/digest', () => {
     const clock = new ManualClock('2026-01-07T12:00:00Z');
     th = await startTestHub({ clock });
     const t = th;
-    const f = new DigestFixtures(t.hub.db!, t.guildId);
+    const f = new DigestFixtures(t.hub.database.sqlite!, t.guildId);
     f.watch(GRANITE);
     f.event({ kind: 'releases', target: GRANITE, id: 'v2.0', at: '2026-01-06T10:00:00.000Z' });
     const actor = { guildId: t.guildId, channelId: t.channelId, name: 'digest' };

@@ -50,7 +50,7 @@ describe('drafts after the similar-ideas check', () => {
     const reply = await submit(author, similar('Sparse experts routing with top-2 gating'));
     expect(reply.content).toContain('look similar');
     const anyway = reply.components[0].components[0].custom_id as string;
-    const before = t.hub.ideas.store.allIdeas(t.guildId).length;
+    const before = (await t.hub.ideas.store.allIdeas(t.guildId)).length;
     const clicks = [1, 2].map(() =>
       t.discord.click({ ...at(author), customId: anyway, messageId: reply.id }),
     );
@@ -58,7 +58,7 @@ describe('drafts after the similar-ideas check', () => {
     const saved = await clicks[answers.findIndex((a) => a.type === 6)]!.reply();
     expect(saved.content).toContain('Your idea is #');
     await t.hub.ideas.settled();
-    expect(t.hub.ideas.store.allIdeas(t.guildId)).toHaveLength(before + 1);
+    expect(await t.hub.ideas.store.allIdeas(t.guildId)).toHaveLength(before + 1);
     expect(t.discord.messagesIn(ideasChannelId)).toHaveLength(before + 1);
     // One click saved it; the other was told privately, without touching the first one's answer.
     expect(answers.map((a) => a.type).sort()).toEqual([4, 6]);
@@ -69,8 +69,8 @@ describe('drafts after the similar-ideas check', () => {
   });
 
   it('offers no "Support" for an idea closed to votes, and a forged one keeps the draft and its buttons', async () => {
-    const closed = t.hub.ideas.lifecycle.get(t.guildId, 1)!;
-    t.hub.ideas.lifecycle.changeStatus(t.guildId, 1, t.curatorId, 'rejected', 'Out of scope.');
+    const closed = (await t.hub.ideas.lifecycle.get(t.guildId, 1))!;
+    await t.hub.ideas.lifecycle.changeStatus(t.guildId, 1, t.curatorId, 'rejected', 'Out of scope.');
     const author = t.discord.addMember(t.guildId, { username: 'late', displayName: 'late' });
     const reply = await submit(author, similar('Sparse experts routing again'));
     const labels = reply.components[0].components.map((c: { label: string }) => c.label);
@@ -83,8 +83,8 @@ describe('drafts after the similar-ideas check', () => {
     expect(forged.flags & 64).toBe(64);
     expect(forged.content).toContain('#1 is rejected, so it takes no votes');
     expect(t.discord.message(reply.id)?.components[0].components.length).toBe(labels.length);
-    expect(t.hub.ideas.store.draft(t.guildId, Number(draftId))).toBeDefined();
-    expect(t.hub.ideas.store.votes(closed.id)).toHaveLength(0);
+    expect(await t.hub.ideas.store.draft(t.guildId, Number(draftId))).toBeDefined();
+    expect(await t.hub.ideas.store.votes(closed.id)).toHaveLength(0);
   });
 
   it('another member cannot submit, cancel or use someone else’s draft', async () => {
@@ -102,7 +102,7 @@ describe('drafts after the similar-ideas check', () => {
 
 describe('forged and stale custom ids', () => {
   it('get a clear private answer, change nothing and log no error', async () => {
-    const idea = t.hub.ideas.lifecycle.get(t.guildId, 1)!;
+    const idea = (await t.hub.ideas.lifecycle.get(t.guildId, 1))!;
     const forged = [
       'idea:vote:abc:up',
       'idea:vote:1:sideways',
@@ -136,7 +136,7 @@ describe('forged and stale custom ids', () => {
       expect(answer.content, customId).toContain('out of date or not one of ours');
     }
     expect(errorLogs().slice(errorsBefore)).toEqual([]);
-    const after = t.hub.ideas.lifecycle.get(t.guildId, 1)!;
+    const after = (await t.hub.ideas.lifecycle.get(t.guildId, 1))!;
     expect([after.status, after.up, after.down]).toEqual([idea.status, idea.up, idea.down]);
   });
 });
@@ -166,12 +166,12 @@ describe('an idea Discord would not post', () => {
     const posted = t.discord.messagesIn(ideasChannelId);
     expect(posted).toHaveLength(before + 1);
     expect(posted.at(-1)!.embeds[0].title).toContain(`#${number} Quantisation aware training`);
-    expect(t.hub.ideas.lifecycle.get(t.guildId, number)!.messageId).toBe(posted.at(-1)!.id);
+    expect((await t.hub.ideas.lifecycle.get(t.guildId, number))!.messageId).toBe(posted.at(-1)!.id);
   });
 
   it('an idea saved in a server without an ideas channel is never retried', async () => {
     const other = t.discord.addGuild({ name: 'no-ideas' });
-    const idea = t.hub.ideas.store.insertIdea(
+    const idea = await t.hub.ideas.store.insertIdea(
       other,
       t.memberId,
       'Mo',
@@ -181,13 +181,13 @@ describe('an idea Discord would not post', () => {
     expect(await t.hub.ideas.lifecycle.publishNew(idea)).toMatchObject({ posted: 'no-channel' });
     t.clock.advance(61_000);
     expect(await t.hub.ideas.lifecycle.publishPending()).toBe(0);
-    expect(t.hub.ideas.store.unpublished(t.clock.now().toISOString(), 10)).toHaveLength(0);
+    expect(await t.hub.ideas.store.unpublished(t.clock.now().toISOString(), 10)).toHaveLength(0);
   });
 });
 
 describe('discussion threads', () => {
   it('two members clicking Discuss at once get the same, single thread', async () => {
-    const idea = t.hub.ideas.store.allIdeas(t.guildId).find((i) => i.messageId && !i.threadId)!;
+    const idea = (await t.hub.ideas.store.allIdeas(t.guildId)).find((i) => i.messageId && !i.threadId)!;
     const other = t.discord.addMember(t.guildId, { username: 'talker', displayName: 'talker' });
     const replies = await Promise.all(
       [t.memberId, other].map((userId) =>
@@ -205,7 +205,7 @@ describe('discussion threads', () => {
     expect(threads).toHaveLength(1);
     for (const reply of replies)
       expect(reply.content).toBe(`Discuss #${idea.number} here: <#${threads[0]!.id}>`);
-    expect(t.hub.ideas.store.getById(idea.id)!.threadId).toBe(threads[0]!.id);
+    expect((await t.hub.ideas.store.getById(idea.id))!.threadId).toBe(threads[0]!.id);
   });
 });
 
@@ -216,7 +216,7 @@ describe('discussing an idea whose message is gone', () => {
     const general = t.discord.addChannel(guild, { name: 'general' });
     const member = t.discord.addMember(guild, { username: 'gone', displayName: 'gone' });
     t.hub.settings.update(guild, { ideasChannelId: channel }, t.curatorId);
-    const idea = t.hub.ideas.store.insertIdea(
+    const idea = await t.hub.ideas.store.insertIdea(
       guild,
       member,
       'gone',
@@ -246,7 +246,9 @@ describe('discussing an idea whose message is gone', () => {
 
 describe('voting after unfollowing', () => {
   it('does not claim the member follows the idea', async () => {
-    const idea = t.hub.ideas.store.allIdeas(t.guildId).find((i) => i.status === 'new' && i.messageId)!;
+    const idea = (await t.hub.ideas.store.allIdeas(t.guildId)).find(
+      (i) => i.status === 'new' && i.messageId,
+    )!;
     const voter = t.discord.addMember(t.guildId, { username: 'quiet', displayName: 'quiet' });
     const unfollow = await t.discord
       .command({
@@ -277,7 +279,9 @@ describe('voting after unfollowing', () => {
 
 describe('an idea message edit Discord would not take', () => {
   it('is made again by the retry job, so the message ends on the exact counts', async () => {
-    const idea = t.hub.ideas.store.allIdeas(t.guildId).find((i) => i.status === 'new' && i.messageId)!;
+    const idea = (await t.hub.ideas.store.allIdeas(t.guildId)).find(
+      (i) => i.status === 'new' && i.messageId,
+    )!;
     const upvotes = () =>
       t.discord
         .message(idea.messageId!)
@@ -285,12 +289,12 @@ describe('an idea message edit Discord would not take', () => {
     const shown = upvotes();
     t.discord.failNext('PATCH', new RegExp(`/messages/${idea.messageId}$`), { status: 503 }, 4);
     const voter = t.discord.addMember(t.guildId, { username: 'outage', displayName: 'outage' });
-    t.hub.ideas.lifecycle.vote(t.guildId, idea.number, voter, 1);
+    await t.hub.ideas.lifecycle.vote(t.guildId, idea.number, voter, 1);
     await t.hub.ideas.settled();
     expect(upvotes()).toBe(shown);
     expect(t.hub.ideas.messages.retryFailedEdits()).toBe(1);
     await t.hub.ideas.settled();
-    expect(upvotes()).toBe(String(t.hub.ideas.store.getById(idea.id)!.up));
+    expect(upvotes()).toBe(String((await t.hub.ideas.store.getById(idea.id))!.up));
     expect(upvotes()).not.toBe(shown);
     expect(t.hub.ideas.messages.retryFailedEdits()).toBe(0);
   });
@@ -312,27 +316,37 @@ describe('status notices', () => {
     );
     if (created.kind !== 'created') throw new Error('expected a new idea');
     t.discord.failNext('POST', /^\/users\/@me\/channels$/, { status: 503 }, 4);
-    t.hub.ideas.lifecycle.changeStatus(t.guildId, created.idea.number, t.curatorId, 'accepted', 'Good plan.');
+    await t.hub.ideas.lifecycle.changeStatus(
+      t.guildId,
+      created.idea.number,
+      t.curatorId,
+      'accepted',
+      'Good plan.',
+    );
     await t.hub.ideas.settled();
     expect(t.discord.dmsTo(author)).toHaveLength(0);
     // Within the grace minute the batch belongs to its sender; after it, the job resumes it.
-    expect(t.hub.ideas.notifier.resume()).toBe(0);
+    expect(await t.hub.ideas.notifier.resume()).toBe(0);
     t.clock.advance(61_000);
-    expect(t.hub.ideas.notifier.resume()).toBe(1);
+    expect(await t.hub.ideas.notifier.resume()).toBe(1);
     await t.hub.ideas.settled();
     const dms = t.discord.dmsTo(author);
     expect(dms).toHaveLength(1);
     expect(dms[0]!.content).toContain('is now **accepted**');
-    expect(t.hub.ideas.notifier.resume()).toBe(0);
+    expect(await t.hub.ideas.notifier.resume()).toBe(0);
   });
 
   it('notices left by a process that stopped are sent after a restart', async () => {
     const author = t.discord.addMember(t.guildId, { username: 'restart', displayName: 'restart' });
-    const idea = t.hub.ideas.store.allIdeas(t.guildId)[0]!;
-    t.hub.ideas.store.addNotices(idea.id, [author], 'Left behind', t.clock.now().toISOString());
+    const idea = (await t.hub.ideas.store.allIdeas(t.guildId))[0]!;
+    // Claimed by a process that then stopped: its claim lapses a minute later.
+    await t.hub.ideas.store.addNotices(idea.id, [author], 'Left behind', t.clock.now().toISOString(), {
+      claimant: 'a-stopped-process',
+      until: new Date(t.clock.now().getTime() + 60_000).toISOString(),
+    });
     await t.restart();
     t.clock.advance(61_000);
-    expect(t.hub.ideas.notifier.resume()).toBe(1);
+    expect(await t.hub.ideas.notifier.resume()).toBe(1);
     await t.hub.ideas.settled();
     expect(t.discord.dmsTo(author).map((m) => m.content)).toEqual(['Left behind']);
   });
@@ -372,12 +386,9 @@ describe('history', () => {
 
 describe('review queue', () => {
   it('after the last idea, Skip comes back to the skipped ones instead of saying none wait', async () => {
-    const waiting = t.hub.ideas.store.queueSize(t.guildId);
+    const waiting = await t.hub.ideas.store.queueSize(t.guildId);
     expect(waiting).toBeGreaterThan(0);
-    const last = t.hub.ideas.store
-      .allIdeas(t.guildId)
-      .filter((i) => i.status === 'new')
-      .at(-1)!;
+    const last = (await t.hub.ideas.store.allIdeas(t.guildId)).filter((i) => i.status === 'new').at(-1)!;
     const review = await t.discord
       .command({ ...at(t.curatorId), name: 'idea', subcommand: 'review' })
       .reply();
@@ -396,7 +407,7 @@ describe('review queue', () => {
     t.discord.deleteChannel(channel);
     const old = new Date(t.clock.now().getTime() - 120_000).toISOString();
     for (const title of ['One', 'Two', 'Three'])
-      t.hub.ideas.store.insertIdea(
+      await t.hub.ideas.store.insertIdea(
         guild,
         t.memberId,
         'Mo',
@@ -407,6 +418,6 @@ describe('review queue', () => {
     expect(await t.hub.ideas.lifecycle.publishPending()).toBe(0);
     const after = t.logs.messages().filter((m) => m.includes('still cannot be posted')).length;
     expect(after - before).toBe(1);
-    expect(t.hub.ideas.store.unpublished(t.clock.now().toISOString(), 10)).toHaveLength(3);
+    expect(await t.hub.ideas.store.unpublished(t.clock.now().toISOString(), 10)).toHaveLength(3);
   });
 });

@@ -42,7 +42,7 @@ describe('filing', () => {
     // A member's "@maintainers" must not notify anyone on GitHub.
     expect(issue.body).not.toMatch(/@maintainers/);
     await t.hub.ideas.settled();
-    const idea = t.hub.ideas.lifecycle.get(t.guildId, number)!;
+    const idea = (await t.hub.ideas.lifecycle.get(t.guildId, number))!;
     expect(idea.status).toBe('filed');
     const fields = t.discord.message(idea.messageId!)!.embeds[0].fields;
     expect(fields.find((f: { name: string }) => f.name === 'GitHub issue').value).toBe(issue.html_url);
@@ -72,9 +72,9 @@ describe('filing', () => {
     const crashed = await fileCommand(number);
     expect(crashed.content).toContain('Something went wrong');
     expect(issuesWithMarker(marker)).toHaveLength(1);
-    const idea = t.hub.ideas.lifecycle.get(t.guildId, number)!;
+    const idea = (await t.hub.ideas.lifecycle.get(t.guildId, number))!;
     expect(idea.status).toBe('accepted');
-    expect(t.hub.ideas.store.filing(idea.id)?.state).toBe('pending');
+    expect((await t.hub.ideas.store.filing(idea.id))?.state).toBe('pending');
 
     await t.restart();
     const listsBefore = gh.requestLog.filter(
@@ -87,10 +87,10 @@ describe('filing', () => {
     expect(list).toHaveLength(listsBefore + 1);
     expect(list.at(-1)!.query).toMatchObject({ creator: 'omh-bot', state: 'all' });
     expect(list.at(-1)!.query.since).toBeTruthy();
-    const filed = t.hub.ideas.lifecycle.get(t.guildId, number)!;
+    const filed = (await t.hub.ideas.lifecycle.get(t.guildId, number))!;
     expect(filed.status).toBe('filed');
     expect(filed.issueUrl).toBe(issuesWithMarker(marker)[0]!.html_url);
-    expect(t.hub.ideas.store.filing(filed.id)?.state).toBe('done');
+    expect((await t.hub.ideas.store.filing(filed.id))?.state).toBe('done');
     await t.hub.ideas.settled();
   });
 
@@ -138,9 +138,9 @@ describe('filing', () => {
     const refused = await fileCommand(number);
     expect(refused.flags & 64).toBe(64);
     expect(refused.content).toContain(`GitHub refused to create the issue in ${REPO} (403)`);
-    const idea = t.hub.ideas.lifecycle.get(t.guildId, number)!;
+    const idea = (await t.hub.ideas.lifecycle.get(t.guildId, number))!;
     expect(idea.status).toBe('accepted');
-    expect(t.hub.ideas.store.filing(idea.id)).toBeUndefined();
+    expect(await t.hub.ideas.store.filing(idea.id)).toBeUndefined();
     const retried = await fileCommand(number);
     expect(retried.content).toContain('is filed');
     expect(issuesWithMarker(ideaMarker(t.guildId, number))).toHaveLength(1);
@@ -171,7 +171,7 @@ describe('filing', () => {
     expect(missing.content).toContain(
       'GitHub says nobody/nothing does not exist or the token cannot see it (404)',
     );
-    expect(t.hub.ideas.lifecycle.get(t.guildId, unknownRepo)!.status).toBe('accepted');
+    expect((await t.hub.ideas.lifecycle.get(t.guildId, unknownRepo))!.status).toBe('accepted');
   });
 });
 
@@ -186,7 +186,7 @@ describe('without a GitHub token', () => {
         { title: 'No token idea', problem: 'p', proposal: 'q', evidence: '', family: null },
       );
       if (result.kind !== 'created') throw new Error('expected a new idea');
-      bare.hub.ideas.lifecycle.changeStatus(bare.guildId, 1, bare.curatorId, 'accepted', 'Fine.');
+      await bare.hub.ideas.lifecycle.changeStatus(bare.guildId, 1, bare.curatorId, 'accepted', 'Fine.');
       const reply = await bare.discord
         .command({
           guildId: bare.guildId,
@@ -199,7 +199,7 @@ describe('without a GitHub token', () => {
         .reply();
       expect(reply.flags & 64).toBe(64);
       expect(reply.content).toContain('GITHUB_TOKEN is not set');
-      expect(bare.hub.ideas.lifecycle.get(bare.guildId, 1)!.status).toBe('accepted');
+      expect((await bare.hub.ideas.lifecycle.get(bare.guildId, 1))!.status).toBe('accepted');
       await bare.hub.ideas.settled();
     } finally {
       await bare.stop();

@@ -83,8 +83,8 @@ describe('submitting an idea', () => {
     const answer = await t.discord.click({ ...at(author), customId: support, messageId: reply.id }).reply();
     expect(answer.content).toContain('You now support #1');
     await t.hub.ideas.settled();
-    expect(t.hub.ideas.lifecycle.get(t.guildId, 1)!.up).toBe(1);
-    expect(t.hub.ideas.lifecycle.get(t.guildId, 2)).toBeUndefined();
+    expect((await t.hub.ideas.lifecycle.get(t.guildId, 1))!.up).toBe(1);
+    expect(await t.hub.ideas.lifecycle.get(t.guildId, 2)).toBeUndefined();
     expect(embedField(t.discord.messagesIn(ideasChannelId)[0]!.id, 'Upvotes')).toBe('1');
   });
 
@@ -108,7 +108,7 @@ describe('submitting an idea', () => {
     expect(empty.content).toContain('The title is empty');
     const long = await submit(t.memberId, { ...SLIDING, title: 'Quantisation', proposal: 'x'.repeat(1501) });
     expect(long.content).toContain('The proposal is 1501 characters long; the limit is 1500');
-    expect(t.hub.ideas.lifecycle.get(t.guildId, 3)).toBeUndefined();
+    expect(await t.hub.ideas.lifecycle.get(t.guildId, 3)).toBeUndefined();
   });
 
   it('limits a member to IDEAS_PER_HOUR submissions an hour', async () => {
@@ -135,7 +135,7 @@ describe('submitting an idea', () => {
 
 describe('voting', () => {
   it('keeps exact counts on the message under 100 concurrent clicks, and a second click withdraws', async () => {
-    const idea = t.hub.ideas.lifecycle.get(t.guildId, 2)!;
+    const idea = (await t.hub.ideas.lifecycle.get(t.guildId, 2))!;
     const messageId = idea.messageId!;
     const voters = Array.from({ length: 100 }, (_, i) => newMember(`voter${i}`));
     const up = `idea:vote:2:up`;
@@ -156,9 +156,9 @@ describe('voting', () => {
     await t.hub.ideas.settled();
     expect(embedField(messageId, 'Upvotes')).toBe('30');
     expect(embedField(messageId, 'Downvotes')).toBe('30');
-    const stored = t.hub.ideas.lifecycle.get(t.guildId, 2)!;
+    const stored = (await t.hub.ideas.lifecycle.get(t.guildId, 2))!;
     expect([stored.up, stored.down]).toEqual([30, 30]);
-    expect(t.hub.ideas.store.votes(stored.id)).toHaveLength(60);
+    expect(await t.hub.ideas.store.votes(stored.id)).toHaveLength(60);
   });
 });
 
@@ -181,11 +181,11 @@ describe('review', () => {
         ...at(t.memberId),
         channelId: ideasChannelId,
         customId: 'idea:review:accepted:1',
-        messageId: t.hub.ideas.lifecycle.get(t.guildId, 1)!.messageId!,
+        messageId: (await t.hub.ideas.lifecycle.get(t.guildId, 1))!.messageId!,
       })
       .reply();
     expect(click.content).toContain('Only curators can review ideas');
-    expect(t.hub.ideas.lifecycle.get(t.guildId, 1)!.status).toBe('new');
+    expect((await t.hub.ideas.lifecycle.get(t.guildId, 1))!.status).toBe('new');
   });
 
   it('walks the queue: Accept opens a reason form, updates the message, tells the author, shows the next idea', async () => {
@@ -210,13 +210,13 @@ describe('review', () => {
     expect(decided.content).toContain('#1 is now accepted');
     expect(decided.embeds[0].title).toContain('#2 ');
     await t.hub.ideas.settled();
-    const idea = t.hub.ideas.lifecycle.get(t.guildId, 1)!;
+    const idea = (await t.hub.ideas.lifecycle.get(t.guildId, 1))!;
     expect(idea.status).toBe('accepted');
     expect(embedField(idea.messageId!, 'Status')).toBe('accepted — Clear problem and a concrete plan.');
     const dm = t.discord.dmsTo(t.memberId).at(-1)!;
     expect(dm.content).toContain('Idea #1 “Sliding window attention for long context” is now **accepted**');
     expect(dm.content).toContain('Reason: Clear problem and a concrete plan.');
-    const trail = t.hub.ideas.lifecycle.history(idea);
+    const trail = await t.hub.ideas.lifecycle.history(idea);
     expect(trail.at(-1)).toMatchObject({
       actorId: t.curatorId,
       fromStatus: 'new',
@@ -237,16 +237,21 @@ describe('review', () => {
         .reply();
     expect((await run('rejected', 'Out of scope for this family.')).content).toContain('#3 is now rejected');
     await t.hub.ideas.settled();
-    const idea = t.hub.ideas.lifecycle.get(t.guildId, 3)!;
+    const idea = (await t.hub.ideas.lifecycle.get(t.guildId, 3))!;
     const buttons = () => t.discord.message(idea.messageId!)!.components[0].components;
     expect(buttons()[0].disabled).toBe(true);
-    expect(() => t.hub.ideas.lifecycle.vote(t.guildId, 3, t.memberId, 1)).toThrow('Voting on #3 is closed');
+    await expect(t.hub.ideas.lifecycle.vote(t.guildId, 3, t.memberId, 1)).rejects.toThrow(
+      'Voting on #3 is closed',
+    );
     expect((await run('new', 'Reconsidered after discussion.')).content).toContain('#3 is now new');
     await t.hub.ideas.settled();
     expect(buttons()[0].disabled).toBe(false);
-    const trail = t.hub.ideas.lifecycle
-      .history(idea)
-      .map((e) => [e.action, e.fromStatus, e.toStatus, e.reason]);
+    const trail = (await t.hub.ideas.lifecycle.history(idea)).map((e) => [
+      e.action,
+      e.fromStatus,
+      e.toStatus,
+      e.reason,
+    ]);
     expect(trail).toEqual([
       ['submitted', null, 'new', null],
       ['decided', 'new', 'rejected', 'Out of scope for this family.'],
@@ -260,10 +265,10 @@ describe('review', () => {
     const c = newMember('dup-c');
     const { lifecycle } = t.hub.ideas;
     // #4 and #5 are the busy member's ideas from the rate-limit test.
-    lifecycle.vote(t.guildId, 4, a, 1);
-    lifecycle.vote(t.guildId, 4, b, 1);
-    lifecycle.vote(t.guildId, 5, b, 1);
-    lifecycle.vote(t.guildId, 5, c, -1);
+    await lifecycle.vote(t.guildId, 4, a, 1);
+    await lifecycle.vote(t.guildId, 4, b, 1);
+    await lifecycle.vote(t.guildId, 5, b, 1);
+    await lifecycle.vote(t.guildId, 5, c, -1);
     const reply = await t.discord
       .command({
         ...at(t.curatorId),
@@ -274,20 +279,20 @@ describe('review', () => {
       .reply();
     expect(reply.content).toContain('#5 is now duplicate');
     await t.hub.ideas.settled();
-    const original = lifecycle.get(t.guildId, 4)!;
+    const original = (await lifecycle.get(t.guildId, 4))!;
     expect([original.up, original.down]).toEqual([2, 1]);
     expect(embedField(original.messageId!, 'Upvotes')).toBe('2');
     expect(embedField(original.messageId!, 'Downvotes')).toBe('1');
-    expect(embedField(lifecycle.get(t.guildId, 5)!.messageId!, 'Status')).toBe(
+    expect(embedField((await lifecycle.get(t.guildId, 5))!.messageId!, 'Status')).toBe(
       'duplicate of #4 — Same proposal as #4.',
     );
     // The duplicate's voters now follow the original.
-    expect(t.hub.ideas.store.followers(original.id, t.guildId)).toEqual(expect.arrayContaining([b, c]));
+    expect(await t.hub.ideas.store.followers(original.id, t.guildId)).toEqual(expect.arrayContaining([b, c]));
 
-    lifecycle.changeStatus(t.guildId, 5, t.curatorId, 'new', 'Different enough after all.');
-    const back = lifecycle.get(t.guildId, 4)!;
+    await lifecycle.changeStatus(t.guildId, 5, t.curatorId, 'new', 'Different enough after all.');
+    const back = (await lifecycle.get(t.guildId, 4))!;
     expect([back.up, back.down]).toEqual([2, 0]);
-    expect(lifecycle.get(t.guildId, 5)!.up).toBe(1);
+    expect((await lifecycle.get(t.guildId, 5))!.up).toBe(1);
     await t.hub.ideas.settled();
   });
 });
@@ -304,14 +309,20 @@ describe('notifications', () => {
       evidence: '',
     });
     const number = Number(/#(\d+)/.exec(created.content)![1]);
-    t.hub.ideas.lifecycle.vote(t.guildId, number, follower, 1);
+    await t.hub.ideas.lifecycle.vote(t.guildId, number, follower, 1);
     await t.discord
       .command({ ...at(follower), name: 'idea', subcommand: 'notifications', options: { enabled: false } })
       .reply();
     const dmsBefore = t.discord.dmsTo(follower).length;
-    t.hub.ideas.lifecycle.changeStatus(t.guildId, number, t.curatorId, 'needs_info', 'Which model sizes?');
+    await t.hub.ideas.lifecycle.changeStatus(
+      t.guildId,
+      number,
+      t.curatorId,
+      'needs_info',
+      'Which model sizes?',
+    );
     await t.hub.ideas.settled();
-    const idea = t.hub.ideas.lifecycle.get(t.guildId, number)!;
+    const idea = (await t.hub.ideas.lifecycle.get(t.guildId, number))!;
     expect(idea.status).toBe('needs_info');
     expect(idea.threadId).toBeTruthy();
     const note = t.discord.messagesIn(idea.threadId!).at(-1)!;
@@ -321,7 +332,7 @@ describe('notifications', () => {
   });
 
   it('Discuss opens the idea thread and links to it', async () => {
-    const idea = t.hub.ideas.lifecycle.get(t.guildId, 1)!;
+    const idea = (await t.hub.ideas.lifecycle.get(t.guildId, 1))!;
     const reply = await t.discord
       .click({
         ...at(t.memberId),
@@ -330,7 +341,7 @@ describe('notifications', () => {
         messageId: idea.messageId!,
       })
       .reply();
-    const threadId = t.hub.ideas.lifecycle.get(t.guildId, 1)!.threadId!;
+    const threadId = (await t.hub.ideas.lifecycle.get(t.guildId, 1))!.threadId!;
     expect(reply.content).toBe(`Discuss #1 here: <#${threadId}>`);
     expect(t.discord.threads(ideasChannelId).map((th) => th.id)).toContain(threadId);
   });
@@ -351,7 +362,7 @@ describe('reading', () => {
     expect(lines.some((l) => l.includes('Mixture of experts'))).toBe(false);
 
     for (let i = 0; i < 8; i++)
-      t.hub.ideas.store.insertIdea(
+      await t.hub.ideas.store.insertIdea(
         t.guildId,
         t.memberId,
         'Mo Member',
@@ -401,7 +412,7 @@ describe('a forum ideas channel', () => {
     const first = t.discord.messagesIn(post!.id)[0]!;
     expect(first.embeds[0].title).toBe(`#${number} Forum posted idea about tied embeddings`);
 
-    t.hub.ideas.lifecycle.changeStatus(t.guildId, number, t.curatorId, 'accepted', 'Cheap and proven.');
+    await t.hub.ideas.lifecycle.changeStatus(t.guildId, number, t.curatorId, 'accepted', 'Cheap and proven.');
     await t.hub.ideas.settled();
     expect(t.discord.threads(forumId)[0]!.appliedTags!.map(tagName).sort()).toEqual(['Granite', 'accepted']);
     t.hub.settings.update(t.guildId, { ideasChannelId }, t.curatorId);

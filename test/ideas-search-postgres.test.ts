@@ -17,7 +17,7 @@ import type { Poster } from '../src/discord/post.ts';
 import { IdeaLifecycle } from '../src/ideas/lifecycle.ts';
 import { IdeaMessages } from '../src/ideas/messages.ts';
 import { IdeaNotifier } from '../src/ideas/notify.ts';
-import { anyOf, terms } from '../src/ideas/search.ts';
+import { terms } from '../src/ideas/search.ts';
 import { PostgresIdeaSearch } from '../src/ideas/search-postgres.ts';
 import { IdeaStore } from '../src/ideas/store.ts';
 import { createLogger } from '../src/log.ts';
@@ -248,7 +248,7 @@ describe('idea full-text search on PostgreSQL', () => {
     migrate(sqlite);
     const clock = new ManualClock('2026-05-04T12:00:00Z');
     const log = createLogger({ level: 'silent' });
-    store = new IdeaStore(sqlite);
+    store = new IdeaStore(sqliteKysely(sqlite), 'sqlite');
     const settings = new GuildSettingsStore(sqliteKysely(sqlite), clock);
     const messages = new IdeaMessages({ store, poster: noDiscord, settings, log });
     const notifier = new IdeaNotifier({ store, poster: noDiscord, messages, log });
@@ -263,7 +263,7 @@ describe('idea full-text search on PostgreSQL', () => {
     for (const guild of [GUILD, OTHER_GUILD, ODD_GUILD]) {
       for (const [title, problem, proposal, evidence] of guild === ODD_GUILD ? ODD_IDEAS : IDEAS) {
         const at = new Date(Date.parse('2026-01-01T00:00:00Z') + ++n * 60_000).toISOString();
-        const idea = store.insertIdea(
+        const idea = await store.insertIdea(
           guild,
           `3000${n}`,
           `member ${n}`,
@@ -299,7 +299,7 @@ describe('idea full-text search on PostgreSQL', () => {
   it.each(SUBMISSIONS.map((s) => [s.title, s] as const))(
     'shows the same similar ideas for “%s”',
     async (_title, submission) => {
-      const onSqlite = lifecycle.similar(GUILD, submission).map((i) => i.number);
+      const onSqlite = (await lifecycle.similar(GUILD, submission)).map((i) => i.number);
       const onPostgres = (await search.similar(GUILD, submission)).map((i) => i.number);
       expect(onSqlite.length).toBeGreaterThan(0);
       expect(onPostgres).toEqual(onSqlite);
@@ -309,7 +309,7 @@ describe('idea full-text search on PostgreSQL', () => {
   it.each(SUBMISSIONS.map((s) => [s.title] as const))(
     'finds the same ideas, in order, for /idea search “%s”',
     async (query) => {
-      const onSqlite = lifecycle.search(GUILD, query, 10).map((i) => i.number);
+      const onSqlite = (await lifecycle.search(GUILD, query, 10)).map((i) => i.number);
       const onPostgres = (await search.search(GUILD, query, 10)).map((i) => i.number);
       expect(onPostgres).toEqual(onSqlite);
     },
@@ -325,7 +325,7 @@ describe('idea full-text search on PostgreSQL', () => {
       const text = `${submission.title} ${submission.problem} ${submission.proposal}`;
       // Every word the member wrote that terms() keeps, not only the rare few the prompt picks.
       const words = terms(text).filter((w) => !stemmedApart.has(w));
-      const onSqlite = store.match(GUILD, anyOf(words)!, 50);
+      const onSqlite = await store.search.match(GUILD, words, 50);
       const onPostgres = await search.match(GUILD, words, 50);
       expect(
         onPostgres.map((i) => i.number),
@@ -370,7 +370,7 @@ describe('idea full-text search on PostgreSQL', () => {
       'tabs lines',
       'façade x86',
     ]) {
-      const onSqlite = lifecycle.search(ODD_GUILD, query, 10).map((i) => i.number);
+      const onSqlite = (await lifecycle.search(ODD_GUILD, query, 10)).map((i) => i.number);
       const onPostgres = (await search.search(ODD_GUILD, query, 10)).map((i) => i.number);
       expect(onPostgres, query).toEqual(onSqlite);
     }

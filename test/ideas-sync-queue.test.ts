@@ -23,10 +23,10 @@ afterAll(async () => {
 });
 
 /** A filed idea linked to a fresh issue in `repo` (filing itself is tested in ideas-filing). */
-function filedIdea(repo: string, title: string): Idea {
+async function filedIdea(repo: string, title: string): Promise<Idea> {
   const { store } = t.hub.ideas;
   const now = t.clock.now().toISOString();
-  const idea = store.insertIdea(
+  const idea = await store.insertIdea(
     t.guildId,
     t.memberId,
     'Mo',
@@ -34,17 +34,28 @@ function filedIdea(repo: string, title: string): Idea {
     now,
   );
   const issue = gh.openIssue(repo, { title, body: 'filed', author: 'omh-bot' });
-  store.startFiling(idea.id, repo, `marker-${idea.id}`, [], now, t.curatorId);
-  store.finishFiling(idea.id, repo, issue.number, `https://github.com/${repo}/issues/${issue.number}`, now);
-  store.setStatus(idea.id, 'filed', 'Filed', null, now);
-  store.sectionWritten(idea.id, 0, 0);
-  return store.getById(idea.id)!;
+  await store.claimFiling(
+    { ideaId: idea.id, repo, marker: `marker-${idea.id}`, labels: [], by: t.curatorId },
+    'test',
+    now,
+    now,
+  );
+  await store.finishFiling(
+    idea.id,
+    repo,
+    issue.number,
+    `https://github.com/${repo}/issues/${issue.number}`,
+    now,
+  );
+  await store.setStatus(idea.id, 'filed', 'Filed', null, now);
+  await store.sectionWritten(idea.id, 0, 0);
+  return (await store.getById(idea.id))!;
 }
 
 describe('issue sync queue', () => {
   it('a 403 on one repository neither stops the pass nor stays first in the queue', async () => {
-    const locked = filedIdea('acme/private-ideas', 'Grouped query attention');
-    const open = filedIdea('acme/open-ideas', 'Rotary scaling');
+    const locked = await filedIdea('acme/private-ideas', 'Grouped query attention');
+    const open = await filedIdea('acme/open-ideas', 'Rotary scaling');
     gh.closeIssue('acme/open-ideas', open.issueNumber!, 'completed');
     const forbidden = { status: 403, body: { message: 'Resource not accessible by integration' } };
     gh.failNext('GET', new RegExp(`^/repos/acme/private-ideas/issues/${locked.issueNumber}$`), forbidden, 3);
@@ -55,14 +66,14 @@ describe('issue sync queue', () => {
     t.clock.advance(1000);
     const second = await t.hub.ideas.sync.syncFiledIssues(1);
     expect(second).toMatchObject({ checked: 1, failures: 0, statusChanges: 1 });
-    expect(t.hub.ideas.store.getById(open.id)!.status).toBe('done');
+    expect((await t.hub.ideas.store.getById(open.id))!.status).toBe('done');
 
     // A whole pass goes on past the 403.
     gh.reopenIssue('acme/open-ideas', open.issueNumber!);
     t.clock.advance(1000);
     const whole = await t.hub.ideas.sync.syncFiledIssues();
     expect(whole).toMatchObject({ checked: 2, failures: 1, statusChanges: 1 });
-    expect(t.hub.ideas.store.getById(open.id)!.status).toBe('filed');
+    expect((await t.hub.ideas.store.getById(open.id))!.status).toBe('filed');
     await t.hub.ideas.settled();
   });
 });
@@ -71,14 +82,14 @@ describe('an interrupted filing finished with an app token', () => {
   it('finds the issue without the creator filter when GET /user is refused', async () => {
     const { lifecycle, filing, store } = t.hub.ideas;
     t.hub.settings.update(t.guildId, { defaultRepo: 'acme/open-ideas' }, t.curatorId);
-    const idea = store.insertIdea(
+    const idea = await store.insertIdea(
       t.guildId,
       t.memberId,
       'Mo',
       { title: 'KV cache quantisation', problem: 'p', proposal: 'q', evidence: '', family: null },
       t.clock.now().toISOString(),
     );
-    lifecycle.changeStatus(t.guildId, idea.number, t.curatorId, 'accepted', 'Worth filing.');
+    await lifecycle.changeStatus(t.guildId, idea.number, t.curatorId, 'accepted', 'Worth filing.');
     filing.faults.afterIssueCreated = () => {
       throw new Error('simulated crash after the 201');
     };

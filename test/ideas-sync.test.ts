@@ -29,7 +29,7 @@ beforeAll(async () => {
   number = await acceptedIdea('Sliding window attention');
   await fileCommand(number);
   await t.hub.ideas.settled();
-  issueNumber = t.hub.ideas.lifecycle.get(t.guildId, number)!.issueNumber!;
+  issueNumber = (await t.hub.ideas.lifecycle.get(t.guildId, number))!.issueNumber!;
 });
 
 /** A maintainer edits the issue on GitHub (not through the bot). */
@@ -50,8 +50,8 @@ describe('the bot-owned section', () => {
       (b) => `Maintainer triage: looks good.\n\n${b}\n\nEdited by a maintainer.`,
     );
     const voter = t.discord.addMember(t.guildId, { username: 'late-voter' });
-    t.hub.ideas.lifecycle.vote(t.guildId, number, t.memberId, 1);
-    t.hub.ideas.lifecycle.vote(t.guildId, number, voter, -1);
+    await t.hub.ideas.lifecycle.vote(t.guildId, number, t.memberId, 1);
+    await t.hub.ideas.lifecycle.vote(t.guildId, number, voter, -1);
     const report = await t.hub.ideas.sync.syncFiledIssues();
     expect(report.sectionsRefreshed).toBe(1);
     const after = gh.issue(REPO, issueNumber)!.body!;
@@ -70,7 +70,7 @@ describe('the bot-owned section', () => {
   it('leaves the issue alone when a maintainer removed the section', async () => {
     await maintainerEdit((b) => b.slice(0, b.indexOf(SECTION_BEGIN)));
     const edited = gh.issue(REPO, issueNumber)!.body;
-    t.hub.ideas.lifecycle.vote(t.guildId, number, t.curatorId, -1);
+    await t.hub.ideas.lifecycle.vote(t.guildId, number, t.curatorId, -1);
     const report = await t.hub.ideas.sync.syncFiledIssues();
     expect(report.sectionsRefreshed).toBe(0);
     expect(gh.issue(REPO, issueNumber)!.body).toBe(edited);
@@ -82,32 +82,35 @@ describe('the bot-owned section', () => {
 
 describe('status sync', () => {
   it('closing, reopening and declining the issue update the idea and tell the author; unchanged issues cost a 304', async () => {
-    const idea = t.hub.ideas.lifecycle.get(t.guildId, number)!;
+    const idea = (await t.hub.ideas.lifecycle.get(t.guildId, number))!;
     const { sync } = t.hub.ideas;
     await sync.syncFiledIssues();
     const free = gh.notModified;
     await sync.syncFiledIssues();
     expect(gh.notModified).toBe(free + 1);
-    expect(t.hub.ideas.lifecycle.get(t.guildId, number)!.status).toBe('filed');
+    expect((await t.hub.ideas.lifecycle.get(t.guildId, number))!.status).toBe('filed');
 
     gh.closeIssue(REPO, issueNumber, 'completed');
     await sync.syncFiledIssues();
     await t.hub.ideas.settled();
-    expect(t.hub.ideas.lifecycle.get(t.guildId, number)!.status).toBe('done');
+    expect((await t.hub.ideas.lifecycle.get(t.guildId, number))!.status).toBe('done');
     expect(t.discord.dmsTo(t.memberId).at(-1)!.content).toContain(
       `Idea #${number} “Sliding window attention” is now **done**`,
     );
-    expect(t.hub.ideas.lifecycle.history(idea).at(-1)).toMatchObject({ actorId: 'github', toStatus: 'done' });
+    expect((await t.hub.ideas.lifecycle.history(idea)).at(-1)).toMatchObject({
+      actorId: 'github',
+      toStatus: 'done',
+    });
 
     gh.reopenIssue(REPO, issueNumber);
     await sync.syncFiledIssues();
     await t.hub.ideas.settled();
-    expect(t.hub.ideas.lifecycle.get(t.guildId, number)!.status).toBe('filed');
+    expect((await t.hub.ideas.lifecycle.get(t.guildId, number))!.status).toBe('filed');
     expect(t.discord.dmsTo(t.memberId).at(-1)!.content).toContain('is now **filed**');
     gh.closeIssue(REPO, issueNumber, 'not_planned');
     await sync.syncFiledIssues();
     await t.hub.ideas.settled();
-    expect(t.hub.ideas.lifecycle.get(t.guildId, number)!.status).toBe('declined_upstream');
+    expect((await t.hub.ideas.lifecycle.get(t.guildId, number))!.status).toBe('declined_upstream');
     expect(t.discord.dmsTo(t.memberId).at(-1)!.content).toContain('is now **declined upstream**');
     const message = t.discord.message(idea.messageId!)!;
     expect(message.embeds[0].fields[0].value).toContain('declined upstream');
@@ -120,7 +123,7 @@ describe('export', () => {
       .command({ ...at(t.memberId), name: 'idea', subcommand: 'export', options: { format: 'csv' } })
       .reply();
     expect(refused.content).toContain('Only curators can export ideas');
-    const all = t.hub.ideas.store.allIdeas(t.guildId);
+    const all = await t.hub.ideas.store.allIdeas(t.guildId);
     const csv = await t.discord
       .command({ ...at(t.curatorId), name: 'idea', subcommand: 'export', options: { format: 'csv' } })
       .reply();
@@ -152,7 +155,10 @@ describe('export', () => {
     );
     const totalVotes = parsed.ideas.reduce((n, i) => n + i.votes.length, 0);
     expect(totalVotes).toBe(all.reduce((n, i) => n + i.up + i.down, 0));
-    const firstVotes = t.hub.ideas.store.votes(all[0]!.id).map(({ userId, value }) => ({ userId, value }));
+    const firstVotes = (await t.hub.ideas.store.votes(all[0]!.id)).map(({ userId, value }) => ({
+      userId,
+      value,
+    }));
     expect(firstVotes.length).toBeGreaterThan(0);
     expect(parsed.ideas[0]!.votes.map(({ userId, value }) => ({ userId, value }))).toEqual(firstVotes);
   });

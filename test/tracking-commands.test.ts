@@ -323,8 +323,8 @@ describe('GitHub webhook', () => {
     });
     expect(response.status).toBe(202);
     const row = () =>
-      w.hub
-        .db!.prepare("SELECT state, closed_at FROM events WHERE target_key = ? AND kind = 'issues'")
+      w.hub.database
+        .sqlite!.prepare("SELECT state, closed_at FROM events WHERE target_key = ? AND kind = 'issues'")
         .all(repo);
     expect(row()).toEqual([{ state: 'closed', closed_at: closed.closed_at }]);
     await w.nextCycle();

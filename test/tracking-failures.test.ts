@@ -172,8 +172,8 @@ describe('restarts and downtime', () => {
     await w.nextCycle();
     expect(tags(channel)).toEqual(['v1']);
     // What a crash between Discord's 200 and the UPDATE leaves behind: a delivery still pending.
-    const lost = w.hub
-      .db!.prepare(
+    const lost = w.hub.database
+      .sqlite!.prepare(
         "UPDATE deliveries SET status = 'pending', message_id = NULL, sent_at = NULL WHERE status = 'sent' AND message_id = ?",
       )
       .run(w.discord.messagesIn(channel)[0]!.id);
@@ -181,8 +181,8 @@ describe('restarts and downtime', () => {
     await w.restart();
     await w.nextCycle();
     expect(tags(channel)).toEqual(['v1']);
-    const row = w.hub
-      .db!.prepare('SELECT status, message_id FROM deliveries WHERE message_id = ?')
+    const row = w.hub.database
+      .sqlite!.prepare('SELECT status, message_id FROM deliveries WHERE message_id = ?')
       .get(w.discord.messagesIn(channel)[0]!.id);
     expect(row).toEqual({ status: 'sent', message_id: w.discord.messagesIn(channel)[0]!.id });
   });
@@ -225,7 +225,9 @@ describe('restarts and downtime', () => {
       ['2', 200],
     ]);
     expect(
-      w.hub.db!.prepare("SELECT COUNT(*) AS n FROM events WHERE target_key = 'acme/flood'").get(),
+      w.hub.database
+        .sqlite!.prepare("SELECT COUNT(*) AS n FROM events WHERE target_key = 'acme/flood'")
+        .get(),
     ).toEqual({
       n: 150,
     });

@@ -17,8 +17,8 @@ const issueActivity = async (repo: string) =>
   );
 
 const stored = (repo: string, number: number) =>
-  w.hub
-    .db!.prepare(
+  w.hub.database
+    .sqlite!.prepare(
       "SELECT state, closed_at, baseline FROM events WHERE target_key = ? AND kind = 'issues' AND external_id = ?",
     )
     .get(repo.toLowerCase(), String(number)) as
@@ -215,8 +215,8 @@ describe('reading the updated list', () => {
     ]);
     // All 120 are stored as new; the channel gets 10 and one "and N more" line.
     expect(
-      w.hub
-        .db!.prepare(
+      w.hub.database
+        .sqlite!.prepare(
           "SELECT COUNT(*) AS n FROM events WHERE target_key = ? AND kind = 'issues' AND baseline = 0",
         )
         .get(repo) as { n: number },
@@ -246,12 +246,14 @@ describe('reading the updated list', () => {
     w.github.openIssue(repo, { title: 'Announced before the upgrade' });
     await w.nextCycle();
     // As the previous version left it: the highest issue number as cursor, an ETag of another URL.
-    w.hub
-      .db!.prepare(
+    w.hub.database
+      .sqlite!.prepare(
         `UPDATE source_state SET cursor = '2', etag = '"etag-of-the-created-list"' WHERE target_key = ? AND kind = 'issues'`,
       )
       .run(repo);
-    w.hub.db!.prepare("UPDATE events SET state = NULL WHERE target_key = ? AND kind = 'issues'").run(repo);
+    w.hub.database
+      .sqlite!.prepare("UPDATE events SET state = NULL WHERE target_key = ? AND kind = 'issues'")
+      .run(repo);
     w.clock.advance(60_000);
     w.github.closeIssue(repo, 1);
     w.github.openIssue(repo, { title: 'After the upgrade' });

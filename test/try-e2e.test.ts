@@ -279,15 +279,17 @@ describe('/try', () => {
   });
 
   it('records every run in model_runs with its outcome and timings', () => {
-    const rows = world.hub.hub
-      .db!.prepare(
+    const rows = world.hub.hub.database
+      .sqlite!.prepare(
         "SELECT outcome, first_token_ms, tokens_out FROM model_runs WHERE model = ? AND outcome = 'ok'",
       )
       .all(GRANITE) as Array<{ outcome: string; first_token_ms: number; tokens_out: number }>;
     expect(rows.length).toBeGreaterThan(3);
     for (const row of rows) expect(row.tokens_out).toBeGreaterThan(0);
     const outcomes = (
-      world.hub.hub.db!.prepare('SELECT DISTINCT outcome FROM model_runs').all() as Array<{ outcome: string }>
+      world.hub.hub.database.sqlite!.prepare('SELECT DISTINCT outcome FROM model_runs').all() as Array<{
+        outcome: string;
+      }>
     ).map((r) => r.outcome);
     expect(outcomes).toEqual(
       expect.arrayContaining(['ok', 'stopped', 'cut', 'loading', 'busy', 'unknown_model', 'error']),

@@ -116,8 +116,10 @@ describe('guard screening', () => {
     expect(interaction.original()).toBeUndefined();
     expect(JSON.stringify(discord.messagesIn(channelId))).not.toMatch(/indiscriminate|nerve agent/);
     expect(world.inference.requestsFor(MODEL)).toHaveLength(before);
-    const row = world.hub.hub
-      .db!.prepare('SELECT outcome, guard_policy FROM model_runs WHERE user_id = ? ORDER BY id DESC LIMIT 1')
+    const row = world.hub.hub.database
+      .sqlite!.prepare(
+        'SELECT outcome, guard_policy FROM model_runs WHERE user_id = ? ORDER BY id DESC LIMIT 1',
+      )
       .get(userId);
     expect(row).toEqual({ outcome: 'blocked_prompt', guard_policy: 'S9 indiscriminate weapons' });
   });
@@ -291,7 +293,7 @@ describe('guard screening', () => {
     const interaction = runTry(userId, 'Say something, then the bot dies');
     // A later edit: by then the first write's answer has been handled and its message id recorded.
     await discord.waitForCall((c) => isOf(c, interaction.token) && JSON.stringify(c.body).includes(' c20 '));
-    const db = world.hub.hub.db!;
+    const db = world.hub.hub.database.sqlite!;
     const running = db
       .prepare('SELECT id, shown_messages FROM model_runs WHERE user_id = ? ORDER BY id DESC LIMIT 1')
       .get(userId) as { id: number; shown_messages: string };
@@ -318,7 +320,9 @@ describe('guard screening', () => {
     await world.hub.restart();
     await discord.waitForCall((c) => c.method === 'DELETE' && c.path.endsWith(`/messages/${left.id}`));
     expect(discord.message(left.id)).toBeUndefined();
-    expect(world.hub.hub.db!.prepare('SELECT outcome FROM model_runs WHERE id = ?').get(running.id)).toEqual({
+    expect(
+      world.hub.hub.database.sqlite!.prepare('SELECT outcome FROM model_runs WHERE id = ?').get(running.id),
+    ).toEqual({
       outcome: 'error',
     });
   });

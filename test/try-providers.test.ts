@@ -48,7 +48,9 @@ describe('several providers', () => {
     await waitForFinal(world, interaction.token);
     expect(interaction.original()!.content).toBe(`Answer via ${provider}.`);
     expect(footerOf(interaction.original()!)).toMatch(footer);
-    const row = world.hub.hub.db!.prepare('SELECT provider FROM model_runs ORDER BY id DESC LIMIT 1').get();
+    const row = world.hub.hub.database
+      .sqlite!.prepare('SELECT provider FROM model_runs ORDER BY id DESC LIMIT 1')
+      .get();
     expect(row).toEqual({ provider });
   });
 

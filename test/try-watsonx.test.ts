@@ -48,8 +48,8 @@ describe('/try with only watsonx.ai configured', () => {
     expect(request.projectId).toBe(WATSONX_TEST_PROJECT);
     expect(request.auth).toBe('valid');
     expect(request.messages).toEqual([{ role: 'user', content: 'Who are you?' }]);
-    const row = world.hub.hub
-      .db!.prepare('SELECT provider, model, outcome FROM model_runs ORDER BY id DESC LIMIT 1')
+    const row = world.hub.hub.database
+      .sqlite!.prepare('SELECT provider, model, outcome FROM model_runs ORDER BY id DESC LIMIT 1')
       .get();
     expect(row).toEqual({ provider: 'watsonx', model: GRANITE, outcome: 'ok' });
   });

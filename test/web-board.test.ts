@@ -88,11 +88,11 @@ describe('pages', () => {
     top = await w.idea({ title: 'Sliding window attention for long contexts', family: 'granite' });
     rejected = await w.idea({ title: 'Quantise everything to one bit', family: 'llama' });
     await w.idea({ title: 'Mixture of experts routing by entropy', family: 'granite' });
-    lifecycle.vote(g, top, w.t.memberId, 1);
-    lifecycle.vote(g, top, w.t.curatorId, 1);
-    lifecycle.vote(g, rejected, w.t.memberId, -1);
-    lifecycle.changeStatus(g, rejected, w.t.curatorId, 'rejected', 'Accuracy collapses below 2 bits.');
-    lifecycle.changeStatus(g, top, w.t.curatorId, 'accepted', 'Clear and measured.');
+    await lifecycle.vote(g, top, w.t.memberId, 1);
+    await lifecycle.vote(g, top, w.t.curatorId, 1);
+    await lifecycle.vote(g, rejected, w.t.memberId, -1);
+    await lifecycle.changeStatus(g, rejected, w.t.curatorId, 'rejected', 'Accuracy collapses below 2 bits.');
+    await lifecycle.changeStatus(g, top, w.t.curatorId, 'accepted', 'Clear and measured.');
     await w.t.hub.ideas.settled();
   });
 
@@ -116,14 +116,14 @@ describe('pages', () => {
     const order = (html: string) =>
       [...html.matchAll(/href="\/g\/\d+\/ideas\/(\d+)"/g)].map((m) => Number(m[1]));
     for (const sort of ['top', 'new', 'trending'] as const) {
-      const expected = w.t.hub.ideas.lifecycle.list(g, { sort }, 20, 0).map((i) => i.number);
+      const expected = (await w.t.hub.ideas.lifecycle.list(g, { sort }, 20, 0)).map((i) => i.number);
       expect(order(await w.text(`/g/${g}/ideas?sort=${sort}`)), sort).toEqual(expected);
     }
   });
 
   it('searches with the same index and ranking as /idea search', async () => {
     const html = await w.text(`/g/${g}/ideas?q=${encodeURIComponent('attention windows')}`);
-    const expected = w.t.hub.ideas.lifecycle.search(g, 'attention windows', 20).map((i) => i.number);
+    const expected = (await w.t.hub.ideas.lifecycle.search(g, 'attention windows', 20)).map((i) => i.number);
     expect(expected).toContain(top);
     const shown = [...html.matchAll(/href="\/g\/\d+\/ideas\/(\d+)"/g)].map((m) => Number(m[1]));
     expect(shown).toEqual(expected);
@@ -224,8 +224,8 @@ describe('serving', () => {
     expect((await w.get(path, { 'if-none-match': '"other"' })).status).toBe(200);
 
     w.t.clock.advance(5_000);
-    const newest = w.t.hub.ideas.lifecycle.list(g, { sort: 'new' }, 1, 0)[0]!;
-    w.t.hub.ideas.lifecycle.vote(g, newest.number, w.t.curatorId, 1);
+    const newest = (await w.t.hub.ideas.lifecycle.list(g, { sort: 'new' }, 1, 0))[0]!;
+    await w.t.hub.ideas.lifecycle.vote(g, newest.number, w.t.curatorId, 1);
     const changed = await w.get(path, { 'if-none-match': etag });
     expect(changed.status).toBe(200);
     expect(changed.headers.get('etag')).not.toBe(etag);
@@ -249,7 +249,7 @@ describe('serving', () => {
     const path = `/g/${g}/ideas?sort=new`;
     const before = await w.text(path);
     expect(await w.text(path)).toBe(before);
-    const newest = w.t.hub.ideas.lifecycle.list(g, { sort: 'new' }, 1, 0)[0]!;
+    const newest = (await w.t.hub.ideas.lifecycle.list(g, { sort: 'new' }, 1, 0))[0]!;
     expect(before).toContain(`/ideas/${newest.number}"`);
     const other = new Database(w.t.dbPath);
     try {
@@ -262,19 +262,17 @@ describe('serving', () => {
     expect(await w.text(path)).toContain('Renamed by another process');
   });
 
-  it('does not count a search’s scratch rows as a change, so searches leave cached pages cached', async () => {
+  it('counts no search as a change, so searches leave cached pages cached', async () => {
     const { trackChanges } = await import('../src/web/setup.ts');
-    const { dataVersion, untracked } = trackChanges(w.t.hub.database);
+    const { dataVersion } = trackChanges(w.t.hub.database);
     const before = await dataVersion();
-    await untracked(() => w.t.hub.ideas.lifecycle.search(g, 'sliding attention mixture', 20));
-    expect(await dataVersion()).toBe(before);
+    // Stemming runs in a private in-memory database (src/ideas/search-sqlite.ts): nothing is written.
     await w.t.hub.ideas.lifecycle.search(g, 'sliding attention mixture', 20);
-    expect(await dataVersion()).not.toBe(before); // the scratch rows are writes, hence untracked
-    const counted = await dataVersion();
+    await w.t.hub.ideas.lifecycle.search(g, 'grouped query kernels', 20);
+    expect(await dataVersion()).toBe(before);
     const newest = (await w.t.hub.ideas.lifecycle.list(g, { sort: 'new' }, 1, 0))[0]!;
-    await untracked(() => w.t.hub.ideas.lifecycle.list(g, { sort: 'top' }, 5, 0));
     await w.t.hub.ideas.lifecycle.vote(g, newest.number, w.t.memberId, -1);
-    expect(dataVersion()).not.toBe(counted);
+    expect(await dataVersion()).not.toBe(before);
   });
 
   it('limits searches per visitor with a 429 page and Retry-After, and lists not at all', async () => {

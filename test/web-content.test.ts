@@ -28,8 +28,8 @@ beforeAll(async () => {
     family: 'granite',
   });
   long = await w.idea({ title: RTL, proposal: 'A'.repeat(10_000), problem: `${'word '.repeat(2_000)}` });
-  w.t.hub.ideas.lifecycle.vote(g, hostile, w.t.memberId, 1);
-  w.t.hub.ideas.lifecycle.changeStatus(g, hostile, w.t.curatorId, 'rejected', `Reason ${ATTR_BREAK}`);
+  await w.t.hub.ideas.lifecycle.vote(g, hostile, w.t.memberId, 1);
+  await w.t.hub.ideas.lifecycle.changeStatus(g, hostile, w.t.curatorId, 'rejected', `Reason ${ATTR_BREAK}`);
   const { store } = w.t.hub.tracking;
   store.insertWatch({
     guildId: g,
@@ -157,7 +157,7 @@ describe('digests', () => {
     expect(page).toContain(`/g/${g}/digests/2026-W47/chart.png`);
     // Later activity does not rewrite a posted week.
     w.t.clock.set('2026-11-24T10:00:00Z');
-    w.t.hub.ideas.lifecycle.vote(g, long, w.t.curatorId, 1);
+    await w.t.hub.ideas.lifecycle.vote(g, long, w.t.curatorId, 1);
     expect(await w.text(`/g/${g}/digests/2026-W47`)).toBe(page);
     const chart = await w.get(`/g/${g}/digests/2026-W47/chart.png`);
     expect(chart.status).toBe(200);

@@ -41,7 +41,7 @@ describe('links from GitHub to the web board', () => {
     expect(section(issue.body!)).toContain(`https://discord.com/channels/${t.guildId}/`);
 
     // A vote later: the sync rewrites the section, board link included.
-    t.hub.ideas.lifecycle.vote(t.guildId, number, t.memberId, 1);
+    await t.hub.ideas.lifecycle.vote(t.guildId, number, t.memberId, 1);
     await t.hub.ideas.sync.syncFiledIssues();
     const refreshed = gh.issue(REPO, issue.number)!;
     expect(section(refreshed.body!)).toContain('**Community votes:** 2 up, 0 down');

@@ -273,6 +273,9 @@ export interface IdeaFilingsTable {
   issue_number: number | null;
   issue_url: string | null;
   finished_at: string | null;
+  /** The process calling GitHub for it now, and when that claim lapses (ISO; migration 0014). */
+  claimed_by: string | null;
+  claim_expires_at: string | null;
 }
 
 export interface DigestsTable {
@@ -304,6 +307,9 @@ export interface IdeaNoticesTable {
   text: string;
   state: Defaulted<'pending' | 'sent' | 'blocked' | 'noted'>;
   created_at: string;
+  /** The process sending the batch, and when that claim lapses (ISO; migration 0014). */
+  claimed_by: string | null;
+  claim_expires_at: string | null;
 }
 
 /** Servers that opted into the public web board (migration 0010). */
@@ -574,6 +580,8 @@ export const COLUMNS = {
     'issue_number',
     'issue_url',
     'finished_at',
+    'claimed_by',
+    'claim_expires_at',
   ]),
   digests: cols<'digests'>()([
     'guild_id',
@@ -587,7 +595,17 @@ export const COLUMNS = {
     'note',
   ]),
   discord_users: cols<'discord_users'>()(['user_id', 'is_bot', 'name', 'checked_at']),
-  idea_notices: cols<'idea_notices'>()(['id', 'idea_id', 'batch', 'user_id', 'text', 'state', 'created_at']),
+  idea_notices: cols<'idea_notices'>()([
+    'id',
+    'idea_id',
+    'batch',
+    'user_id',
+    'text',
+    'state',
+    'created_at',
+    'claimed_by',
+    'claim_expires_at',
+  ]),
   watch_confirmations: cols<'watch_confirmations'>()([
     'token',
     'guild_id',

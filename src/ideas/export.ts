@@ -27,12 +27,12 @@ function csvCell(value: unknown): string {
   return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 }
 
-export function exportIdeas(
+export async function exportIdeas(
   store: IdeaStore,
   guildId: string,
   format: 'csv' | 'json',
-): { name: string; data: Buffer } {
-  const ideas = store.allIdeas(guildId);
+): Promise<{ name: string; data: Buffer }> {
+  const ideas = await store.allIdeas(guildId);
   const numberOf = new Map(ideas.map((i) => [i.id, i.number]));
   if (format === 'csv') {
     const rows = ideas.map((i) =>
@@ -63,11 +63,13 @@ export function exportIdeas(
     return { name: 'ideas.csv', data: Buffer.from(csv, 'utf8') };
   }
   const votes = new Map<number, Array<{ userId: string; value: number; votedAt: string }>>();
-  for (const v of store.allVotes(guildId)) {
+  for (const v of await store.allVotes(guildId)) {
     const list = votes.get(v.ideaId) ?? [];
     list.push({ userId: v.userId, value: v.value, votedAt: v.votedAt });
     votes.set(v.ideaId, list);
   }
+  const history = new Map<number, Awaited<ReturnType<IdeaStore['events']>>>();
+  for (const i of ideas) history.set(i.id, await store.events(i.id));
   const out = ideas.map((i) => ({
     number: i.number,
     title: i.title,
@@ -86,7 +88,7 @@ export function exportIdeas(
     createdAt: i.createdAt,
     updatedAt: i.updatedAt,
     votes: votes.get(i.id) ?? [],
-    history: store.events(i.id),
+    history: history.get(i.id) ?? [],
   }));
   return { name: 'ideas.json', data: Buffer.from(JSON.stringify({ guildId, ideas: out }, null, 2)) };
 }

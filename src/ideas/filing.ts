@@ -1,6 +1,8 @@
-// Files an accepted idea as a GitHub issue, at most once. The intent is committed before the
-// call; the issue carries a hidden marker; a retry after a crash (or a lost answer) first looks
-// for an issue with that marker among those the bot created since the intent, and adopts it.
+// Files an accepted idea as a GitHub issue, at most once. The intent is committed, and claimed by
+// this process, before the call (another process filing the same idea meanwhile is told it is
+// being filed); the issue carries a hidden marker; a retry after a crash (or a lost answer) first
+// looks for an issue with that marker among those the bot created since the intent, and adopts it.
+import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.ts';
 import type { GuildSettingsStore } from '../db/guild-settings.ts';
 import { UserError } from '../errors.ts';
@@ -9,7 +11,7 @@ import type { Logger } from '../log.ts';
 import { ideaMarker, issueBody, issueTitle } from './issue-body.ts';
 import type { IdeaLifecycle } from './lifecycle.ts';
 import { discussionLink } from './render.ts';
-import type { IdeaStore } from './store.ts';
+import type { Filing, IdeaStore } from './store.ts';
 import type { Idea } from './types.ts';
 
 const REPO = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
@@ -24,6 +26,12 @@ function timedOut(error: unknown): boolean {
 }
 /** The bot's clock and GitHub's may disagree; look this far before the intent for created issues. */
 const CLOCK_SKEW_MS = 60 * 60_000;
+/**
+ * How long a filing stays claimed by a process that stopped answering: well past the GitHub client's
+ * per-request timeout (15 s) times the calls of one attempt, and the rate limiter's waits, so a live
+ * attempt is never taken over; a dead one's idea can be filed again after it.
+ */
+export const FILING_CLAIM_MS = 5 * 60_000;
 
 export interface FilingDeps {
   store: IdeaStore;
@@ -53,10 +61,12 @@ export class IdeaFiling {
   faults: FilingFaults = {};
   /** The token's login, or null when the token has none (a GitHub App installation token). */
   private login: string | null | undefined;
-  /** Ideas being filed by this process right now: a second click must not race the first. */
-  private readonly inFlight = new Set<number>();
+  /** Names this process in idea_filings.claimed_by. */
+  readonly claimant: string;
 
-  constructor(private readonly deps: FilingDeps) {}
+  constructor(private readonly deps: FilingDeps & { claimant?: string }) {
+    this.claimant = deps.claimant ?? `ideas-${randomUUID()}`;
+  }
 
   async file(
     guildId: string,
@@ -64,17 +74,8 @@ export class IdeaFiling {
     actorId: string,
     options: { repo?: string | null; labels?: string[]; guildName: string },
   ): Promise<FileResult> {
-    const idea = this.deps.lifecycle.require(guildId, number);
-    if (this.inFlight.has(idea.id))
-      throw new UserError(
-        `#${number} is being filed right now; its message will show the issue link in a moment.`,
-      );
-    this.inFlight.add(idea.id);
-    try {
-      return await this.fileOnce(idea, actorId, options);
-    } finally {
-      this.inFlight.delete(idea.id);
-    }
+    const idea = await this.deps.lifecycle.require(guildId, number);
+    return this.fileOnce(idea, actorId, options);
   }
 
   private async fileOnce(
@@ -82,9 +83,9 @@ export class IdeaFiling {
     actorId: string,
     options: { repo?: string | null; labels?: string[]; guildName: string },
   ): Promise<FileResult> {
-    const { store, settings, log } = this.deps;
+    const { store, settings } = this.deps;
     const { guildId, number } = idea;
-    const existing = store.filing(idea.id);
+    const existing = await store.filing(idea.id);
     if (existing?.state === 'done' || idea.issueUrl)
       throw new UserError(`#${number} is already filed: ${idea.issueUrl ?? existing?.issueUrl}`);
     if (idea.status !== 'accepted')
@@ -106,22 +107,51 @@ export class IdeaFiling {
       throw new UserError(
         `An earlier attempt to file #${number} into ${existing.repo} did not finish. Run /idea file again without another repository; it will finish that filing without creating a second issue.`,
       );
-    const labels = existing?.labels ?? options.labels ?? [];
-    const marker = ideaMarker(guildId, idea.number);
-    const now = this.deps.clock.now().toISOString();
-    if (existing) store.retryFiling(idea.id);
-    else store.startFiling(idea.id, repo, marker, labels, now, actorId);
-    const [owner, name] = repo.split('/') as [string, string];
+    const now = this.deps.clock.now();
+    const claim = await store.claimFiling(
+      {
+        ideaId: idea.id,
+        repo,
+        marker: ideaMarker(guildId, idea.number),
+        labels: existing?.labels ?? options.labels ?? [],
+        by: actorId,
+      },
+      this.claimant,
+      now.toISOString(),
+      new Date(now.getTime() + FILING_CLAIM_MS).toISOString(),
+    );
+    if (claim.kind === 'done')
+      throw new UserError(`#${number} is already filed: ${claim.filing.issueUrl ?? ''}`);
+    if (claim.kind === 'busy')
+      throw new UserError(
+        `#${number} is being filed right now; its message will show the issue link in a moment.`,
+      );
+    try {
+      return await this.attempt(idea, claim.filing, claim.kind === 'retry', github, options.guildName);
+    } finally {
+      // Still pending (the answer was unclear): the next /idea file may retry at once.
+      await store.releaseFiling(idea.id, this.claimant);
+    }
+  }
 
-    if (existing) {
-      const found = await this.findFiled(github, owner, name, marker, existing.startedAt);
+  private async attempt(
+    idea: Idea,
+    filing: Filing,
+    retry: boolean,
+    github: GitHub,
+    guildName: string,
+  ): Promise<FileResult> {
+    const { repo, marker, labels } = filing;
+    const [owner, name] = repo.split('/') as [string, string];
+    if (retry) {
+      const found = await this.findFiled(github, owner, name, marker, filing.startedAt);
       if (found) {
-        log.info(
+        this.deps.log.info(
           { ideaId: idea.id, repo, issue: found.number },
           'Adopted the issue an interrupted filing had created',
         );
         return {
-          idea: this.finish(idea, repo, found.number, found.html_url),
+          idea: await this.finish(idea, repo, found.number, found.html_url),
           issueUrl: found.html_url,
           adopted: true,
         };
@@ -129,7 +159,7 @@ export class IdeaFiling {
     }
 
     const body = issueBody(idea, {
-      guildName: options.guildName,
+      guildName,
       discussion: discussionLink(idea),
       marker,
       board: (await this.deps.boardLink?.(idea)) ?? null,
@@ -147,25 +177,25 @@ export class IdeaFiling {
       });
       created = response.data;
     } catch (error) {
-      throw this.explain(error, idea, repo);
+      throw await this.explain(error, idea, repo);
     }
     this.faults.afterIssueCreated?.();
     return {
-      idea: this.finish(idea, repo, created.number, created.html_url),
+      idea: await this.finish(idea, repo, created.number, created.html_url),
       issueUrl: created.html_url,
       adopted: false,
     };
   }
 
-  private finish(idea: Idea, repo: string, issueNumber: number, url: string): Idea {
+  private async finish(idea: Idea, repo: string, issueNumber: number, url: string): Promise<Idea> {
     const { store, clock } = this.deps;
     const now = clock.now().toISOString();
-    store.transaction(() => {
-      store.finishFiling(idea.id, repo, issueNumber, url, now);
-      store.setStatus(idea.id, 'filed', `Filed as ${repo}#${issueNumber}`, idea.duplicateOf, now);
-      store.addEvent(
+    const finished = await store.transaction(async (tx) => {
+      if (!(await tx.finishFiling(idea.id, repo, issueNumber, url, now))) return false;
+      await tx.setStatus(idea.id, 'filed', `Filed as ${repo}#${issueNumber}`, idea.duplicateOf, now);
+      await tx.addEvent(
         idea.id,
-        store.filing(idea.id)?.startedBy ?? 'github',
+        (await tx.filing(idea.id))?.startedBy ?? 'github',
         'filed',
         idea.status,
         'filed',
@@ -174,10 +204,11 @@ export class IdeaFiling {
         now,
       );
       // The body was written with the counts of that moment.
-      store.sectionWritten(idea.id, idea.up, idea.down);
+      await tx.sectionWritten(idea.id, idea.up, idea.down);
+      return true;
     });
-    const filed = store.getById(idea.id)!;
-    this.deps.lifecycle.announceFiled(filed);
+    const filed = (await store.getById(idea.id))!;
+    if (finished) await this.deps.lifecycle.announceFiled(filed);
     return filed;
   }
 
@@ -217,11 +248,11 @@ export class IdeaFiling {
   }
 
   /** Turns GitHub's refusal into what the curator should do; forgets the intent only when nothing can have been created. */
-  private explain(error: unknown, idea: Idea, repo: string): Error {
+  private async explain(error: unknown, idea: Idea, repo: string): Promise<Error> {
     const status = statusOf(error);
     const { log, store } = this.deps;
     const certain = status !== undefined && status >= 400 && status < 500;
-    if (certain) store.dropFiling(idea.id);
+    if (certain) await store.dropFiling(idea.id, this.claimant);
     log.warn(
       { err: error, ideaId: idea.id, repo, status },
       `Filing idea #${idea.number} into ${repo} failed`,

@@ -7,7 +7,7 @@ import type { Logger } from '../log.ts';
 import type { IdeaMessages } from './messages.ts';
 import type { IdeaNotifier } from './notify.ts';
 import { discussionLink } from './render.ts';
-import { allOf, anyOf, overlap, rarestTerms, similarityTerms, terms } from './search.ts';
+import { overlap, rarestTerms, similarityTerms, terms } from './search.ts';
 import type { Draft, IdeaStore, ListQuery, VoteOutcome } from './store.ts';
 import {
   FIELD_LIMITS,
@@ -83,6 +83,11 @@ export function validateSubmission(raw: {
   };
 }
 
+const gone = () =>
+  new UserError(
+    'This draft is gone (it was already submitted, cancelled, or expired). Run /idea submit again.',
+  );
+
 export class IdeaLifecycle {
   constructor(private readonly deps: LifecycleDeps) {}
 
@@ -90,13 +95,13 @@ export class IdeaLifecycle {
     return this.deps.clock.now().toISOString();
   }
 
-  get(guildId: string, number: number): Idea | undefined {
+  get(guildId: string, number: number): Promise<Idea | undefined> {
     return this.deps.store.get(guildId, number);
   }
 
   /** Like get, but a missing idea is the member's mistake, said in words. */
-  require(guildId: string, number: number): Idea {
-    const idea = this.deps.store.get(guildId, number);
+  async require(guildId: string, number: number, store = this.deps.store): Promise<Idea> {
+    const idea = await store.get(guildId, number);
     if (!idea)
       throw new UserError(
         `There is no idea #${number} in this server. Find it with /idea search or /idea list.`,
@@ -105,10 +110,10 @@ export class IdeaLifecycle {
   }
 
   /** Throws when the member already submitted the hourly maximum. */
-  checkRateLimit(guildId: string, userId: string): void {
-    const { ideasPerHour, clock, store } = this.deps;
+  async checkRateLimit(guildId: string, userId: string, store = this.deps.store): Promise<void> {
+    const { ideasPerHour, clock } = this.deps;
     const since = new Date(clock.now().getTime() - HOUR_MS).toISOString();
-    const recent = store.submittedSince(guildId, userId, since);
+    const recent = await store.submittedSince(guildId, userId, since);
     if (recent >= ideasPerHour)
       throw new UserError(
         `You have submitted ${recent} ideas in the last hour; the limit is ${ideasPerHour} an hour. Your text was not saved — keep a copy and try again later.`,
@@ -116,11 +121,15 @@ export class IdeaLifecycle {
   }
 
   /** Up to `limit` existing ideas that look like this text, best first. */
-  similar(guildId: string, input: Pick<IdeaDraftInput, 'title' | 'problem' | 'proposal'>, limit = 3): Idea[] {
+  async similar(
+    guildId: string,
+    input: Pick<IdeaDraftInput, 'title' | 'problem' | 'proposal'>,
+    limit = 3,
+  ): Promise<Idea[]> {
     const words = similarityTerms(input.title, `${input.problem} ${input.proposal}`, 16);
     const titleWords = terms(input.title);
     // bm25 ranks; the word overlap decides whether a hit is close enough to interrupt the author.
-    return this.candidates(guildId, words, limit * 4, 8)
+    return (await this.candidates(guildId, words, limit * 4, 8))
       .filter((c) => c.status !== 'duplicate')
       .filter((c) => {
         const text = `${c.title} ${c.problem} ${c.proposal}`;
@@ -135,11 +144,18 @@ export class IdeaLifecycle {
    * the member can choose (submit anyway, support one of them, cancel).
    */
   async submit(guildId: string, author: Author, input: IdeaDraftInput): Promise<SubmitResult> {
-    this.checkRateLimit(guildId, author.id);
-    const similar = this.similar(guildId, input);
+    await this.checkRateLimit(guildId, author.id);
+    const similar = await this.similar(guildId, input);
     if (similar.length > 0) {
       const expire = new Date(this.deps.clock.now().getTime() - 24 * HOUR_MS).toISOString();
-      const draftId = this.deps.store.saveDraft(guildId, author.id, author.name, input, this.now(), expire);
+      const draftId = await this.deps.store.saveDraft(
+        guildId,
+        author.id,
+        author.name,
+        input,
+        this.now(),
+        expire,
+      );
       return { kind: 'similar', draftId, similar };
     }
     return this.create(guildId, author, input);
@@ -147,53 +163,57 @@ export class IdeaLifecycle {
 
   /** "Submit anyway" on a draft. */
   async submitDraft(guildId: string, draftId: number, userId: string): Promise<SubmitResult> {
-    return this.publishNew(this.claimDraft(guildId, draftId, userId));
+    return this.publishNew(await this.claimDraft(guildId, draftId, userId));
   }
 
   /**
-   * Saves a draft as an idea and drops the draft in one transaction, before anything is awaited:
-   * a second click on "Submit anyway" finds the draft gone instead of saving the idea twice.
+   * Saves a draft as an idea and drops the draft in one transaction: of two clicks on "Submit
+   * anyway" (from any processes) only the one whose delete removed the draft saves the idea.
    */
-  claimDraft(guildId: string, draftId: number, userId: string): Idea {
-    return this.deps.store.transaction(() => {
-      const draft = this.takeDraft(guildId, draftId, userId);
-      this.checkRateLimit(guildId, userId);
-      this.deps.store.deleteDraft(draft.id);
-      return this.deps.store.insertIdea(guildId, draft.userId, draft.userName, draft, this.now());
+  claimDraft(guildId: string, draftId: number, userId: string): Promise<Idea> {
+    return this.deps.store.transaction(async (tx) => {
+      const draft = await this.takeDraft(guildId, draftId, userId, tx);
+      await this.checkRateLimit(guildId, userId, tx);
+      if (!(await tx.deleteDraft(draft.id))) throw gone();
+      return tx.insertIdea(guildId, draft.userId, draft.userName, draft, this.now());
     });
   }
 
   /** "Support #N instead": the draft is dropped and the member upvotes #N (kept if already up). */
-  supportInstead(guildId: string, draftId: number, userId: string, number: number): Idea {
-    const draft = this.takeDraft(guildId, draftId, userId);
-    const idea = this.require(guildId, number);
+  async supportInstead(guildId: string, draftId: number, userId: string, number: number): Promise<Idea> {
+    const draft = await this.takeDraft(guildId, draftId, userId);
+    const idea = await this.require(guildId, number);
     if (!votingOpen(idea.status))
       throw new UserError(
         `#${number} is ${STATUS_LABELS[idea.status]}, so it takes no votes. Your draft is kept: submit it anyway or cancel it.`,
       );
-    if (this.deps.store.voteOf(idea.id, userId) !== 1) this.vote(guildId, number, userId, 1);
-    this.deps.store.deleteDraft(draft.id);
+    if ((await this.deps.store.voteOf(idea.id, userId)) !== 1) await this.vote(guildId, number, userId, 1);
+    await this.deps.store.deleteDraft(draft.id);
     return this.require(guildId, number);
   }
 
-  cancelDraft(guildId: string, draftId: number, userId: string): void {
-    const draft = this.takeDraft(guildId, draftId, userId);
-    this.deps.store.deleteDraft(draft.id);
+  async cancelDraft(guildId: string, draftId: number, userId: string): Promise<void> {
+    const draft = await this.takeDraft(guildId, draftId, userId);
+    await this.deps.store.deleteDraft(draft.id);
   }
 
-  private takeDraft(guildId: string, draftId: number, userId: string): Draft {
-    const draft = this.deps.store.draft(guildId, draftId);
-    if (!draft)
-      throw new UserError(
-        'This draft is gone (it was already submitted, cancelled, or expired). Run /idea submit again.',
-      );
+  private async takeDraft(
+    guildId: string,
+    draftId: number,
+    userId: string,
+    store = this.deps.store,
+  ): Promise<Draft> {
+    const draft = await store.draft(guildId, draftId);
+    if (!draft) throw gone();
     if (draft.userId !== userId)
       throw new UserError('Only the member who wrote this draft can submit or cancel it.');
     return draft;
   }
 
   private async create(guildId: string, author: Author, input: IdeaDraftInput): Promise<SubmitResult> {
-    return this.publishNew(this.deps.store.insertIdea(guildId, author.id, author.name, input, this.now()));
+    return this.publishNew(
+      await this.deps.store.insertIdea(guildId, author.id, author.name, input, this.now()),
+    );
   }
 
   /** Posts a just-saved idea; a failed post leaves it pending for the retry job (publishPending). */
@@ -209,7 +229,7 @@ export class IdeaLifecycle {
         `Idea #${idea.number} was saved but could not be posted in the ideas channel; it is tried again every few minutes. Check that the bot can view and send messages there (/hub config ideas_channel)`,
       );
     }
-    return { kind: 'created', idea: this.deps.store.getById(idea.id) ?? idea, posted };
+    return { kind: 'created', idea: (await this.deps.store.getById(idea.id)) ?? idea, posted };
   }
 
   /**
@@ -222,7 +242,7 @@ export class IdeaLifecycle {
     // A minute's grace: an idea saved just now is still being posted by its submit.
     const before = new Date(this.deps.clock.now().getTime() - 60_000).toISOString();
     const failing = new Set<string>();
-    for (const idea of this.deps.store.unpublished(before, limit)) {
+    for (const idea of await this.deps.store.unpublished(before, limit)) {
       // One failure says the server's channel is unusable for now: one warning per server, not per idea.
       if (failing.has(idea.guildId)) continue;
       try {
@@ -239,24 +259,28 @@ export class IdeaLifecycle {
   }
 
   /** A member's click on Upvote or Downvote; clicking the same again withdraws the vote. */
-  vote(
+  async vote(
     guildId: string,
     number: number,
     userId: string,
     value: VoteValue,
-  ): { idea: Idea; outcome: VoteOutcome; following: boolean } {
+  ): Promise<{ idea: Idea; outcome: VoteOutcome; following: boolean }> {
     const { store } = this.deps;
-    const outcome = store.transaction(() => {
-      const idea = this.require(guildId, number);
+    // The status is read under the idea's row lock, so a vote never lands on an idea a curator
+    // closed at the same moment in another process.
+    const { idea, outcome } = await store.transaction(async (tx) => {
+      const found = await this.require(guildId, number, tx);
+      await tx.lockIdeas([found.id]);
+      const idea = (await tx.getById(found.id))!;
       if (!votingOpen(idea.status))
         throw new UserError(
           `Voting on #${number} is closed: it is ${STATUS_LABELS[idea.status]}. It reopens if curators revise the decision.`,
         );
-      return store.vote(idea.id, userId, value, this.now()).outcome;
+      const counted = await tx.vote(idea.id, userId, value, this.now());
+      return { idea: { ...idea, up: counted.up, down: counted.down }, outcome: counted.outcome };
     });
-    const idea = this.require(guildId, number);
     this.deps.messages.refresh(idea.id);
-    return { idea, outcome, following: store.isFollowing(idea.id, userId) };
+    return { idea, outcome, following: await store.isFollowing(idea.id, userId) };
   }
 
   /**
@@ -264,14 +288,14 @@ export class IdeaLifecycle {
    * audit trail; a duplicate's votes move to the original (each member counted once), and
    * revising a duplicate decision takes exactly those votes back.
    */
-  changeStatus(
+  async changeStatus(
     guildId: string,
     number: number,
     actorId: string,
     to: IdeaStatus,
     reason: string,
     options: { duplicateOf?: number } = {},
-  ): Idea {
+  ): Promise<Idea> {
     const text = reason.trim();
     if (!text)
       throw new UserError('Every status change needs a reason; members read it. Write one sentence.');
@@ -281,14 +305,26 @@ export class IdeaLifecycle {
       );
     const { store } = this.deps;
     const touched: number[] = [];
-    const before = store.transaction(() => {
-      const idea = this.require(guildId, number);
-      let duplicateOf: Idea | undefined;
+    const before = await store.transaction(async (tx) => {
+      const found = await this.require(guildId, number, tx);
+      let target: Idea | undefined;
       if (to === 'duplicate') {
         if (options.duplicateOf === undefined)
           throw new UserError('Say which idea this duplicates (its number).');
         if (options.duplicateOf === number) throw new UserError('An idea cannot be a duplicate of itself.');
-        duplicateOf = this.require(guildId, options.duplicateOf);
+        target = await this.require(guildId, options.duplicateOf, tx);
+      }
+      // Every idea whose votes may move, locked before any is read for the decision: a vote or
+      // another curator's change in another process waits, then sees this one whole.
+      await tx.lockIdeas([
+        found.id,
+        ...(target ? [target.id] : []),
+        ...(found.duplicateOf ? [found.duplicateOf] : []),
+      ]);
+      const idea = (await tx.getById(found.id))!;
+      const duplicateOf = target && (await tx.getById(target.id))!;
+      if (idea.duplicateOf && idea.duplicateOf !== found.duplicateOf) await tx.lockIdeas([idea.duplicateOf]);
+      if (duplicateOf) {
         if (duplicateOf.status === 'duplicate')
           throw new UserError(
             `#${duplicateOf.number} is itself a duplicate of another idea; mark #${number} as a duplicate of that one instead.`,
@@ -298,15 +334,15 @@ export class IdeaLifecycle {
         throw new UserError(`#${number} is already ${STATUS_LABELS[to]}.`);
       const now = this.now();
       if (idea.status === 'duplicate' && idea.duplicateOf) {
-        store.unmerge(idea.id, idea.duplicateOf);
+        await tx.unmerge(idea.id, idea.duplicateOf);
         touched.push(idea.duplicateOf);
       }
       if (duplicateOf) {
-        store.mergeInto(idea.id, duplicateOf.id);
+        await tx.mergeInto(idea.id, duplicateOf.id);
         touched.push(duplicateOf.id);
       }
-      store.setStatus(idea.id, to, text, duplicateOf?.id ?? null, now);
-      store.addEvent(
+      await tx.setStatus(idea.id, to, text, duplicateOf?.id ?? null, now);
+      await tx.addEvent(
         idea.id,
         actorId,
         idea.status === 'new' ? 'decided' : 'revised',
@@ -318,47 +354,52 @@ export class IdeaLifecycle {
       );
       return idea;
     });
-    const after = this.require(guildId, number);
-    this.afterStatusChange(after, before.status, touched, actorId);
+    const after = await this.require(guildId, number);
+    await this.afterStatusChange(after, before.status, touched, actorId);
     return after;
   }
 
   /** Applies a status that came from GitHub (the filed issue was closed or reopened). */
-  applyUpstreamStatus(idea: Idea, to: IdeaStatus, reason: string, detail: string): Idea {
+  async applyUpstreamStatus(idea: Idea, to: IdeaStatus, reason: string, detail: string): Promise<Idea> {
     const now = this.now();
-    this.deps.store.transaction(() => {
-      this.deps.store.setStatus(idea.id, to, reason, idea.duplicateOf, now);
-      this.deps.store.addEvent(idea.id, 'github', 'upstream', idea.status, to, reason, detail, now);
+    await this.deps.store.transaction(async (tx) => {
+      await tx.setStatus(idea.id, to, reason, idea.duplicateOf, now);
+      await tx.addEvent(idea.id, 'github', 'upstream', idea.status, to, reason, detail, now);
     });
-    const after = this.deps.store.getById(idea.id)!;
-    this.afterStatusChange(after, idea.status, [], null);
+    const after = (await this.deps.store.getById(idea.id))!;
+    await this.afterStatusChange(after, idea.status, [], null);
     return after;
   }
 
-  private afterStatusChange(idea: Idea, from: IdeaStatus, touched: number[], actorId: string | null): void {
+  private async afterStatusChange(
+    idea: Idea,
+    from: IdeaStatus,
+    touched: number[],
+    actorId: string | null,
+  ): Promise<void> {
     this.deps.messages.refresh(idea.id, { tags: true });
     for (const id of touched) this.deps.messages.refresh(id);
     const link = discussionLink(idea);
     let text = `Idea #${idea.number} “${idea.title}” is now **${STATUS_LABELS[idea.status]}** (was ${STATUS_LABELS[from]})`;
     if (idea.status === 'duplicate' && idea.duplicateOf) {
-      const original = this.deps.store.getById(idea.duplicateOf);
+      const original = await this.deps.store.getById(idea.duplicateOf);
       if (original) text += ` of #${original.number} “${original.title}”; votes were carried over`;
     }
     text += `.\nReason: ${idea.statusReason ?? ''}`;
     if (idea.issueUrl) text += `\nGitHub issue: ${idea.issueUrl}`;
     if (link) text += `\n${link}`;
-    this.deps.notifier.tell(idea, text.slice(0, 2000), actorId ? { except: actorId } : {});
+    await this.deps.notifier.tell(idea, text.slice(0, 2000), actorId ? { except: actorId } : {});
   }
 
   /** Tells followers that the idea was filed (called by filing, once). */
-  announceFiled(idea: Idea): void {
+  async announceFiled(idea: Idea): Promise<void> {
     this.deps.messages.refresh(idea.id, { tags: true });
     const text = `Idea #${idea.number} “${idea.title}” was filed on GitHub: ${idea.issueUrl}`;
-    this.deps.notifier.tell(idea, text.slice(0, 2000));
+    await this.deps.notifier.tell(idea, text.slice(0, 2000));
   }
 
   /** Full-text search, best matches first (bm25, title weighted highest). */
-  search(guildId: string, query: string, limit: number, offset = 0): Idea[] {
+  async search(guildId: string, query: string, limit: number, offset = 0): Promise<Idea[]> {
     const words = terms(query).slice(0, 16);
     if (words.length === 0)
       throw new UserError(
@@ -372,19 +413,35 @@ export class IdeaLifecycle {
    * word is in a tenth of all ideas, ranking says little and costs a scan, so the newest ideas
    * with its rarest words come instead.
    */
-  private candidates(guildId: string, words: string[], limit: number, maxTerms: number, offset = 0): Idea[] {
-    const { store } = this.deps;
-    const { terms: vocabulary, docs } = store.termFrequencies();
-    const stems = store.stems(words);
+  private async candidates(
+    guildId: string,
+    words: string[],
+    limit: number,
+    maxTerms: number,
+    offset = 0,
+  ): Promise<Idea[]> {
+    const { search } = this.deps.store;
+    const { terms: vocabulary, docs } = await search.termFrequencies();
+    const stems = await search.stems(words);
     // A word the cached vocabulary does not know yet is new, hence rare.
     const df = (word: string) => vocabulary.get(stems.get(word) ?? word) ?? 0;
     const chosen = rarestTerms(words, df, { max: maxTerms, budget: Math.max(2000, docs * 0.02) });
     if (chosen.length === 0) return [];
     if (chosen[0]!.df > docs / 10) {
       const rare = rarestTerms(words, df, { max: 3, budget: Number.POSITIVE_INFINITY });
-      return this.deps.store.newestMatching(guildId, allOf(rare.map((t) => t.word))!, limit, offset);
+      return search.newestMatching(
+        guildId,
+        rare.map((t) => t.word),
+        limit,
+        offset,
+      );
     }
-    return this.deps.store.match(guildId, anyOf(chosen.map((t) => t.word))!, limit, offset);
+    return search.match(
+      guildId,
+      chosen.map((t) => t.word),
+      limit,
+      offset,
+    );
   }
 
   list(
@@ -392,7 +449,7 @@ export class IdeaLifecycle {
     q: { status?: IdeaStatus | undefined; family?: string | undefined; sort: ListSort },
     limit: number,
     offset: number,
-  ): Idea[] {
+  ): Promise<Idea[]> {
     const query: ListQuery = { ...q, limit, offset };
     if (q.sort === 'trending')
       query.trendingSince = new Date(this.deps.clock.now().getTime() - TRENDING_WINDOW_MS).toISOString();
@@ -403,19 +460,19 @@ export class IdeaLifecycle {
     return this.deps.store.events(idea.id);
   }
 
-  follow(guildId: string, number: number, userId: string, following: boolean): Idea {
-    const idea = this.require(guildId, number);
-    this.deps.store.setFollowing(idea.id, userId, following, this.now());
+  async follow(guildId: string, number: number, userId: string, following: boolean): Promise<Idea> {
+    const idea = await this.require(guildId, number);
+    await this.deps.store.setFollowing(idea.id, userId, following, this.now());
     return idea;
   }
 
-  setNotifications(guildId: string, userId: string, enabled: boolean): void {
-    this.deps.store.setNotifications(guildId, userId, enabled, this.now());
+  async setNotifications(guildId: string, userId: string, enabled: boolean): Promise<void> {
+    await this.deps.store.setNotifications(guildId, userId, enabled, this.now());
   }
 
   /** The idea's discussion thread (started on first use). */
   async discuss(guildId: string, number: number): Promise<string> {
-    const idea = this.require(guildId, number);
+    const idea = await this.require(guildId, number);
     let thread: string | null;
     try {
       thread = await this.deps.messages.ensureThread(idea);
@@ -435,10 +492,14 @@ export class IdeaLifecycle {
   }
 
   /** The next idea waiting for review after `afterNumber`, and how many wait in all. */
-  nextForReview(guildId: string, afterNumber = 0): { idea: Idea | undefined; waiting: number } {
-    const after = afterNumber > 0 ? (this.deps.store.get(guildId, afterNumber)?.id ?? 0) : 0;
+  async nextForReview(
+    guildId: string,
+    afterNumber = 0,
+  ): Promise<{ idea: Idea | undefined; waiting: number }> {
+    const { store } = this.deps;
+    const after = afterNumber > 0 ? ((await store.get(guildId, afterNumber))?.id ?? 0) : 0;
     // Past the end of the queue, start again: skipped ideas still wait, and "none wait" would be untrue.
-    const idea = this.deps.store.nextInQueue(guildId, after) ?? this.deps.store.nextInQueue(guildId, 0);
-    return { idea, waiting: this.deps.store.queueSize(guildId) };
+    const idea = (await store.nextInQueue(guildId, after)) ?? (await store.nextInQueue(guildId, 0));
+    return { idea, waiting: await store.queueSize(guildId) };
   }
 }

@@ -21,7 +21,7 @@ export class IdeaMessages {
   private readonly tagsDirty = new Set<number>();
   /** Ideas being posted right now: the retry job must not post one a second time meanwhile. */
   private readonly publishing = new Set<number>();
-  private readonly startingThreads = new Map<number, Promise<string>>();
+  private readonly startingThreads = new Map<number, Promise<string | null>>();
   /** Ideas whose last edit Discord did not take (outage, rate limit): edited again by the retry job. */
   private readonly failedEdits = new Set<number>();
 
@@ -46,7 +46,7 @@ export class IdeaMessages {
     const { store, poster, settings } = this.deps;
     const channelId = (await settings.get(idea.guildId)).ideasChannelId;
     if (!channelId) {
-      store.clearPublishPending(idea.id);
+      await store.clearPublishPending(idea.id);
       return null;
     }
     const channel = await poster.channel(channelId);
@@ -58,7 +58,7 @@ export class IdeaMessages {
         message,
         tagsFor(idea, channel.tags),
       );
-      store.setMessage(idea.id, {
+      await store.setMessage(idea.id, {
         channelId,
         messageId: post.messageId,
         threadId: post.threadId,
@@ -68,7 +68,7 @@ export class IdeaMessages {
     }
     // Posted again after a crash, the same nonce makes Discord return the first message.
     const sent = await poster.post(channelId, { ...message, nonce: `idea-${idea.id}` });
-    store.setMessage(idea.id, { channelId, messageId: sent.id, threadId: null, isForum: false });
+    await store.setMessage(idea.id, { channelId, messageId: sent.id, threadId: null, isForum: false });
     return { channelId, messageId: sent.id };
   }
 
@@ -77,21 +77,26 @@ export class IdeaMessages {
    * overlap share one start: Discord allows one thread per message, so a second start would fail.
    */
   ensureThread(idea: Idea): Promise<string | null> {
-    const current = this.deps.store.getById(idea.id) ?? idea;
-    if (current.threadId) return Promise.resolve(current.threadId);
-    if (!current.channelId || !current.messageId) return Promise.resolve(null);
+    // Claimed synchronously, before the first await, so overlapping calls find the shared start.
     let starting = this.startingThreads.get(idea.id);
     if (!starting) {
-      starting = this.deps.poster
-        .startThread(current.channelId, current.messageId, `#${current.number} ${current.title}`)
-        .then((threadId) => {
-          this.deps.store.setThread(idea.id, threadId);
-          return threadId;
-        })
-        .finally(() => this.startingThreads.delete(idea.id));
+      starting = this.startThread(idea).finally(() => this.startingThreads.delete(idea.id));
       this.startingThreads.set(idea.id, starting);
     }
     return starting;
+  }
+
+  private async startThread(idea: Idea): Promise<string | null> {
+    const current = (await this.deps.store.getById(idea.id)) ?? idea;
+    if (current.threadId) return current.threadId;
+    if (!current.channelId || !current.messageId) return null;
+    const threadId = await this.deps.poster.startThread(
+      current.channelId,
+      current.messageId,
+      `#${current.number} ${current.title}`,
+    );
+    await this.deps.store.setThread(idea.id, threadId);
+    return threadId;
   }
 
   /** Asks for the idea's message to be re-rendered; `tags` also re-tags its forum post (status changes). */
@@ -124,11 +129,11 @@ export class IdeaMessages {
         this.running.delete(ideaId);
         return;
       }
-      const idea = this.deps.store.getById(ideaId);
+      const idea = await this.deps.store.getById(ideaId);
       if (!idea?.channelId || !idea.messageId) continue;
       const retag = this.tagsDirty.delete(ideaId);
       try {
-        const duplicate = idea.duplicateOf ? this.deps.store.getById(idea.duplicateOf)?.number : null;
+        const duplicate = idea.duplicateOf ? (await this.deps.store.getById(idea.duplicateOf))?.number : null;
         const where = idea.isForum && idea.threadId ? idea.threadId : idea.channelId;
         await this.deps.poster.edit(where, idea.messageId, ideaMessage(idea, duplicate));
         if (retag && idea.isForum && idea.threadId) {

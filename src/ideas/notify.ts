@@ -2,6 +2,10 @@
 // us, else one mention-free note in the idea's thread. Each notice is written to the database
 // with the change and sent afterwards, so a failed DM never holds a decision back, and a restart
 // or a Discord outage delays a notice instead of losing it (the retry job sends what is left).
+// A batch is claimed by the process sending it, so processes sharing the database never both
+// send it; what is left when its claim lapses (a minute after the last message: an outage, or
+// the process died) is taken by the retry job of one process.
+import { randomUUID } from 'node:crypto';
 import { type Clock, systemClock } from '../clock.ts';
 import { PostError, type Poster } from '../discord/post.ts';
 import type { Logger } from '../log.ts';
@@ -9,13 +13,18 @@ import type { IdeaMessages } from './messages.ts';
 import type { IdeaStore } from './store.ts';
 import type { Idea } from './types.ts';
 
-/** A batch younger than this is still being sent by the process that wrote it. */
-const RESUME_AFTER_MS = 60_000;
+/**
+ * A batch stays its sender's this long after its last message; the claim is renewed before each
+ * one, so a slow batch is never taken over while it is being sent.
+ */
+export const NOTICE_CLAIM_MS = 60_000;
 
 export class IdeaNotifier {
   private readonly pending = new Set<Promise<void>>();
   private readonly sending = new Set<number>();
   private readonly clock: Clock;
+  /** Names this process in idea_notices.claimed_by. */
+  readonly claimant: string;
 
   constructor(
     private readonly deps: {
@@ -25,23 +34,44 @@ export class IdeaNotifier {
       log: Logger;
       /** Defaults to the system clock. */
       clock?: Clock;
+      claimant?: string;
     },
   ) {
     this.clock = deps.clock ?? systemClock;
+    this.claimant = deps.claimant ?? `ideas-${randomUUID()}`;
   }
 
-  /** Records the notice for the idea's followers (the author follows their own idea) and sends it; never throws. */
-  tell(idea: Idea, text: string, options: { except?: string } = {}): void {
-    const recipients = this.deps.store.followers(idea.id, idea.guildId).filter((u) => u !== options.except);
+  private claimUntil(): string {
+    return new Date(this.clock.now().getTime() + NOTICE_CLAIM_MS).toISOString();
+  }
+
+  /**
+   * Records the notice for the idea's followers (the author follows their own idea), then sends it
+   * without waiting; throws only when the database does (the change it reports is then not lost:
+   * it is already saved, and the caller's error says something went wrong).
+   */
+  async tell(idea: Idea, text: string, options: { except?: string } = {}): Promise<void> {
+    const recipients = (await this.deps.store.followers(idea.id, idea.guildId)).filter(
+      (u) => u !== options.except,
+    );
     if (recipients.length === 0) return;
-    const batch = this.deps.store.addNotices(idea.id, recipients, text, this.clock.now().toISOString());
+    const batch = await this.deps.store.addNotices(
+      idea.id,
+      recipients,
+      text,
+      this.clock.now().toISOString(),
+      {
+        claimant: this.claimant,
+        until: this.claimUntil(),
+      },
+    );
     this.send(batch);
   }
 
-  /** Sends the notices an earlier run left (crash, outage); returns how many batches it resumed. */
-  resume(): number {
-    const before = new Date(this.clock.now().getTime() - RESUME_AFTER_MS).toISOString();
-    const batches = this.deps.store.openNoticeBatches(before).filter((b) => !this.sending.has(b));
+  /** Sends the notices no process holds (an outage, a crash); returns how many batches it took up. */
+  async resume(): Promise<number> {
+    const now = this.clock.now().toISOString();
+    const batches = (await this.deps.store.openNoticeBatches(now)).filter((b) => !this.sending.has(b));
     for (const batch of batches) this.send(batch);
     return batches.length;
   }
@@ -61,26 +91,35 @@ export class IdeaNotifier {
 
   private async deliver(batch: number): Promise<void> {
     const { poster, log, store } = this.deps;
-    const notices = store.openNotices(batch);
+    // None when another process holds the batch: it is that one's to send.
+    const notices = await store.claimNotices(
+      batch,
+      this.claimant,
+      this.clock.now().toISOString(),
+      this.claimUntil(),
+    );
     const first = notices[0];
     if (!first) return;
     for (const notice of notices.filter((n) => n.state === 'pending')) {
+      // Renewed before each DM: a slow batch (rate limits) is not taken over while it is being sent.
+      if (notice !== first)
+        await store.claimNotices(batch, this.claimant, this.clock.now().toISOString(), this.claimUntil());
       try {
         await poster.dm(notice.userId, { content: notice.text });
-        store.setNoticeState(notice.id, 'sent');
+        await store.setNoticeState(notice.id, 'sent');
       } catch (error) {
         if (!(error instanceof PostError)) throw error;
         // An outage: the DM stays pending for the retry job. Anything else will not change by retrying.
-        if (error.failure !== 'retryable') store.setNoticeState(notice.id, 'blocked');
+        if (error.failure !== 'retryable') await store.setNoticeState(notice.id, 'blocked');
         log.info(
           { userId: notice.userId, ideaId: notice.ideaId, failure: error.failure },
           'Could not DM an idea follower',
         );
       }
     }
-    const blocked = store.openNotices(batch).filter((n) => n.state === 'blocked');
+    const blocked = (await store.openNotices(batch)).filter((n) => n.state === 'blocked');
     if (blocked.length === 0) return;
-    const idea = store.getById(first.ideaId);
+    const idea = await store.getById(first.ideaId);
     try {
       const threadId = idea ? await this.deps.messages.ensureThread(idea) : null;
       if (threadId) await poster.post(threadId, { content: first.text });
@@ -89,7 +128,7 @@ export class IdeaNotifier {
           { ideaId: first.ideaId, undelivered: blocked.length },
           `Idea #${idea?.number ?? '?'} has no message to start a thread under; ${blocked.length} follower(s) who block DMs were not told`,
         );
-      for (const n of blocked) store.setNoticeState(n.id, 'noted');
+      for (const n of blocked) await store.setNoticeState(n.id, 'noted');
     } catch (error) {
       log.warn(
         { err: error, ideaId: first.ideaId, undelivered: blocked.length },

@@ -14,8 +14,8 @@
 // term, as anyOf() builds for FTS5: no prefix matching, as on SQLite.
 import { type Kysely, type Selectable, sql } from 'kysely';
 import { COLUMNS, type DB, type IdeasTable } from '../db/schema.ts';
+import { toIdea } from './rows.ts';
 import { overlap, rarestTerms, similarityTerms, terms } from './search.ts';
-import { toIdea } from './store.ts';
 import type { Idea, IdeaDraftInput } from './types.ts';
 
 /** FTS5's bm25 column weights for ideas_fts (title, problem, proposal, evidence), by tsvector weight. */

@@ -17,7 +17,7 @@ export interface Ideas {
   notifier: IdeaNotifier;
   filing: IdeaFiling;
   sync: IssueSync;
-  export(guildId: string, format: 'csv' | 'json'): { name: string; data: Buffer };
+  export(guildId: string, format: 'csv' | 'json'): Promise<{ name: string; data: Buffer }>;
   /** Resolves when every queued message edit and notification has been sent. */
   settled(): Promise<void>;
 }
@@ -31,15 +31,14 @@ export interface IdeasOptions {
 }
 
 export function setupIdeas(core: HubCore, options: IdeasOptions = {}): Ideas {
-  const { db, clock, log, poster, settings, config } = core;
+  const { kdb, engine, clock, log, poster, settings, config } = core;
   const github =
     options.github !== undefined
       ? options.github
       : config.githubToken
         ? createGitHub({ token: config.githubToken, baseUrl: config.githubApiUrl, log, throttleId: 'ideas' })
         : null;
-  if (!db) throw new Error('The ideas store does not run on PostgreSQL yet');
-  const store = new IdeaStore(db);
+  const store = new IdeaStore(kdb, engine);
   const messages = new IdeaMessages({ store, poster, settings, log });
   const notifier = new IdeaNotifier({ store, poster, messages, log, clock });
   const lifecycle = new IdeaLifecycle({
@@ -60,7 +59,7 @@ export function setupIdeas(core: HubCore, options: IdeasOptions = {}): Ideas {
       run: async () => {
         await lifecycle.publishPending();
         messages.retryFailedEdits();
-        notifier.resume();
+        await notifier.resume();
         await messages.settled();
         await notifier.settled();
       },
@@ -72,11 +71,12 @@ export function setupIdeas(core: HubCore, options: IdeasOptions = {}): Ideas {
     if (options.syncCron) core.scheduler.schedule(options.syncCron, job);
     else core.scheduler.every(config.ideas.syncMinutes * 60_000, job);
   }
-  core.status.add((guildId) => {
+  core.status.add(async (guildId) => {
     const lines = [
       { name: 'Idea filing', value: github ? 'GitHub token set' : 'off (GITHUB_TOKEN not set)' },
     ];
-    if (guildId) lines.unshift({ name: 'Ideas waiting for review', value: String(store.queueSize(guildId)) });
+    if (guildId)
+      lines.unshift({ name: 'Ideas waiting for review', value: String(await store.queueSize(guildId)) });
     return lines;
   });
 

@@ -70,7 +70,7 @@ export class IssueSync {
     };
     const github = this.deps.github;
     if (!github) return report;
-    for (const idea of this.deps.store.filedIdeas(limit)) {
+    for (const idea of await this.deps.store.filedIdeas(limit)) {
       report.checked++;
       try {
         await this.syncOne(github, idea, report);
@@ -78,7 +78,7 @@ export class IssueSync {
         report.failures++;
         // To the back of the queue: an issue that keeps failing must not be first every run and
         // hold back every other one.
-        this.deps.store.setIssueEtag(idea.id, idea.issueEtag, this.deps.clock.now().toISOString());
+        await this.deps.store.setIssueEtag(idea.id, idea.issueEtag, this.deps.clock.now().toISOString());
         const status = statusOf(error);
         this.deps.log.warn(
           { err: error, ideaId: idea.id, repo: idea.issueRepo, issue: idea.issueNumber, status },
@@ -104,20 +104,25 @@ export class IssueSync {
         headers: idea.issueEtag ? { 'if-none-match': idea.issueEtag } : {},
       });
       issue = response.data as IssueState;
-      store.setIssueEtag(
+      await store.setIssueEtag(
         idea.id,
         (response.headers.etag as string | undefined) ?? null,
         clock.now().toISOString(),
       );
     } catch (error) {
       if (!isNotModified(error)) throw error;
-      store.setIssueEtag(idea.id, idea.issueEtag, clock.now().toISOString());
+      await store.setIssueEtag(idea.id, idea.issueEtag, clock.now().toISOString());
     }
     let current = idea;
     if (issue) {
       const change = upstreamStatus(idea, issue);
       if (change) {
-        current = this.deps.lifecycle.applyUpstreamStatus(idea, change.to, change.reason, issue.html_url);
+        current = await this.deps.lifecycle.applyUpstreamStatus(
+          idea,
+          change.to,
+          change.reason,
+          issue.html_url,
+        );
         report.statusChanges++;
       }
     } else {
@@ -135,11 +140,11 @@ export class IssueSync {
         { ideaId: idea.id, repo: idea.issueRepo, issue: idea.issueNumber },
         `The bot-owned section of ${idea.issueRepo}#${idea.issueNumber} was removed by someone; vote counts are no longer written there`,
       );
-      store.sectionWritten(idea.id, current.up, current.down);
+      await store.sectionWritten(idea.id, current.up, current.down);
       return;
     }
     if (body !== fresh.body) await github.rest.issues.update({ ...target, body });
-    store.sectionWritten(idea.id, current.up, current.down);
+    await store.sectionWritten(idea.id, current.up, current.down);
     report.sectionsRefreshed++;
   }
 }

@@ -42,8 +42,6 @@ export interface BoardDeps {
    * it every view is built afresh.
    */
   dataVersion?: () => string | Promise<string>;
-  /** Runs a read that writes scratch rows (search stems words in a temp table) without it counting as a change. */
-  untracked?: <T>(read: () => T | Promise<T>) => Promise<T>;
 }
 
 type Env = { Variables: { shell: Shell } };
@@ -148,7 +146,7 @@ export function createBoardApp(deps: BoardDeps): Hono<Env> {
         <HomePage
           shell={s}
           projects={await reader.projects(s.guildId)}
-          top={reader.topOfMonth(s.guildId)}
+          top={await reader.topOfMonth(s.guildId)}
           latestDigest={(await reader.digests(s.guildId, 1))[0]}
         />,
       ),
@@ -180,8 +178,7 @@ export function createBoardApp(deps: BoardDeps): Hono<Env> {
     }
     try {
       return await ok(c, HTML, async () => {
-        const read = () => reader.ideas(s.guildId, params);
-        const { ideas, hasNext } = params.q && deps.untracked ? await deps.untracked(read) : await read();
+        const { ideas, hasNext } = await reader.ideas(s.guildId, params);
         return doc(<IdeasPage shell={s} params={params} ideas={ideas} hasNext={hasNext} />);
       });
     } catch (error) {
@@ -190,9 +187,11 @@ export function createBoardApp(deps: BoardDeps): Hono<Env> {
     }
   });
 
-  app.get('/g/:guildId/ideas.atom', (c) => {
+  app.get('/g/:guildId/ideas.atom', async (c) => {
     const s = c.get('shell');
-    return ok(c, FEED_TYPE, () => ideasFeed(feedContext(c), reader.newestIdeas(s.guildId, FEED_ENTRIES)));
+    return ok(c, FEED_TYPE, async () =>
+      ideasFeed(feedContext(c), await reader.newestIdeas(s.guildId, FEED_ENTRIES)),
+    );
   });
   app.get('/g/:guildId/releases.atom', async (c) => {
     const s = c.get('shell');
@@ -212,7 +211,7 @@ export function createBoardApp(deps: BoardDeps): Hono<Env> {
     const number = parseIdeaNumber(c.req.param('number'));
     if (number === null)
       return errorPage(c, 400, 'Bad request', 'An idea number is a whole number such as 12.', s);
-    const found = reader.idea(s.guildId, number);
+    const found = await reader.idea(s.guildId, number);
     if (!found) return errorPage(c, 404, 'Not found', `There is no idea #${number} on this board.`, s);
     const actors = found.history
       .map((e) => e.actorId)

@@ -36,12 +36,12 @@ export class BoardReader {
   constructor(private readonly s: BoardSources) {}
 
   /** /idea list's orders, or /idea search's ranking when there is a query. */
-  ideas(guildId: string, p: IdeaListParams): IdeaPage {
+  async ideas(guildId: string, p: IdeaListParams): Promise<IdeaPage> {
     const offset = (p.page - 1) * PAGE_SIZE;
     if (p.q) {
       let found: Idea[];
       try {
-        found = this.s.ideas.lifecycle.search(guildId, p.q, SEARCH_CAP);
+        found = await this.s.ideas.lifecycle.search(guildId, p.q, SEARCH_CAP);
       } catch (error) {
         if (error instanceof UserError) throw new BadRequest(error.message);
         throw error;
@@ -51,7 +51,7 @@ export class BoardReader {
       );
       return { ideas: kept.slice(offset, offset + PAGE_SIZE), hasNext: kept.length > offset + PAGE_SIZE };
     }
-    const rows = this.s.ideas.lifecycle.list(
+    const rows = await this.s.ideas.lifecycle.list(
       guildId,
       { status: p.status, family: p.family, sort: p.sort },
       PAGE_SIZE + 1,
@@ -61,23 +61,27 @@ export class BoardReader {
   }
 
   /** The month's most voted ideas: trending's order over 30 days instead of 7. */
-  topOfMonth(guildId: string, limit = 5): Idea[] {
+  topOfMonth(guildId: string, limit = 5): Promise<Idea[]> {
     const since = new Date(this.s.clock.now().getTime() - MONTH_MS).toISOString();
     return this.s.ideas.store.list(guildId, { sort: 'trending', trendingSince: since, limit, offset: 0 });
   }
 
-  newestIdeas(guildId: string, limit: number): Idea[] {
+  newestIdeas(guildId: string, limit: number): Promise<Idea[]> {
     return this.s.ideas.lifecycle.list(guildId, { sort: 'new' }, limit, 0);
   }
 
-  idea(
+  async idea(
     guildId: string,
     number: number,
-  ): { idea: Idea; history: IdeaEvent[]; duplicateOf: number | null } | null {
-    const idea = this.s.ideas.lifecycle.get(guildId, number);
+  ): Promise<{ idea: Idea; history: IdeaEvent[]; duplicateOf: number | null } | null> {
+    const idea = await this.s.ideas.lifecycle.get(guildId, number);
     if (!idea) return null;
-    const original = idea.duplicateOf ? this.s.ideas.store.getById(idea.duplicateOf) : undefined;
-    return { idea, history: this.s.ideas.lifecycle.history(idea), duplicateOf: original?.number ?? null };
+    const original = idea.duplicateOf ? await this.s.ideas.store.getById(idea.duplicateOf) : undefined;
+    return {
+      idea,
+      history: await this.s.ideas.lifecycle.history(idea),
+      duplicateOf: original?.number ?? null,
+    };
   }
 
   /** The projects the server watches (one entry per repository or organisation), with the newest release or model. */

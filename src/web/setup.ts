@@ -21,37 +21,23 @@ export interface WebFeature {
 
 /**
  * "Has anything changed since this page was built". SQLite: total_changes() counts this connection's
- * writes (the bot's), data_version those of any other process on the file; a search stems its words
- * in a temp table, and those rows change no page, so `untracked` counts them out. PostgreSQL: the
- * server's WAL position, which moves with every write of any process (and of other databases on the
- * server, which only costs a rebuild).
+ * writes (the bot's), data_version those of any other process on the file (a search writes nothing:
+ * it stems in a private in-memory database). PostgreSQL: the server's WAL position, which moves with
+ * every write of any process (and of other databases on the server, which only costs a rebuild).
  */
 export function trackChanges(database: Pick<HubDatabase, 'sqlite' | 'kdb'>): {
   dataVersion: () => Promise<string>;
-  untracked: <T>(read: () => T | Promise<T>) => Promise<T>;
 } {
   const db = database.sqlite;
-  if (!db) {
+  if (!db)
     return {
       dataVersion: async () =>
         (await sql<{ lsn: string }>`SELECT pg_current_wal_lsn()::text AS lsn`.execute(database.kdb)).rows[0]!
           .lsn,
-      untracked: async (read) => read(),
     };
-  }
   const writes = db.prepare('SELECT total_changes()').pluck();
-  let scratch = 0;
   return {
-    dataVersion: async () =>
-      `${(writes.get() as number) - scratch}:${db.pragma('data_version', { simple: true })}`,
-    untracked: async (read) => {
-      const before = writes.get() as number;
-      try {
-        return await read();
-      } finally {
-        scratch += (writes.get() as number) - before;
-      }
-    },
+    dataVersion: async () => `${writes.get() as number}:${db.pragma('data_version', { simple: true })}`,
   };
 }
 
@@ -67,10 +53,9 @@ export function setupWeb(
     archive: new DigestArchive(core.kdb),
     clock: core.clock,
   });
-  const { dataVersion, untracked } = trackChanges(core.database);
+  const { dataVersion } = trackChanges(core.database);
   const app = createBoardApp({
     dataVersion,
-    untracked,
     baseUrl: core.config.webBaseUrl,
     boards: webBoards(core),
     reader,

@@ -48,8 +48,8 @@ export async function startIdeasWorld(extraEnv: Record<string, string> = {}): Pr
       first.kind === 'similar' ? await lifecycle.submitDraft(t.guildId, first.draftId, t.memberId) : first;
     if (result.kind !== 'created') throw new Error('expected a new idea');
     const number = result.idea.number;
-    t.hub.ideas.lifecycle.vote(t.guildId, number, t.curatorId, 1);
-    t.hub.ideas.lifecycle.changeStatus(t.guildId, number, t.curatorId, 'accepted', 'Worth filing.');
+    await t.hub.ideas.lifecycle.vote(t.guildId, number, t.curatorId, 1);
+    await t.hub.ideas.lifecycle.changeStatus(t.guildId, number, t.curatorId, 'accepted', 'Worth filing.');
     await t.hub.ideas.settled();
     return number;
   }

@@ -67,7 +67,7 @@ export async function startWebWorld(
         return JSON.stringify(reply);
       },
       async idea(input) {
-        const idea = t.hub.ideas.store.insertIdea(
+        const idea = await t.hub.ideas.store.insertIdea(
           t.guildId,
           t.memberId,
           'Mo Member',
@@ -129,12 +129,18 @@ export async function seedBoard(w: WebWorld): Promise<{ hostile: number; long: n
   const titles = ['Grouped query attention', 'Speculative decoding heads', 'KV cache quantisation'];
   const plain: number[] = [];
   for (const title of titles) plain.push(await w.idea({ title }));
-  t.hub.ideas.lifecycle.vote(g, hostile, t.memberId, 1);
-  t.hub.ideas.lifecycle.vote(g, plain[0]!, t.memberId, 1);
-  t.hub.ideas.lifecycle.vote(g, plain[0]!, t.curatorId, 1);
-  t.hub.ideas.lifecycle.vote(g, plain[1]!, t.memberId, -1);
-  t.hub.ideas.lifecycle.changeStatus(g, hostile, t.curatorId, 'rejected', `Not this way ${HOSTILE.attr}`);
-  t.hub.ideas.lifecycle.changeStatus(g, plain[0]!, t.curatorId, 'accepted', 'Measured and clear.');
+  await t.hub.ideas.lifecycle.vote(g, hostile, t.memberId, 1);
+  await t.hub.ideas.lifecycle.vote(g, plain[0]!, t.memberId, 1);
+  await t.hub.ideas.lifecycle.vote(g, plain[0]!, t.curatorId, 1);
+  await t.hub.ideas.lifecycle.vote(g, plain[1]!, t.memberId, -1);
+  await t.hub.ideas.lifecycle.changeStatus(
+    g,
+    hostile,
+    t.curatorId,
+    'rejected',
+    `Not this way ${HOSTILE.attr}`,
+  );
+  await t.hub.ideas.lifecycle.changeStatus(g, plain[0]!, t.curatorId, 'accepted', 'Measured and clear.');
   const { store } = t.hub.tracking;
   const target = 'ibm-granite/granite-4.0';
   store.insertWatch({
