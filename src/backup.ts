@@ -18,6 +18,10 @@ function formatBytes(bytes: number): string {
 }
 
 loadEnvFile();
+if (process.env.DATABASE_URL?.trim())
+  fail(
+    'DATABASE_URL is set: the bot runs on PostgreSQL, and npm run backup copies SQLite files only. Back PostgreSQL up with pg_dump (pg_dump --format=custom --file=hub.dump "$DATABASE_URL") or your host\'s snapshots.',
+  );
 const source = process.env.DATABASE_PATH?.trim() || './data/open-model-hub.sqlite';
 const target =
   process.argv[2] ?? join(process.env.BACKUP_DIR?.trim() || './data/backups', dailyBackupName(new Date()));

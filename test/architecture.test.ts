@@ -6,7 +6,7 @@ import { join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const root = resolve(import.meta.dirname, '..');
-const COMPOSITION = ['src/app.ts', 'src/register.ts'];
+const COMPOSITION = ['src/app.ts', 'src/register.ts', 'src/sharded.ts'];
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
