@@ -46,10 +46,10 @@ function runBackup(
 
 describe('npm run backup', () => {
   it('copies the live database while interactions run: the copy verifies and holds every idea and vote written before it began', async () => {
-    t = await startTestHub({ env: { IDEAS_PER_HOUR: '100' } });
+    t = await startTestHub({ engine: 'sqlite', env: { IDEAS_PER_HOUR: '100' } });
     const hub = t;
     const ideasChannelId = hub.discord.addChannel(hub.guildId, { name: 'ideas' });
-    hub.hub.settings.update(hub.guildId, { ideasChannelId }, hub.curatorId);
+    await hub.hub.settings.update(hub.guildId, { ideasChannelId }, hub.curatorId);
     const numbers: number[] = [];
     for (let i = 0; i < 5; i++) {
       const result = await hub.hub.ideas.lifecycle.submit(
@@ -171,7 +171,7 @@ describe('a start with pending migrations', () => {
     const version = schemaVersion(db);
     db.close();
 
-    t = await startTestHub({ env: { DATABASE_PATH: dbPath } });
+    t = await startTestHub({ engine: 'sqlite', env: { DATABASE_PATH: dbPath } });
     const line = t.logs.lines.find((l) => /^Backed up the database to /.test(String(l.msg)));
     expect(line).toBeDefined();
     const copyPath = String(line!.path);
@@ -185,7 +185,7 @@ describe('a start with pending migrations', () => {
   });
 
   it('takes no copy of a new, empty database', async () => {
-    t = await startTestHub();
+    t = await startTestHub({ engine: 'sqlite' });
     expect(t.logs.messages().some((m) => m.startsWith('Backed up'))).toBe(false);
   });
 });

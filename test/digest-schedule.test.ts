@@ -4,7 +4,7 @@ import { ManualClock } from '../src/clock.ts';
 import { CHART_HEIGHT, CHART_WIDTH } from '../src/digest/chart.ts';
 import { CLAIM_STALE_MS, digestNonce } from '../src/digest/service.ts';
 import { latestSlot, previousWeek } from '../src/digest/week.ts';
-import { DigestFixtures } from './digest-fixtures.ts';
+import { DigestRows } from './digest-fixtures.ts';
 import { startTestHub, type TestHub } from './support/harness.ts';
 
 const GRANITE = 'ibm-granite/granite-3.1-language-models';
@@ -27,21 +27,30 @@ async function parisServer(clock: ManualClock) {
   th = await startTestHub({ clock, schedule: true });
   const t = th;
   const channelId = t.discord.addChannel(t.guildId, { name: 'digest' });
-  t.hub.settings.update(t.guildId, { timeZone: 'Europe/Paris', digestChannelId: channelId }, t.curatorId);
-  return { t, channelId, f: new DigestFixtures(t.hub.database.sqlite!, t.guildId) };
+  await t.hub.settings.update(
+    t.guildId,
+    { timeZone: 'Europe/Paris', digestChannelId: channelId },
+    t.curatorId,
+  );
+  return { t, channelId, f: new DigestRows(t.hub.kdb, t.guildId) };
 }
 
 describe('the scheduled weekly digest', () => {
   it('is posted once at Monday 09:00 Paris time after the spring change, covering the local week; a restart posts nothing', async () => {
     const clock = new ManualClock('2026-03-30T06:59:00Z'); // Monday 08:59 CEST
     const { t, channelId, f } = await parisServer(clock);
-    f.watch(GRANITE);
-    f.event({ kind: 'releases', target: GRANITE, id: 'v-last-week', at: '2026-03-22T22:30:00.000Z' }); // Sun 23:30 CET
-    f.event({ kind: 'releases', target: GRANITE, id: 'v-sunday-night', at: '2026-03-29T21:30:00.000Z' }); // Sun 23:30 CEST
-    f.event({ kind: 'releases', target: GRANITE, id: 'v-monday', at: '2026-03-29T22:30:00.000Z' }); // Mon 00:30 CEST
+    await f.watch(GRANITE);
+    await f.event({ kind: 'releases', target: GRANITE, id: 'v-last-week', at: '2026-03-22T22:30:00.000Z' }); // Sun 23:30 CET
+    await f.event({
+      kind: 'releases',
+      target: GRANITE,
+      id: 'v-sunday-night',
+      at: '2026-03-29T21:30:00.000Z',
+    }); // Sun 23:30 CEST
+    await f.event({ kind: 'releases', target: GRANITE, id: 'v-monday', at: '2026-03-29T22:30:00.000Z' }); // Mon 00:30 CEST
     const botId = t.discord.addMember(t.guildId, { username: 'otherbot', bot: true });
-    f.run({ userId: t.memberId, model: 'granite-3.0-8b-instruct', at: '2026-03-25T10:00:00.000Z' });
-    f.run({ userId: botId, model: 'granite-3.0-8b-instruct', at: '2026-03-25T10:00:00.000Z' });
+    await f.run({ userId: t.memberId, model: 'granite-3.0-8b-instruct', at: '2026-03-25T10:00:00.000Z' });
+    await f.run({ userId: botId, model: 'granite-3.0-8b-instruct', at: '2026-03-25T10:00:00.000Z' });
 
     await tick(t);
     expect(digestsIn(t, channelId)).toHaveLength(0);
@@ -75,9 +84,9 @@ describe('the scheduled weekly digest', () => {
   it('finishes a digest whose posting was cut by a crash, without posting any message twice', async () => {
     const clock = new ManualClock('2026-03-30T07:00:00Z'); // Monday 09:00 CEST
     const { t, channelId, f } = await parisServer(clock);
-    f.watch(GRANITE);
+    await f.watch(GRANITE);
     for (let i = 0; i < 40; i++)
-      f.event({ kind: 'releases', target: GRANITE, id: `v0.${i}`, at: '2026-03-25T10:00:00.000Z' });
+      await f.event({ kind: 'releases', target: GRANITE, id: `v0.${i}`, at: '2026-03-25T10:00:00.000Z' });
     // What a crash after Discord took the first message leaves: a claimed week and one message out.
     const slot = latestSlot(clock.now(), 'Europe/Paris', 1, 9);
     const week = previousWeek(slot, 'Europe/Paris');
@@ -106,8 +115,8 @@ describe('the scheduled weekly digest', () => {
   it('catches up at start-up when less than 24 hours late, and logs and skips when later', async () => {
     const clock = new ManualClock('2026-03-27T12:00:00Z'); // a Friday
     const { t, channelId, f } = await parisServer(clock);
-    f.watch(GRANITE);
-    f.event({ kind: 'releases', target: GRANITE, id: 'v1', at: '2026-03-25T10:00:00.000Z' });
+    await f.watch(GRANITE);
+    await f.event({ kind: 'releases', target: GRANITE, id: 'v1', at: '2026-03-25T10:00:00.000Z' });
     await tick(t);
     // Monday's slot of this week passed before the server had a digest: not a missed post.
     expect((await t.hub.digest.store.record(t.guildId, '2026-W12'))?.status).toBe('skipped');
@@ -170,7 +179,7 @@ describe('the scheduled weekly digest', () => {
   it('still posts when Discord cannot say who is a bot, counting those users as people', async () => {
     const clock = new ManualClock('2026-01-12T09:30:00Z');
     const { t, channelId, f } = await parisServer(clock);
-    f.run({ userId: t.memberId, model: 'granite-3.0-8b-instruct', at: '2026-01-07T10:00:00.000Z' });
+    await f.run({ userId: t.memberId, model: 'granite-3.0-8b-instruct', at: '2026-01-07T10:00:00.000Z' });
     t.discord.failNext('GET', /\/users\/\d+$/, { status: 503 }, 4);
     await tick(t);
     expect(JSON.stringify(t.discord.messagesIn(channelId))).toContain('1 run by 1 person');
@@ -196,9 +205,9 @@ describe('/digest', () => {
     const clock = new ManualClock('2026-01-07T12:00:00Z');
     th = await startTestHub({ clock });
     const t = th;
-    const f = new DigestFixtures(t.hub.database.sqlite!, t.guildId);
-    f.watch(GRANITE);
-    f.event({ kind: 'releases', target: GRANITE, id: 'v2.0', at: '2026-01-06T10:00:00.000Z' });
+    const f = new DigestRows(t.hub.kdb, t.guildId);
+    await f.watch(GRANITE);
+    await f.event({ kind: 'releases', target: GRANITE, id: 'v2.0', at: '2026-01-06T10:00:00.000Z' });
     const actor = { guildId: t.guildId, channelId: t.channelId, name: 'digest' };
 
     const preview = await t.discord.command({ ...actor, userId: t.memberId, subcommand: 'preview' }).reply();
@@ -321,7 +330,7 @@ describe('a digest channel that was deleted', () => {
     th = await startTestHub({ clock });
     const t = th;
     const channelId = t.discord.addChannel(t.guildId, { name: 'weekly' });
-    t.hub.settings.update(t.guildId, { digestChannelId: channelId }, t.curatorId);
+    await t.hub.settings.update(t.guildId, { digestChannelId: channelId }, t.curatorId);
     t.discord.deleteChannel(channelId);
     const run = (subcommand: string) =>
       t.discord
@@ -355,7 +364,7 @@ describe('a digest channel that was deleted', () => {
     th = await startTestHub({ clock });
     const t = th;
     const channelId = t.discord.addChannel(t.guildId, { name: 'weekly' });
-    t.hub.settings.update(t.guildId, { digestChannelId: channelId }, t.curatorId);
+    await t.hub.settings.update(t.guildId, { digestChannelId: channelId }, t.curatorId);
     t.discord.denyBot(channelId, 'send');
     const reply = await t.discord
       .command({

@@ -25,7 +25,9 @@ describe('/hub', () => {
     expect(embed.title).toBe('Open Model Hub status');
     expect(field('Version')).toBe(t.hub.version);
     expect(field('Uptime')).toBe('3h 5m');
-    expect(field('Database schema')).toMatch(/^version \d+ \(SQLite\)$/);
+    expect(field('Database schema')).toMatch(
+      t.engine === 'postgres' ? /^version \d+ \(PostgreSQL\)$/ : /^version \d+ \(SQLite\)$/,
+    );
     expect(field('Discord gateway')).toBeDefined();
   });
 

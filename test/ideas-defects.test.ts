@@ -11,7 +11,7 @@ let ideasChannelId: string;
 beforeAll(async () => {
   t = await startTestHub({ env: { IDEAS_PER_HOUR: '50' } });
   ideasChannelId = t.discord.addChannel(t.guildId, { name: 'ideas' });
-  t.hub.settings.update(t.guildId, { ideasChannelId }, t.curatorId);
+  await t.hub.settings.update(t.guildId, { ideasChannelId }, t.curatorId);
 });
 afterAll(async () => {
   await t?.stop();
@@ -215,7 +215,7 @@ describe('discussing an idea whose message is gone', () => {
     const channel = t.discord.addChannel(guild, { name: 'ideas' });
     const general = t.discord.addChannel(guild, { name: 'general' });
     const member = t.discord.addMember(guild, { username: 'gone', displayName: 'gone' });
-    t.hub.settings.update(guild, { ideasChannelId: channel }, t.curatorId);
+    await t.hub.settings.update(guild, { ideasChannelId: channel }, t.curatorId);
     const idea = await t.hub.ideas.store.insertIdea(
       guild,
       member,
@@ -403,7 +403,7 @@ describe('review queue', () => {
   it('a server whose ideas channel fails gets one warning per retry pass, not one per idea', async () => {
     const guild = t.discord.addGuild({ name: 'broken-channel' });
     const channel = t.discord.addChannel(guild, { name: 'ideas' });
-    t.hub.settings.update(guild, { ideasChannelId: channel }, t.curatorId);
+    await t.hub.settings.update(guild, { ideasChannelId: channel }, t.curatorId);
     t.discord.deleteChannel(channel);
     const old = new Date(t.clock.now().getTime() - 120_000).toISOString();
     for (const title of ['One', 'Two', 'Three'])

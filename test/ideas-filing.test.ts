@@ -177,9 +177,10 @@ describe('filing', () => {
 
 describe('without a GitHub token', () => {
   it('leaves the idea accepted and tells the curator exactly what to set', async () => {
-    const bare = await startTestHub({ discord: t.discord });
+    // Its own Discord: two bots on one emulator would both receive the command.
+    const bare = await startTestHub();
     try {
-      bare.hub.settings.update(bare.guildId, { defaultRepo: REPO }, bare.curatorId);
+      await bare.hub.settings.update(bare.guildId, { defaultRepo: REPO }, bare.curatorId);
       const result = await bare.hub.ideas.lifecycle.submit(
         bare.guildId,
         { id: bare.memberId, name: 'Mo Member' },

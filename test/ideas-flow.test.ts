@@ -9,7 +9,7 @@ let ideasChannelId: string;
 beforeAll(async () => {
   t = await startTestHub({ env: { IDEAS_PER_HOUR: '3' } });
   ideasChannelId = t.discord.addChannel(t.guildId, { name: 'ideas' });
-  t.hub.settings.update(t.guildId, { ideasChannelId }, t.curatorId);
+  await t.hub.settings.update(t.guildId, { ideasChannelId }, t.curatorId);
 });
 afterAll(async () => {
   await t?.stop();
@@ -391,7 +391,7 @@ describe('a forum ideas channel', () => {
       type: 'forum',
       availableTags: [{ name: 'Granite' }, { name: 'new' }, { name: 'accepted' }, { name: 'llama' }],
     });
-    t.hub.settings.update(t.guildId, { ideasChannelId: forumId }, t.curatorId);
+    await t.hub.settings.update(t.guildId, { ideasChannelId: forumId }, t.curatorId);
     const author = newMember('forum-author');
     const reply = await submit(
       author,
@@ -415,6 +415,6 @@ describe('a forum ideas channel', () => {
     await t.hub.ideas.lifecycle.changeStatus(t.guildId, number, t.curatorId, 'accepted', 'Cheap and proven.');
     await t.hub.ideas.settled();
     expect(t.discord.threads(forumId)[0]!.appliedTags!.map(tagName).sort()).toEqual(['Granite', 'accepted']);
-    t.hub.settings.update(t.guildId, { ideasChannelId }, t.curatorId);
+    await t.hub.settings.update(t.guildId, { ideasChannelId }, t.curatorId);
   });
 });

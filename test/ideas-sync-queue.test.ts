@@ -81,7 +81,7 @@ describe('issue sync queue', () => {
 describe('an interrupted filing finished with an app token', () => {
   it('finds the issue without the creator filter when GET /user is refused', async () => {
     const { lifecycle, filing, store } = t.hub.ideas;
-    t.hub.settings.update(t.guildId, { defaultRepo: 'acme/open-ideas' }, t.curatorId);
+    await t.hub.settings.update(t.guildId, { defaultRepo: 'acme/open-ideas' }, t.curatorId);
     const idea = await store.insertIdea(
       t.guildId,
       t.memberId,

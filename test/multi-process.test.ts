@@ -213,14 +213,23 @@ describe('two bot processes on one PostgreSQL', () => {
         (m) => m.embeds[0]?.title?.includes('v3.2.0') ?? false,
         120_000,
       );
-    // A whole poll (and its deliveries) later, still one post of each release per channel.
-    await nextReleasesPoll();
+    // A poll later, still one post of each release per channel, and every delivery sent once.
     await nextReleasesPoll();
     for (const s of servers) {
       const titles = discord.messagesIn(s.channelId).map((m) => m.embeds[0]?.title ?? '');
       expect(titles).toHaveLength(2);
       expect(titles.filter((t) => t.includes('v3.1.0'))).toHaveLength(1);
       expect(titles.filter((t) => t.includes('v3.2.0'))).toHaveLength(1);
+    }
+    const db = new pg.Client({ connectionString: database.url });
+    await db.connect();
+    try {
+      const deliveries = await db.query('SELECT status, message_id FROM deliveries ORDER BY id');
+      expect(deliveries.rows).toHaveLength(4);
+      expect(deliveries.rows.every((d) => d.status === 'sent' && d.message_id)).toBe(true);
+      expect(new Set(deliveries.rows.map((d) => d.message_id)).size).toBe(4);
+    } finally {
+      await db.end();
     }
   }, 400_000);
 });

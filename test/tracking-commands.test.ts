@@ -2,6 +2,7 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTrackingWorld, type TrackingWorld } from './support/github/tracking-hub.ts';
+import { all } from './support/sql.ts';
 
 const SECRET = 'webhook-secret-for-tests';
 let w: TrackingWorld;
@@ -323,12 +324,10 @@ describe('GitHub webhook', () => {
     });
     expect(response.status).toBe(202);
     const row = () =>
-      w.hub.database
-        .sqlite!.prepare("SELECT state, closed_at FROM events WHERE target_key = ? AND kind = 'issues'")
-        .all(repo);
-    expect(row()).toEqual([{ state: 'closed', closed_at: closed.closed_at }]);
+      all(w.hub, "SELECT state, closed_at FROM events WHERE target_key = ? AND kind = 'issues'", repo);
+    expect(await row()).toEqual([{ state: 'closed', closed_at: closed.closed_at }]);
     await w.nextCycle();
-    expect(row()).toEqual([{ state: 'closed', closed_at: closed.closed_at }]);
+    expect(await row()).toEqual([{ state: 'closed', closed_at: closed.closed_at }]);
     expect(w.discord.messagesIn(channel).map((m) => m.embeds[0]?.title)).toEqual(['#1 Segfault']);
   });
 

@@ -2,6 +2,7 @@
 // deleted channel, a restart, a long downtime.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTrackingWorld, type TrackingWorld } from './support/github/tracking-hub.ts';
+import { get, run } from './support/sql.ts';
 
 let w: TrackingWorld;
 beforeAll(async () => {
@@ -172,18 +173,20 @@ describe('restarts and downtime', () => {
     await w.nextCycle();
     expect(tags(channel)).toEqual(['v1']);
     // What a crash between Discord's 200 and the UPDATE leaves behind: a delivery still pending.
-    const lost = w.hub.database
-      .sqlite!.prepare(
-        "UPDATE deliveries SET status = 'pending', message_id = NULL, sent_at = NULL WHERE status = 'sent' AND message_id = ?",
-      )
-      .run(w.discord.messagesIn(channel)[0]!.id);
-    expect(lost.changes).toBe(1);
+    const lost = await run(
+      w.hub,
+      "UPDATE deliveries SET status = 'pending', message_id = NULL, sent_at = NULL WHERE status = 'sent' AND message_id = ?",
+      w.discord.messagesIn(channel)[0]!.id,
+    );
+    expect(lost).toBe(1);
     await w.restart();
     await w.nextCycle();
     expect(tags(channel)).toEqual(['v1']);
-    const row = w.hub.database
-      .sqlite!.prepare('SELECT status, message_id FROM deliveries WHERE message_id = ?')
-      .get(w.discord.messagesIn(channel)[0]!.id);
+    const row = await get(
+      w.hub,
+      'SELECT status, message_id FROM deliveries WHERE message_id = ?',
+      w.discord.messagesIn(channel)[0]!.id,
+    );
     expect(row).toEqual({ status: 'sent', message_id: w.discord.messagesIn(channel)[0]!.id });
   });
 
@@ -224,11 +227,7 @@ describe('restarts and downtime', () => {
       ['1', 200],
       ['2', 200],
     ]);
-    expect(
-      w.hub.database
-        .sqlite!.prepare("SELECT COUNT(*) AS n FROM events WHERE target_key = 'acme/flood'")
-        .get(),
-    ).toEqual({
+    expect(await get(w.hub, "SELECT COUNT(*) AS n FROM events WHERE target_key = 'acme/flood'")).toEqual({
       n: 150,
     });
   });

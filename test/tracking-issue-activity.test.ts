@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWeeklyDigest } from '../src/digest/build.ts';
 import { startTrackingWorld, type TrackingWorld } from './support/github/tracking-hub.ts';
+import { get, run } from './support/sql.ts';
 
 let w: TrackingWorld;
 beforeAll(async () => {
@@ -17,13 +18,12 @@ const issueActivity = async (repo: string) =>
   );
 
 const stored = (repo: string, number: number) =>
-  w.hub.database
-    .sqlite!.prepare(
-      "SELECT state, closed_at, baseline FROM events WHERE target_key = ? AND kind = 'issues' AND external_id = ?",
-    )
-    .get(repo.toLowerCase(), String(number)) as
-    | { state: string | null; closed_at: string | null; baseline: number }
-    | undefined;
+  get<{ state: string | null; closed_at: string | null; baseline: number }>(
+    w.hub,
+    "SELECT state, closed_at, baseline FROM events WHERE target_key = ? AND kind = 'issues' AND external_id = ?",
+    repo.toLowerCase(),
+    String(number),
+  );
 
 const issueCalls = (repo: string, since: number) =>
   w.github.requestLog.slice(since).filter((r) => r.path === `/repos/${repo}/issues`);
@@ -54,7 +54,7 @@ describe('closed issues', () => {
     const closedAt = w.github.closeIssue(repo, 1).closed_at;
     await w.nextCycle();
     expect(titles(channel)).toEqual(['#2 Crash on load']);
-    expect(stored(repo, 1)).toMatchObject({ state: 'closed', closed_at: closedAt });
+    expect(await stored(repo, 1)).toMatchObject({ state: 'closed', closed_at: closedAt });
     expect(await issueActivity(repo)).toMatchObject({ opened: 2, closed: 2 });
 
     const before = w.github.requestLog.length;
@@ -66,7 +66,7 @@ describe('closed issues', () => {
     const again = w.github.requestLog.length;
     await w.nextCycle();
     expect(issueCalls(repo, again).map((r) => r.status)).toEqual([200]);
-    expect(stored(repo, 1)?.closed_at).toBe(closedAt);
+    expect((await stored(repo, 1))?.closed_at).toBe(closedAt);
     expect(await issueActivity(repo)).toMatchObject({ opened: 2, closed: 2 });
     expect(titles(channel)).toEqual(['#2 Crash on load']);
   });
@@ -81,7 +81,7 @@ describe('closed issues', () => {
     expect(await issueActivity(repo)).toMatchObject({ closed: 1 });
     w.github.reopenIssue(repo, 1);
     await w.nextCycle();
-    expect(stored(repo, 1)).toMatchObject({ state: 'open', closed_at: null });
+    expect(await stored(repo, 1)).toMatchObject({ state: 'open', closed_at: null });
     expect(await issueActivity(repo)).toMatchObject({ opened: 1, closed: 0 });
   });
 
@@ -95,7 +95,7 @@ describe('closed issues', () => {
     await w.nextCycle();
     w.github.closeIssue(repo, 2);
     await w.nextCycle();
-    expect(stored(repo, pull.number)).toBeUndefined();
+    expect(await stored(repo, pull.number)).toBeUndefined();
     expect(await issueActivity(repo)).toMatchObject({ opened: 1, closed: 1 });
     expect(titles(channel)).toEqual(['#2 A real issue']);
   });
@@ -112,8 +112,8 @@ describe('closed issues', () => {
     w.clock.advance(60_000);
     const channel = await watchIssues(repo, 'history');
     await w.nextCycle();
-    expect(stored(repo, 1)).toBeUndefined();
-    expect(stored(repo, 3)).toMatchObject({ state: 'closed', closed_at: null, baseline: 1 });
+    expect(await stored(repo, 1)).toBeUndefined();
+    expect(await stored(repo, 3)).toMatchObject({ state: 'closed', closed_at: null, baseline: 1 });
     expect(await issueActivity(repo)).toMatchObject({ opened: 100, closed: 0 });
 
     w.github.commentOnIssue(repo, 1);
@@ -129,9 +129,9 @@ describe('closed issues', () => {
       [200, '2', undefined],
       [304, '1', undefined],
     ]);
-    expect(stored(repo, 1)).toMatchObject({ state: 'closed', closed_at: null, baseline: 1 });
-    expect(stored(repo, 2)).toMatchObject({ state: 'closed', baseline: 1 });
-    expect(stored(repo, 2)?.closed_at).not.toBeNull();
+    expect(await stored(repo, 1)).toMatchObject({ state: 'closed', closed_at: null, baseline: 1 });
+    expect(await stored(repo, 2)).toMatchObject({ state: 'closed', baseline: 1 });
+    expect((await stored(repo, 2))?.closed_at).not.toBeNull();
     expect(await issueActivity(repo)).toMatchObject({ closed: 1 });
     expect(w.discord.messagesIn(channel)).toEqual([]);
   });
@@ -147,14 +147,14 @@ describe('a repository watched again', () => {
     );
     w.github.openIssue(repo, { title: 'Seen open' });
     await w.nextCycle();
-    expect(stored(repo, 1)).toMatchObject({ state: 'open', baseline: 0 });
+    expect(await stored(repo, 1)).toMatchObject({ state: 'open', baseline: 0 });
     for (const watch of (await w.hub.tracking.watches.list(w.guildId)).filter((x) => x.target === repo))
       await w.hub.tracking.store.deleteWatch(watch.id);
     w.github.closeIssue(repo, 1);
     w.clock.advance(60_000);
     await watchIssues(repo, 'rewatched-2');
     await w.nextCycle();
-    expect(stored(repo, 1)).toMatchObject({ state: 'closed', closed_at: null });
+    expect(await stored(repo, 1)).toMatchObject({ state: 'closed', closed_at: null });
     expect(await issueActivity(repo)).toMatchObject({ opened: 1, closed: 0 });
   });
 });
@@ -168,7 +168,7 @@ describe('new or old', () => {
     w.github.commentOnIssue(repo, 1);
     w.github.openIssue(repo, { title: 'Really new' });
     await w.nextCycle();
-    expect(stored(repo, 1)).toMatchObject({ baseline: 1 });
+    expect(await stored(repo, 1)).toMatchObject({ baseline: 1 });
     expect(titles(channel)).toEqual(['#106 Really new']);
   });
 });
@@ -215,11 +215,11 @@ describe('reading the updated list', () => {
     ]);
     // All 120 are stored as new; the channel gets 10 and one "and N more" line.
     expect(
-      w.hub.database
-        .sqlite!.prepare(
-          "SELECT COUNT(*) AS n FROM events WHERE target_key = ? AND kind = 'issues' AND baseline = 0",
-        )
-        .get(repo) as { n: number },
+      await get(
+        w.hub,
+        "SELECT COUNT(*) AS n FROM events WHERE target_key = ? AND kind = 'issues' AND baseline = 0",
+        repo,
+      ),
     ).toEqual({ n: 120 });
     expect(w.discord.messagesIn(channel)).toHaveLength(11);
 
@@ -246,21 +246,19 @@ describe('reading the updated list', () => {
     w.github.openIssue(repo, { title: 'Announced before the upgrade' });
     await w.nextCycle();
     // As the previous version left it: the highest issue number as cursor, an ETag of another URL.
-    w.hub.database
-      .sqlite!.prepare(
-        `UPDATE source_state SET cursor = '2', etag = '"etag-of-the-created-list"' WHERE target_key = ? AND kind = 'issues'`,
-      )
-      .run(repo);
-    w.hub.database
-      .sqlite!.prepare("UPDATE events SET state = NULL WHERE target_key = ? AND kind = 'issues'")
-      .run(repo);
+    await run(
+      w.hub,
+      `UPDATE source_state SET cursor = '2', etag = '"etag-of-the-created-list"' WHERE target_key = ? AND kind = 'issues'`,
+      repo,
+    );
+    await run(w.hub, "UPDATE events SET state = NULL WHERE target_key = ? AND kind = 'issues'", repo);
     w.clock.advance(60_000);
     w.github.closeIssue(repo, 1);
     w.github.openIssue(repo, { title: 'After the upgrade' });
     await w.nextCycle();
     expect(titles(channel)).toEqual(['#2 Announced before the upgrade', '#3 After the upgrade']);
-    expect(stored(repo, 1)).toMatchObject({ state: 'closed' });
-    expect(stored(repo, 1)?.closed_at).not.toBeNull();
+    expect(await stored(repo, 1)).toMatchObject({ state: 'closed' });
+    expect((await stored(repo, 1))?.closed_at).not.toBeNull();
     expect(await issueActivity(repo)).toMatchObject({ opened: 3, closed: 1 });
     const before = w.github.requestLog.length;
     await w.nextCycle();

@@ -10,6 +10,7 @@ import {
   type TryWorld,
   waitForFinal,
 } from './support/inference/try-driver.ts';
+import { all } from './support/sql.ts';
 
 const GRANITE = 'ibm-granite/granite-3.0-2b-instruct';
 const LLAMA = 'meta-llama/Llama-3.1-8B-Instruct';
@@ -278,18 +279,16 @@ describe('/try', () => {
     expect(reply.content).toMatch(/is not a model id/);
   });
 
-  it('records every run in model_runs with its outcome and timings', () => {
-    const rows = world.hub.hub.database
-      .sqlite!.prepare(
-        "SELECT outcome, first_token_ms, tokens_out FROM model_runs WHERE model = ? AND outcome = 'ok'",
-      )
-      .all(GRANITE) as Array<{ outcome: string; first_token_ms: number; tokens_out: number }>;
+  it('records every run in model_runs with its outcome and timings', async () => {
+    const rows = await all<{ outcome: string; first_token_ms: number; tokens_out: number }>(
+      world.hub.hub,
+      "SELECT outcome, first_token_ms, tokens_out FROM model_runs WHERE model = ? AND outcome = 'ok'",
+      GRANITE,
+    );
     expect(rows.length).toBeGreaterThan(3);
     for (const row of rows) expect(row.tokens_out).toBeGreaterThan(0);
     const outcomes = (
-      world.hub.hub.database.sqlite!.prepare('SELECT DISTINCT outcome FROM model_runs').all() as Array<{
-        outcome: string;
-      }>
+      await all<{ outcome: string }>(world.hub.hub, 'SELECT DISTINCT outcome FROM model_runs')
     ).map((r) => r.outcome);
     expect(outcomes).toEqual(
       expect.arrayContaining(['ok', 'stopped', 'cut', 'loading', 'busy', 'unknown_model', 'error']),

@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.ts';
 import { footerOf, type MultiWorld, startMultiWorld, waitForFinal } from './support/inference/try-driver.ts';
+import { get } from './support/sql.ts';
 
 const GRANITE = 'ibm-granite/granite-3.0-8b-instruct';
 const WX_GRANITE = 'ibm/granite-3-8b-instruct';
@@ -48,9 +49,7 @@ describe('several providers', () => {
     await waitForFinal(world, interaction.token);
     expect(interaction.original()!.content).toBe(`Answer via ${provider}.`);
     expect(footerOf(interaction.original()!)).toMatch(footer);
-    const row = world.hub.hub.database
-      .sqlite!.prepare('SELECT provider FROM model_runs ORDER BY id DESC LIMIT 1')
-      .get();
+    const row = await get(world.hub.hub, 'SELECT provider FROM model_runs ORDER BY id DESC LIMIT 1');
     expect(row).toEqual({ provider });
   });
 

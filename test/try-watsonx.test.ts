@@ -12,6 +12,7 @@ import {
   WATSONX_TEST_PROJECT,
   waitForFinal,
 } from './support/inference/try-driver.ts';
+import { get } from './support/sql.ts';
 
 const GRANITE = 'ibm-granite/granite-3.0-8b-instruct';
 const WX_GRANITE = 'ibm/granite-3-8b-instruct';
@@ -48,9 +49,10 @@ describe('/try with only watsonx.ai configured', () => {
     expect(request.projectId).toBe(WATSONX_TEST_PROJECT);
     expect(request.auth).toBe('valid');
     expect(request.messages).toEqual([{ role: 'user', content: 'Who are you?' }]);
-    const row = world.hub.hub.database
-      .sqlite!.prepare('SELECT provider, model, outcome FROM model_runs ORDER BY id DESC LIMIT 1')
-      .get();
+    const row = await get(
+      world.hub.hub,
+      'SELECT provider, model, outcome FROM model_runs ORDER BY id DESC LIMIT 1',
+    );
     expect(row).toEqual({ provider: 'watsonx', model: GRANITE, outcome: 'ok' });
   });
 

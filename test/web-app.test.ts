@@ -38,7 +38,7 @@ describe('the web board in the running bot', () => {
   });
   it('shows an idea submitted through Discord with its votes and a link to its Discord message', async () => {
     const ideasChannelId = t.discord.addChannel(t.guildId, { name: 'ideas' });
-    t.hub.settings.update(t.guildId, { ideasChannelId }, t.curatorId);
+    await t.hub.settings.update(t.guildId, { ideasChannelId }, t.curatorId);
     const at = { guildId: t.guildId, channelId: t.channelId, userId: t.memberId };
     const command = t.discord.command({ ...at, name: 'idea', subcommand: 'submit' });
     await command.firstResponse();

@@ -75,7 +75,7 @@ beforeAll(async () => {
   release('v4.1.0-rc1', '2026-11-19T12:00:00Z', 'a pre-release', true);
   await w.t.hub.ideas.settled();
   const digestChannelId = w.t.discord.addChannel(g, { name: 'digest' });
-  w.t.hub.settings.update(g, { digestChannelId }, w.t.curatorId);
+  await w.t.hub.settings.update(g, { digestChannelId }, w.t.curatorId);
   w.t.clock.set('2026-11-23T09:00:30Z');
   const outcomes = await w.t.hub.digest.service.postDueDigests();
   expect(outcomes).toEqual([{ guildId: g, week: '2026-W47', result: 'posted' }]);

@@ -121,7 +121,9 @@ export class PostgresIdeaSearch {
       WITH idf AS MATERIALIZED (
         SELECT lexeme, CASE WHEN v > 0 THEN v ELSE 1e-6 END AS idf
         FROM (
-          SELECT t.lexeme, ln((${n}::float8 - h.hits + 0.5) / (h.hits + 0.5)) AS v
+          -- The idea count is cached, so a word may be in more ideas than it says: ln of a ratio
+          -- at or below zero would be an error, and FTS5's floor (1e-6) applies to it anyway.
+          SELECT t.lexeme, ln(GREATEST((${n}::float8 - h.hits + 0.5) / (h.hits + 0.5), 1e-12)) AS v
           FROM unnest(${lexemes}::text[]) AS t(lexeme)
           CROSS JOIN LATERAL (
             SELECT count(*)::float8 AS hits FROM ideas x WHERE x.search @@ quote_literal(t.lexeme)::tsquery

@@ -32,7 +32,7 @@ export function trackChanges(database: Pick<HubDatabase, 'sqlite' | 'kdb'>): {
   if (!db)
     return {
       dataVersion: async () =>
-        (await sql<{ lsn: string }>`SELECT pg_current_wal_lsn()::text AS lsn`.execute(database.kdb)).rows[0]!
+        (await sql<{ lsn: string }>`SELECT pg_current_wal_insert_lsn()::text AS lsn`.execute(database.kdb)).rows[0]!
           .lsn,
     };
   const writes = db.prepare('SELECT total_changes()').pluck();

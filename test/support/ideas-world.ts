@@ -27,7 +27,7 @@ export async function startIdeasWorld(extraEnv: Record<string, string> = {}): Pr
     env: { GITHUB_TOKEN: TOKEN, GITHUB_API_URL: gh.baseUrl, IDEAS_PER_HOUR: '50', ...extraEnv },
   });
   const ideasChannelId = t.discord.addChannel(t.guildId, { name: 'ideas' });
-  t.hub.settings.update(t.guildId, { ideasChannelId, defaultRepo: REPO }, t.curatorId);
+  await t.hub.settings.update(t.guildId, { ideasChannelId, defaultRepo: REPO }, t.curatorId);
   const at = (userId: string) => ({ guildId: t.guildId, channelId: t.channelId, userId });
 
   async function acceptedIdea(title: string): Promise<number> {

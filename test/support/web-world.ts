@@ -178,7 +178,7 @@ export async function seedBoard(w: WebWorld): Promise<{ hostile: number; long: n
     );
   await t.hub.ideas.settled();
   const digestChannelId = t.discord.addChannel(g, { name: 'digest' });
-  t.hub.settings.update(g, { digestChannelId }, t.curatorId);
+  await t.hub.settings.update(g, { digestChannelId }, t.curatorId);
   t.clock.set('2026-11-23T09:00:30Z');
   await t.hub.digest.service.postDueDigests();
   return { hostile, long, week: '2026-W47' };
