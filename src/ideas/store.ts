@@ -97,6 +97,18 @@ export class IdeaStore extends IdeaClaims {
       .execute();
   }
 
+  /** The idea, its row locked until the transaction ends (PostgreSQL), read in one round trip. */
+  async lockedIdea(guildId: string, number: number): Promise<Idea | undefined> {
+    const row = await this.db
+      .selectFrom('ideas')
+      .select(IDEA)
+      .where('guild_id', '=', guildId)
+      .where('number', '=', number)
+      .$if(this.engine === 'postgres', (q) => q.forUpdate())
+      .executeTakeFirst();
+    return row && toIdea(row);
+  }
+
   async insertIdea(
     guildId: string,
     authorId: string,
