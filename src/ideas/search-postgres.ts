@@ -15,14 +15,11 @@
 import { type Kysely, type Selectable, sql } from 'kysely';
 import { COLUMNS, type DB, type IdeasTable } from '../db/schema.ts';
 import { toIdea } from './rows.ts';
-import { overlap, rarestTerms, similarityTerms, terms } from './search.ts';
-import type { Idea, IdeaDraftInput } from './types.ts';
+import type { IdeaSearch } from './search-sqlite.ts';
+import type { Idea } from './types.ts';
 
 /** FTS5's bm25 column weights for ideas_fts (title, problem, proposal, evidence), by tsvector weight. */
 const WEIGHT = { A: 4.0, C: 1.0, B: 2.0, D: 0.5 } as const;
-
-/** As in lifecycle.ts: below this share of shared words, a hit is a brush, not a similar idea. */
-const SIMILAR_OVERLAP = 0.25;
 
 type IdeaRow = Selectable<IdeasTable>;
 
@@ -44,8 +41,8 @@ interface Vocabulary {
   avgLength: number;
 }
 
-/** The search half of the ideas store, on PostgreSQL. */
-export class PostgresIdeaSearch {
+/** The search half of the ideas store, on PostgreSQL (IdeaLifecycle chooses the words, as on SQLite). */
+export class PostgresIdeaSearch implements IdeaSearch {
   private vocab: Vocabulary | undefined;
 
   constructor(private readonly db: Kysely<DB>) {}
@@ -114,7 +111,7 @@ export class PostgresIdeaSearch {
     const { rows: n, avgLength } = await this.termFrequencies();
     // MATERIALIZED: computed once, not once per matching idea (a CTE used once is inlined otherwise).
     // ts_delete twice keeps only the query's lexemes of a hit, in C: unnesting all of them and
-    // filtering took twice as long at 100,000 ideas (bench/ideas-postgres.ts).
+    // filtering took twice as long at 100,000 ideas (bench/ideas.ts).
     // Only the query's lexemes of each hit are weighed (f: its positions' weights A-D summed as FTS5
     // sums column weights); |D| is the stored search_length.
     const { rows } = await sql<IdeaRow & { score: number }>`
@@ -166,56 +163,5 @@ export class PostgresIdeaSearch {
       WHERE i.guild_id = ${guildId} AND i.search @@ ${PostgresIdeaSearch.query(lexemes, '&')}::tsquery
       ORDER BY i.id DESC LIMIT ${limit} OFFSET ${offset}`.execute(this.db);
     return rows.map(toIdea);
-  }
-
-  /** IdeaLifecycle's candidate choice (rarest words within a budget), on this engine. */
-  async candidates(
-    guildId: string,
-    words: string[],
-    limit: number,
-    maxTerms: number,
-    offset = 0,
-  ): Promise<Idea[]> {
-    const { terms: vocabulary, docs } = await this.termFrequencies();
-    const stems = await this.stems(words);
-    const df = (word: string) => vocabulary.get(stems.get(word) ?? word) ?? 0;
-    const chosen = rarestTerms(words, df, { max: maxTerms, budget: Math.max(2000, docs * 0.02) });
-    if (chosen.length === 0) return [];
-    if (chosen[0]!.df > docs / 10) {
-      const rare = rarestTerms(words, df, { max: 3, budget: Number.POSITIVE_INFINITY });
-      const rareLexemes = lexemesOf(
-        rare.map((t) => t.word),
-        stems,
-      );
-      return this.newest(guildId, rareLexemes, limit, offset);
-    }
-    const chosenLexemes = lexemesOf(
-      chosen.map((t) => t.word),
-      stems,
-    );
-    return this.rank(guildId, chosenLexemes, limit, offset);
-  }
-
-  /** IdeaLifecycle.similar on PostgreSQL: up to `limit` existing ideas that look like this text. */
-  async similar(
-    guildId: string,
-    input: Pick<IdeaDraftInput, 'title' | 'problem' | 'proposal'>,
-    limit = 3,
-  ): Promise<Idea[]> {
-    const words = similarityTerms(input.title, `${input.problem} ${input.proposal}`, 16);
-    const titleWords = terms(input.title);
-    return (await this.candidates(guildId, words, limit * 4, 8))
-      .filter((c) => c.status !== 'duplicate')
-      .filter((c) => {
-        const text = `${c.title} ${c.problem} ${c.proposal}`;
-        const shared = overlap(words, text);
-        return shared >= 2 * SIMILAR_OVERLAP || (shared >= SIMILAR_OVERLAP && overlap(titleWords, text) > 0);
-      })
-      .slice(0, limit);
-  }
-
-  /** IdeaLifecycle.search's ranking on PostgreSQL (the caller has already refused empty queries). */
-  async search(guildId: string, query: string, limit: number, offset = 0): Promise<Idea[]> {
-    return this.candidates(guildId, terms(query).slice(0, 16), limit, 6, offset);
   }
 }
