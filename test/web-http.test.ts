@@ -36,16 +36,16 @@ describe('conditional requests', () => {
 });
 
 describe('the page cache', () => {
-  it('rebuilds a page only when the version changed', () => {
+  it('rebuilds a page only when the version changed', async () => {
     let version = 1;
     let builds = 0;
     const cache = new PageCache(() => String(version));
     const build = () => ({ body: `v${version} #${++builds}`, type: 'text/html' });
-    expect(cache.get('/x', build).body).toBe('v1 #1');
-    expect(cache.get('/x', build).body).toBe('v1 #1');
+    expect((await cache.get('/x', build)).body).toBe('v1 #1');
+    expect((await cache.get('/x', build)).body).toBe('v1 #1');
     version = 2;
-    expect(cache.get('/x', build).body).toBe('v2 #2');
-    expect(cache.get('/y', build).body).toBe('v2 #3');
+    expect((await cache.get('/x', build)).body).toBe('v2 #2');
+    expect((await cache.get('/y', build)).body).toBe('v2 #3');
   });
 });
 

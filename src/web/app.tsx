@@ -42,7 +42,10 @@ export interface BoardDeps {
    * it every view is built afresh.
    */
   dataVersion?: () => string;
-  /** Runs a read that writes scratch rows (search stems words in a temp table) without it counting as a change. */
+  /**
+   * No longer called: a search writes nothing since its stems come from a private in-memory table
+   * (src/ideas/search-sqlite.ts). Kept until src/web/setup.ts stops passing it.
+   */
   untracked?: <T>(read: () => T) => T;
 }
 
@@ -61,9 +64,10 @@ export function createBoardApp(deps: BoardDeps): Hono<Env> {
   const cache = deps.dataVersion
     ? new PageCache(() => `${deps.dataVersion!()}@${Math.floor(deps.clock.now().getTime() / 60_000)}`)
     : null;
-  /** A 200 page or feed, from the cache while nothing changed. */
-  const ok = (c: Context, type: string, build: () => string) => {
-    const page = cache ? cache.get(c.req.url, () => ({ body: build(), type })) : { body: build(), type };
+  /** A 200 page or feed, from the cache while nothing changed: its queries run only to build it. */
+  const ok = async (c: Context, type: string, build: () => string | Promise<string>) => {
+    const make = async () => ({ body: await build(), type });
+    const page = cache ? await cache.get(c.req.url, make) : await make();
     return send(c, page.body, page.type);
   };
   const doc = (page: Child) => `<!doctype html>${String(page)}`;
@@ -132,12 +136,14 @@ export function createBoardApp(deps: BoardDeps): Hono<Env> {
 
   app.get('/g/:guildId', async (c) => {
     const s = shell(c, 'home');
-    // The tracking and ideas stores are async (Kysely); read before the (synchronous) page cache builds.
-    const projects = await reader.projects(s.guildId);
-    const top = await reader.topOfMonth(s.guildId);
-    return ok(c, HTML, () =>
+    return ok(c, HTML, async () =>
       doc(
-        <HomePage shell={s} projects={projects} top={top} latestDigest={reader.digests(s.guildId, 1)[0]} />,
+        <HomePage
+          shell={s}
+          projects={await reader.projects(s.guildId)}
+          top={await reader.topOfMonth(s.guildId)}
+          latestDigest={reader.digests(s.guildId, 1)[0]}
+        />,
       ),
     );
   });
@@ -166,23 +172,27 @@ export function createBoardApp(deps: BoardDeps): Hono<Env> {
       }
     }
     try {
-      const { ideas, hasNext } = await reader.ideas(s.guildId, params);
-      return ok(c, HTML, () => doc(<IdeasPage shell={s} params={params} ideas={ideas} hasNext={hasNext} />));
+      return await ok(c, HTML, async () => {
+        const { ideas, hasNext } = await reader.ideas(s.guildId, params);
+        return doc(<IdeasPage shell={s} params={params} ideas={ideas} hasNext={hasNext} />);
+      });
     } catch (error) {
       if (error instanceof BadRequest) return errorPage(c, 400, 'Bad request', error.message, s);
       throw error;
     }
   });
 
-  app.get('/g/:guildId/ideas.atom', async (c) => {
+  app.get('/g/:guildId/ideas.atom', (c) => {
     const s = c.get('shell');
-    const ideas = await reader.newestIdeas(s.guildId, FEED_ENTRIES);
-    return ok(c, FEED_TYPE, () => ideasFeed(feedContext(c), ideas));
+    return ok(c, FEED_TYPE, async () =>
+      ideasFeed(feedContext(c), await reader.newestIdeas(s.guildId, FEED_ENTRIES)),
+    );
   });
-  app.get('/g/:guildId/releases.atom', async (c) => {
+  app.get('/g/:guildId/releases.atom', (c) => {
     const s = c.get('shell');
-    const releases = await reader.releases(s.guildId, FEED_ENTRIES);
-    return ok(c, FEED_TYPE, () => releasesFeed(feedContext(c), releases));
+    return ok(c, FEED_TYPE, async () =>
+      releasesFeed(feedContext(c), await reader.releases(s.guildId, FEED_ENTRIES)),
+    );
   });
   app.get('/g/:guildId/digests.atom', (c) => {
     const s = c.get('shell');

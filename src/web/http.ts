@@ -137,7 +137,14 @@ export class PageCache {
     private readonly max = 1_000,
   ) {}
 
-  get(key: string, build: () => { body: string; type: string }): { body: string; type: string } {
+  /**
+   * The stores are async, so a build may await its queries. The version is read before them: a
+   * write landing meanwhile leaves the page filed under the older version, rebuilt on the next view.
+   */
+  async get(
+    key: string,
+    build: () => { body: string; type: string } | Promise<{ body: string; type: string }>,
+  ): Promise<{ body: string; type: string }> {
     const version = this.version();
     const hit = this.pages.get(key);
     if (hit && hit.version === version) {
@@ -145,7 +152,7 @@ export class PageCache {
       this.pages.set(key, hit);
       return hit;
     }
-    const built = build();
+    const built = await build();
     this.pages.delete(key);
     this.pages.set(key, { version, ...built });
     if (this.pages.size > this.max) this.pages.delete(this.pages.keys().next().value!);
