@@ -8,6 +8,7 @@ import type { GuildSettingsStore } from '../src/db/guild-settings.ts';
 import type { DB } from '../src/db/schema.ts';
 import type { Poster } from '../src/discord/post.ts';
 import { createGitHub } from '../src/github/client.ts';
+import { exportIdeas } from '../src/ideas/export.ts';
 import { FILING_CLAIM_MS, IdeaFiling } from '../src/ideas/filing.ts';
 import { ideaMarker } from '../src/ideas/issue-body.ts';
 import { IdeaLifecycle } from '../src/ideas/lifecycle.ts';
@@ -249,6 +250,9 @@ describe.each(TEST_ENGINES)('the ideas store on %s', (_label, makeEngine) => {
     await store.vote(idea.id, 'v', -1, now());
     expect((await store.allIdeas(g)).map((i) => i.number)).toEqual([1]);
     expect(await store.allVotes(g)).toEqual([{ ideaId: idea.id, userId: 'v', value: -1, votedAt: now() }]);
+    const json = JSON.parse((await exportIdeas(store, g, 'json')).data.toString('utf8'));
+    expect(json.ideas[0]).toMatchObject({ number: 1, down: 1, votes: [{ userId: 'v', value: -1 }] });
+    expect(json.ideas[0].history.map((e: { action: string }) => e.action)).toEqual(['submitted']);
   });
 
   it('takes 20 members voting on one idea at once, each vote counted once with the counts just after it', async () => {
