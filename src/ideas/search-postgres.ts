@@ -87,14 +87,29 @@ export class PostgresIdeaSearch implements IdeaSearch {
     return this.vocab;
   }
 
-  /** The index's stem of each word (the same text search configuration the column uses). */
+  /**
+   * The index's stem of each word (the same text search configuration the column uses), remembered:
+   * a word's stem never changes, and a search asks for the same words twice (to choose them, then
+   * to rank), so most searches need no round trip for it. null: the word has no lexeme.
+   */
   async stems(words: string[]): Promise<Map<string, string>> {
-    if (words.length === 0) return new Map();
-    const { rows } = await sql<{ word: string; stem: string | null }>`
-      SELECT w.word, (SELECT lexeme FROM unnest(to_tsvector('ideas_search', w.word)) LIMIT 1) AS stem
-      FROM unnest(${words}::text[]) AS w(word)`.execute(this.db);
-    return new Map(rows.filter((r) => r.stem !== null).map((r) => [r.word, r.stem!]));
+    const unknown = words.filter((w) => !this.stemOf.has(w));
+    if (unknown.length > 0) {
+      const { rows } = await sql<{ word: string; stem: string | null }>`
+        SELECT w.word, (SELECT lexeme FROM unnest(to_tsvector('ideas_search', w.word)) LIMIT 1) AS stem
+        FROM unnest(${unknown}::text[]) AS w(word)`.execute(this.db);
+      if (this.stemOf.size + rows.length > 50_000) this.stemOf.clear();
+      for (const r of rows) this.stemOf.set(r.word, r.stem);
+    }
+    const out = new Map<string, string>();
+    for (const w of words) {
+      const stem = this.stemOf.get(w);
+      if (stem) out.set(w, stem);
+    }
+    return out;
   }
+
+  private readonly stemOf = new Map<string, string | null>();
 
   /** A tsquery of stems joined by `op`; each is quoted, so it is a lexeme and never syntax. */
   private static query(stems: string[], op: '|' | '&'): string {
