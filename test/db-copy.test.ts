@@ -135,7 +135,7 @@ describe('npm run db:copy', () => {
       .executeTakeFirstOrThrow();
     expect(run.id).toBe(3);
     // The copied ideas are in the full-text index.
-    const found = await new PostgresIdeaSearch(pg).search(G, 'grouped attention', 10);
+    const found = await new PostgresIdeaSearch(pg).match(G, ['grouped', 'attention'], 10);
     expect(found.map((i) => i.number).sort()).toEqual([1, 2]);
   });
 

@@ -241,6 +241,8 @@ describe('idea full-text search on PostgreSQL', () => {
   let lifecycle: IdeaLifecycle;
   let pg: Kysely<DB>;
   let search: PostgresIdeaSearch;
+  /** The same lifecycle over the PostgreSQL store: what the bot runs on that engine. */
+  let pgLifecycle: IdeaLifecycle;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'omh-search-pg-'));
@@ -257,6 +259,17 @@ describe('idea full-text search on PostgreSQL', () => {
     pg = postgresKysely(postgres.url);
     await migratePostgres(pg);
     search = new PostgresIdeaSearch(pg);
+    const pgStore = new IdeaStore(pg, 'postgres', search);
+    const pgMessages = new IdeaMessages({ store: pgStore, poster: noDiscord, settings, log });
+    const pgNotifier = new IdeaNotifier({ store: pgStore, poster: noDiscord, messages: pgMessages, log });
+    pgLifecycle = new IdeaLifecycle({
+      store: pgStore,
+      messages: pgMessages,
+      notifier: pgNotifier,
+      clock,
+      log,
+      ideasPerHour: 1000,
+    });
     // The same ideas in both, in the same order; a second server holds copies, which count in the
     // index statistics (as in FTS5) but never show up in the first server's results.
     let n = 0;
@@ -300,7 +313,7 @@ describe('idea full-text search on PostgreSQL', () => {
     'shows the same similar ideas for “%s”',
     async (_title, submission) => {
       const onSqlite = (await lifecycle.similar(GUILD, submission)).map((i) => i.number);
-      const onPostgres = (await search.similar(GUILD, submission)).map((i) => i.number);
+      const onPostgres = (await pgLifecycle.similar(GUILD, submission)).map((i) => i.number);
       expect(onSqlite.length).toBeGreaterThan(0);
       expect(onPostgres).toEqual(onSqlite);
     },
@@ -310,7 +323,7 @@ describe('idea full-text search on PostgreSQL', () => {
     'finds the same ideas, in order, for /idea search “%s”',
     async (query) => {
       const onSqlite = (await lifecycle.search(GUILD, query, 10)).map((i) => i.number);
-      const onPostgres = (await search.search(GUILD, query, 10)).map((i) => i.number);
+      const onPostgres = (await pgLifecycle.search(GUILD, query, 10)).map((i) => i.number);
       expect(onPostgres).toEqual(onSqlite);
     },
   );
@@ -371,7 +384,7 @@ describe('idea full-text search on PostgreSQL', () => {
       'façade x86',
     ]) {
       const onSqlite = (await lifecycle.search(ODD_GUILD, query, 10)).map((i) => i.number);
-      const onPostgres = (await search.search(ODD_GUILD, query, 10)).map((i) => i.number);
+      const onPostgres = (await pgLifecycle.search(ODD_GUILD, query, 10)).map((i) => i.number);
       expect(onPostgres, query).toEqual(onSqlite);
     }
   });
@@ -387,9 +400,9 @@ describe('idea full-text search on PostgreSQL', () => {
   });
 
   it('keeps to the server it is asked about, and takes query words as words, never as syntax', async () => {
-    const hits = await search.search(GUILD, "attention' | ! & ( kv:* cache\\", 50);
+    const hits = await pgLifecycle.search(GUILD, "attention' | ! & ( kv:* cache\\", 50);
     expect(hits.length).toBeGreaterThan(0);
     expect(hits.every((i) => i.guildId === GUILD)).toBe(true);
-    expect(await search.search(GUILD, 'zzzunknownword', 10)).toEqual([]);
+    expect(await pgLifecycle.search(GUILD, 'zzzunknownword', 10)).toEqual([]);
   });
 });

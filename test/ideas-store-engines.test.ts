@@ -8,6 +8,7 @@ import type { GuildSettingsStore } from '../src/db/guild-settings.ts';
 import type { DB } from '../src/db/schema.ts';
 import type { Poster } from '../src/discord/post.ts';
 import { createGitHub } from '../src/github/client.ts';
+import { exportIdeas } from '../src/ideas/export.ts';
 import { FILING_CLAIM_MS, IdeaFiling } from '../src/ideas/filing.ts';
 import { ideaMarker } from '../src/ideas/issue-body.ts';
 import { IdeaLifecycle } from '../src/ideas/lifecycle.ts';
@@ -249,6 +250,9 @@ describe.each(TEST_ENGINES)('the ideas store on %s', (_label, makeEngine) => {
     await store.vote(idea.id, 'v', -1, now());
     expect((await store.allIdeas(g)).map((i) => i.number)).toEqual([1]);
     expect(await store.allVotes(g)).toEqual([{ ideaId: idea.id, userId: 'v', value: -1, votedAt: now() }]);
+    const json = JSON.parse((await exportIdeas(store, g, 'json')).data.toString('utf8'));
+    expect(json.ideas[0]).toMatchObject({ number: 1, down: 1, votes: [{ userId: 'v', value: -1 }] });
+    expect(json.ideas[0].history.map((e: { action: string }) => e.action)).toEqual(['submitted']);
   });
 
   it('takes 20 members voting on one idea at once, each vote counted once with the counts just after it', async () => {
@@ -378,6 +382,62 @@ describe('several bot processes on one PostgreSQL', () => {
     expect(adopted.adopted).toBe(true);
     expect(gh.issues(REPO).filter((i) => i.body?.includes(marker))).toHaveLength(1);
     await b.notifier.settled();
+  });
+
+  it('keeps counts equal to the votes while a curator merges a duplicate and members vote in another process', async () => {
+    const [a, b] = [filingProcess(), filingProcess()];
+    const g = newGuild();
+    const at = clock.now().toISOString();
+    const original = await a.store.insertIdea(g, 'author', 'Ann', text('KV cache quantisation'), at);
+    const duplicate = await a.store.insertIdea(g, 'author', 'Ann', text('Quantise the KV cache'), at);
+    for (const m of ['m1', 'm2', 'm3', 'm4']) await a.lifecycle.vote(g, duplicate.number, m, 1);
+    const [, ...clicks] = await Promise.all([
+      a.lifecycle.changeStatus(g, duplicate.number, 'curator', 'duplicate', 'Same idea.', {
+        duplicateOf: original.number,
+      }),
+      ...['m1', 'm2', 'x1', 'x2', 'x3', 'x4'].map((m) => b.lifecycle.vote(g, original.number, m, 1)),
+    ]);
+    const votes = await a.store.votes(original.id);
+    const counted = (await a.store.getById(original.id))!;
+    expect(counted.up).toBe(votes.filter((v) => v.value === 1).length);
+    // m1 and m2 count once: an upvote before the merge keeps theirs; one after it finds the
+    // carried-over vote and withdraws it, as a second click does.
+    const withdrawn = clicks.filter((c) => (c as { outcome?: string }).outcome === 'withdrawn').length;
+    expect(counted.up).toBe(8 - withdrawn);
+    await Promise.all([
+      a.notifier.settled(),
+      b.notifier.settled(),
+      a.messages.settled(),
+      b.messages.settled(),
+    ]);
+  });
+
+  it('refuses every vote that arrives after a curator closed the idea in another process', async () => {
+    const [a, b] = [filingProcess(), filingProcess()];
+    const g = newGuild();
+    const idea = await a.store.insertIdea(
+      g,
+      'author',
+      'Ann',
+      text('Shampoo optimizer'),
+      clock.now().toISOString(),
+    );
+    const outcomes = await Promise.allSettled([
+      a.lifecycle.changeStatus(g, idea.number, 'curator', 'rejected', 'Out of scope.'),
+      ...Array.from({ length: 10 }, (_, i) => b.lifecycle.vote(g, idea.number, `m${i}`, 1)),
+    ]);
+    const accepted = outcomes.slice(1).filter((o) => o.status === 'fulfilled').length;
+    for (const o of outcomes.slice(1))
+      if (o.status === 'rejected') expect(String(o.reason)).toContain(`Voting on #${idea.number} is closed`);
+    expect(outcomes[0]!.status).toBe('fulfilled');
+    expect((await a.store.getById(idea.id))!.up).toBe(accepted);
+    expect(await a.store.votes(idea.id)).toHaveLength(accepted);
+    await Promise.all([
+      a.notifier.settled(),
+      b.notifier.settled(),
+      a.messages.settled(),
+      b.messages.settled(),
+    ]);
   });
 
   it('sends a notice batch from one process only, and a dead sender’s batch once after its claim lapses', async () => {

@@ -69,7 +69,11 @@ export async function exportIdeas(
     votes.set(v.ideaId, list);
   }
   const history = new Map<number, Awaited<ReturnType<IdeaStore['events']>>>();
-  for (const i of ideas) history.set(i.id, await store.events(i.id));
+  for (const e of await store.allEvents(guildId)) {
+    const list = history.get(e.ideaId) ?? [];
+    list.push(e);
+    history.set(e.ideaId, list);
+  }
   const out = ideas.map((i) => ({
     number: i.number,
     title: i.title,

@@ -83,6 +83,8 @@ export function validateSubmission(raw: {
   };
 }
 
+const notFound = (number: number) =>
+  new UserError(`There is no idea #${number} in this server. Find it with /idea search or /idea list.`);
 const gone = () =>
   new UserError(
     'This draft is gone (it was already submitted, cancelled, or expired). Run /idea submit again.',
@@ -102,10 +104,7 @@ export class IdeaLifecycle {
   /** Like get, but a missing idea is the member's mistake, said in words. */
   async require(guildId: string, number: number, store = this.deps.store): Promise<Idea> {
     const idea = await store.get(guildId, number);
-    if (!idea)
-      throw new UserError(
-        `There is no idea #${number} in this server. Find it with /idea search or /idea list.`,
-      );
+    if (!idea) throw notFound(number);
     return idea;
   }
 
@@ -269,9 +268,8 @@ export class IdeaLifecycle {
     // The status is read under the idea's row lock, so a vote never lands on an idea a curator
     // closed at the same moment in another process.
     const { idea, outcome } = await store.transaction(async (tx) => {
-      const found = await this.require(guildId, number, tx);
-      await tx.lockIdeas([found.id]);
-      const idea = (await tx.getById(found.id))!;
+      const idea = await tx.lockedIdea(guildId, number);
+      if (!idea) throw notFound(number);
       if (!votingOpen(idea.status))
         throw new UserError(
           `Voting on #${number} is closed: it is ${STATUS_LABELS[idea.status]}. It reopens if curators revise the decision.`,

@@ -3,10 +3,12 @@
 // (migrations/postgres/0004_ideas.sql) indexes what FTS5 indexes; this file scores what FTS5's
 // bm25(ideas_fts, 4.0, 1.0, 2.0, 0.5) scores.
 //
-// Why not ts_rank_cd: it has no inverse document frequency, so in an OR query a word found in half
-// the ideas counts as much as one found in three, and the top of the list differs from FTS5's
-// (it also saturates term frequency differently). bm25 is a short formula over what the tsvector
-// already stores (per-lexeme positions and their A-D weights), so it is computed here exactly:
+// Why not rank with ts_rank_cd: it has no inverse document frequency, so in an OR query a word found
+// in half the ideas counts as much as one found in three, and the top of the list differs from
+// FTS5's (it also saturates term frequency differently). bm25 is a short formula over what the
+// tsvector already stores (per-lexeme positions and their A-D weights), so it is computed here
+// exactly (ts_rank_cd of one term at a time gives f, see rank()); n, N and avgdl come from the
+// cached vocabulary:
 //   score = Σ_term idf(term) · f·(k1+1) / (f + k1·(1 − b + b·|D|/avgdl)),  k1 = 1.2, b = 0.75
 // with f the weighted count of the term in the idea, |D| its length in words, and
 // idf = ln((N − n + 0.5)/(n + 0.5)) (FTS5 turns a non-positive idf into 1e-6).
@@ -15,14 +17,19 @@
 import { type Kysely, type Selectable, sql } from 'kysely';
 import { COLUMNS, type DB, type IdeasTable } from '../db/schema.ts';
 import { toIdea } from './rows.ts';
-import { overlap, rarestTerms, similarityTerms, terms } from './search.ts';
-import type { Idea, IdeaDraftInput } from './types.ts';
+import type { IdeaSearch } from './search-sqlite.ts';
+import type { Idea } from './types.ts';
 
 /** FTS5's bm25 column weights for ideas_fts (title, problem, proposal, evidence), by tsvector weight. */
 const WEIGHT = { A: 4.0, C: 1.0, B: 2.0, D: 0.5 } as const;
-
-/** As in lifecycle.ts: below this share of shared words, a hit is a brush, not a similar idea. */
-const SIMILAR_OVERLAP = 0.25;
+/**
+ * The same weights as ts_rank_cd takes them: {D, C, B, A}, each at most 1, so divided by the largest
+ * (powers of two: exact in its float4) and its rank multiplied back.
+ */
+const RANK_SCALE = WEIGHT.A;
+const RANK_WEIGHTS = sql.raw(
+  `'{${[WEIGHT.D, WEIGHT.C, WEIGHT.B, WEIGHT.A].map((w) => w / RANK_SCALE).join(',')}}'::float4[]`,
+);
 
 type IdeaRow = Selectable<IdeasTable>;
 
@@ -44,8 +51,8 @@ interface Vocabulary {
   avgLength: number;
 }
 
-/** The search half of the ideas store, on PostgreSQL. */
-export class PostgresIdeaSearch {
+/** The search half of the ideas store, on PostgreSQL (IdeaLifecycle chooses the words, as on SQLite). */
+export class PostgresIdeaSearch implements IdeaSearch {
   private vocab: Vocabulary | undefined;
 
   constructor(private readonly db: Kysely<DB>) {}
@@ -80,14 +87,29 @@ export class PostgresIdeaSearch {
     return this.vocab;
   }
 
-  /** The index's stem of each word (the same text search configuration the column uses). */
+  /**
+   * The index's stem of each word (the same text search configuration the column uses), remembered:
+   * a word's stem never changes, and a search asks for the same words twice (to choose them, then
+   * to rank), so most searches need no round trip for it. null: the word has no lexeme.
+   */
   async stems(words: string[]): Promise<Map<string, string>> {
-    if (words.length === 0) return new Map();
-    const { rows } = await sql<{ word: string; stem: string | null }>`
-      SELECT w.word, (SELECT lexeme FROM unnest(to_tsvector('ideas_search', w.word)) LIMIT 1) AS stem
-      FROM unnest(${words}::text[]) AS w(word)`.execute(this.db);
-    return new Map(rows.filter((r) => r.stem !== null).map((r) => [r.word, r.stem!]));
+    const unknown = words.filter((w) => !this.stemOf.has(w));
+    if (unknown.length > 0) {
+      const { rows } = await sql<{ word: string; stem: string | null }>`
+        SELECT w.word, (SELECT lexeme FROM unnest(to_tsvector('ideas_search', w.word)) LIMIT 1) AS stem
+        FROM unnest(${unknown}::text[]) AS w(word)`.execute(this.db);
+      if (this.stemOf.size + rows.length > 50_000) this.stemOf.clear();
+      for (const r of rows) this.stemOf.set(r.word, r.stem);
+    }
+    const out = new Map<string, string>();
+    for (const w of words) {
+      const stem = this.stemOf.get(w);
+      if (stem) out.set(w, stem);
+    }
+    return out;
   }
+
+  private readonly stemOf = new Map<string, string | null>();
 
   /** A tsquery of stems joined by `op`; each is quoted, so it is a lexeme and never syntax. */
   private static query(stems: string[], op: '|' | '&'): string {
@@ -111,40 +133,35 @@ export class PostgresIdeaSearch {
     offset: number,
   ): Promise<Array<Idea & { rank: number }>> {
     if (lexemes.length === 0) return [];
-    const { rows: n, avgLength } = await this.termFrequencies();
-    // MATERIALIZED: computed once, not once per matching idea (a CTE used once is inlined otherwise).
-    // ts_delete twice keeps only the query's lexemes of a hit, in C: unnesting all of them and
-    // filtering took twice as long at 100,000 ideas (bench/ideas-postgres.ts).
-    // Only the query's lexemes of each hit are weighed (f: its positions' weights A-D summed as FTS5
-    // sums column weights); |D| is the stored search_length.
+    const { rows: n, avgLength, terms: df } = await this.termFrequencies();
+    // idf from the cached vocabulary, as N and avgdl are: counting each term's ideas again here
+    // cost more than the whole rest of the query for a common word (33 of 120 ms at 8,600 hits).
+    // A word newer than the cache counts as rare, as in IdeaLifecycle's choice of words.
+    const idf = lexemes.map((l) => {
+      const hits = df.get(l) ?? 0;
+      const v = Math.log((n - hits + 0.5) / (hits + 0.5));
+      return v > 0 ? v : 1e-6;
+    });
+    // f, the weighted count of a term in an idea, is ts_rank_cd of that one term with the column
+    // weights and no normalisation: for a one-word query each occurrence is a cover of its own,
+    // worth its position's weight, so the rank is their sum, computed in C from the stored positions.
+    // (Extracting each hit's query lexemes with ts_delete and summing their weights in SQL took 60 of
+    // the 120 ms at 8,600 hits.) |D| is the stored search_length.
+    const query = (l: string) => PostgresIdeaSearch.query([l], '|');
+    const frequencies = lexemes.map(
+      (l, i) =>
+        sql`${RANK_SCALE}::float8 * ts_rank_cd(${RANK_WEIGHTS}, h.search, ${query(l)}::tsquery) AS ${sql.ref(`f${i}`)}`,
+    );
+    const terms = lexemes.map((_, i) => {
+      const f = sql.ref(`f.f${i}`);
+      return sql`${idf[i]!}::float8 * ${f} * 2.2 / (${f} + 1.2 * (0.25 + 0.75 * h.search_length / ${avgLength}::float8))`;
+    });
     const { rows } = await sql<IdeaRow & { score: number }>`
-      WITH idf AS MATERIALIZED (
-        SELECT lexeme, CASE WHEN v > 0 THEN v ELSE 1e-6 END AS idf
-        FROM (
-          -- The idea count is cached, so a word may be in more ideas than it says: ln of a ratio
-          -- at or below zero would be an error, and FTS5's floor (1e-6) applies to it anyway.
-          SELECT t.lexeme, ln(GREATEST((${n}::float8 - h.hits + 0.5) / (h.hits + 0.5), 1e-12)) AS v
-          FROM unnest(${lexemes}::text[]) AS t(lexeme)
-          CROSS JOIN LATERAL (
-            SELECT count(*)::float8 AS hits FROM ideas x WHERE x.search @@ quote_literal(t.lexeme)::tsquery
-          ) h
-        ) raw
-      ), hits AS MATERIALIZED (
-        SELECT i.id, i.search, i.search_length FROM ideas i
-        WHERE i.guild_id = ${guildId} AND i.search @@ ${PostgresIdeaSearch.query(lexemes, '|')}::tsquery
-      ), scored AS (
-        SELECT h.id, sum(idf.idf * (f.freq * 2.2) / (f.freq + 1.2 * (0.25 + 0.75 * h.search_length / ${avgLength}::float8))) AS score
-        FROM hits h
-        CROSS JOIN LATERAL (
-          SELECT u.lexeme,
-            ${WEIGHT.A}::float8 * cardinality(array_positions(u.weights, 'A'))
-              + ${WEIGHT.B}::float8 * cardinality(array_positions(u.weights, 'B'))
-              + ${WEIGHT.C}::float8 * cardinality(array_positions(u.weights, 'C'))
-              + ${WEIGHT.D}::float8 * cardinality(array_positions(u.weights, 'D')) AS freq
-          FROM unnest(ts_delete(h.search, tsvector_to_array(ts_delete(h.search, ${lexemes}::text[])))) u
-        ) f
-        JOIN idf ON idf.lexeme = f.lexeme
-        GROUP BY h.id
+      WITH scored AS (
+        SELECT h.id, ${sql.join(terms, sql` + `)} AS score
+        FROM ideas h
+        CROSS JOIN LATERAL (SELECT ${sql.join(frequencies)}) f
+        WHERE h.guild_id = ${guildId} AND h.search @@ ${PostgresIdeaSearch.query(lexemes, '|')}::tsquery
       ), top AS (
         SELECT id, score FROM scored ORDER BY score DESC, id LIMIT ${limit} OFFSET ${offset}
       )
@@ -168,56 +185,5 @@ export class PostgresIdeaSearch {
       WHERE i.guild_id = ${guildId} AND i.search @@ ${PostgresIdeaSearch.query(lexemes, '&')}::tsquery
       ORDER BY i.id DESC LIMIT ${limit} OFFSET ${offset}`.execute(this.db);
     return rows.map(toIdea);
-  }
-
-  /** IdeaLifecycle's candidate choice (rarest words within a budget), on this engine. */
-  async candidates(
-    guildId: string,
-    words: string[],
-    limit: number,
-    maxTerms: number,
-    offset = 0,
-  ): Promise<Idea[]> {
-    const { terms: vocabulary, docs } = await this.termFrequencies();
-    const stems = await this.stems(words);
-    const df = (word: string) => vocabulary.get(stems.get(word) ?? word) ?? 0;
-    const chosen = rarestTerms(words, df, { max: maxTerms, budget: Math.max(2000, docs * 0.02) });
-    if (chosen.length === 0) return [];
-    if (chosen[0]!.df > docs / 10) {
-      const rare = rarestTerms(words, df, { max: 3, budget: Number.POSITIVE_INFINITY });
-      const rareLexemes = lexemesOf(
-        rare.map((t) => t.word),
-        stems,
-      );
-      return this.newest(guildId, rareLexemes, limit, offset);
-    }
-    const chosenLexemes = lexemesOf(
-      chosen.map((t) => t.word),
-      stems,
-    );
-    return this.rank(guildId, chosenLexemes, limit, offset);
-  }
-
-  /** IdeaLifecycle.similar on PostgreSQL: up to `limit` existing ideas that look like this text. */
-  async similar(
-    guildId: string,
-    input: Pick<IdeaDraftInput, 'title' | 'problem' | 'proposal'>,
-    limit = 3,
-  ): Promise<Idea[]> {
-    const words = similarityTerms(input.title, `${input.problem} ${input.proposal}`, 16);
-    const titleWords = terms(input.title);
-    return (await this.candidates(guildId, words, limit * 4, 8))
-      .filter((c) => c.status !== 'duplicate')
-      .filter((c) => {
-        const text = `${c.title} ${c.problem} ${c.proposal}`;
-        const shared = overlap(words, text);
-        return shared >= 2 * SIMILAR_OVERLAP || (shared >= SIMILAR_OVERLAP && overlap(titleWords, text) > 0);
-      })
-      .slice(0, limit);
-  }
-
-  /** IdeaLifecycle.search's ranking on PostgreSQL (the caller has already refused empty queries). */
-  async search(guildId: string, query: string, limit: number, offset = 0): Promise<Idea[]> {
-    return this.candidates(guildId, terms(query).slice(0, 16), limit, 6, offset);
   }
 }

@@ -97,6 +97,18 @@ export class IdeaStore extends IdeaClaims {
       .execute();
   }
 
+  /** The idea, its row locked until the transaction ends (PostgreSQL), read in one round trip. */
+  async lockedIdea(guildId: string, number: number): Promise<Idea | undefined> {
+    const row = await this.db
+      .selectFrom('ideas')
+      .select(IDEA)
+      .where('guild_id', '=', guildId)
+      .where('number', '=', number)
+      .$if(this.engine === 'postgres', (q) => q.forUpdate())
+      .executeTakeFirst();
+    return row && toIdea(row);
+  }
+
   async insertIdea(
     guildId: string,
     authorId: string,
@@ -419,23 +431,35 @@ export class IdeaStore extends IdeaClaims {
   }
 
   async events(ideaId: number): Promise<IdeaEvent[]> {
-    const rows = await this.db
-      .selectFrom('idea_events')
-      .select([
-        'id',
-        'idea_id as ideaId',
-        'actor_id as actorId',
-        'action',
-        'from_status as fromStatus',
-        'to_status as toStatus',
-        'reason',
-        'detail',
-        'at',
-      ])
-      .where('idea_id', '=', ideaId)
-      .orderBy('id')
+    const rows = await this.eventsQuery().where('e.idea_id', '=', ideaId).orderBy('e.id').execute();
+    return rows as IdeaEvent[];
+  }
+
+  /** Every idea's history in a server, in one query (the export). */
+  async allEvents(guildId: string): Promise<IdeaEvent[]> {
+    const rows = await this.eventsQuery()
+      .innerJoin('ideas as i', 'i.id', 'e.idea_id')
+      .where('i.guild_id', '=', guildId)
+      .orderBy('e.idea_id')
+      .orderBy('e.id')
       .execute();
     return rows as IdeaEvent[];
+  }
+
+  private eventsQuery() {
+    return this.db
+      .selectFrom('idea_events as e')
+      .select([
+        'e.id',
+        'e.idea_id as ideaId',
+        'e.actor_id as actorId',
+        'e.action',
+        'e.from_status as fromStatus',
+        'e.to_status as toStatus',
+        'e.reason',
+        'e.detail',
+        'e.at',
+      ]);
   }
 
   private async follow(ideaId: number, userId: string, now: string): Promise<void> {

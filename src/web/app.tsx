@@ -187,13 +187,13 @@ export function createBoardApp(deps: BoardDeps): Hono<Env> {
     }
   });
 
-  app.get('/g/:guildId/ideas.atom', async (c) => {
+  app.get('/g/:guildId/ideas.atom', (c) => {
     const s = c.get('shell');
     return ok(c, FEED_TYPE, async () =>
       ideasFeed(feedContext(c), await reader.newestIdeas(s.guildId, FEED_ENTRIES)),
     );
   });
-  app.get('/g/:guildId/releases.atom', async (c) => {
+  app.get('/g/:guildId/releases.atom', (c) => {
     const s = c.get('shell');
     return ok(c, FEED_TYPE, async () =>
       releasesFeed(feedContext(c), await reader.releases(s.guildId, FEED_ENTRIES)),

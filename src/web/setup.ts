@@ -32,8 +32,8 @@ export function trackChanges(database: Pick<HubDatabase, 'sqlite' | 'kdb'>): {
   if (!db)
     return {
       dataVersion: async () =>
-        (await sql<{ lsn: string }>`SELECT pg_current_wal_insert_lsn()::text AS lsn`.execute(database.kdb)).rows[0]!
-          .lsn,
+        (await sql<{ lsn: string }>`SELECT pg_current_wal_insert_lsn()::text AS lsn`.execute(database.kdb))
+          .rows[0]!.lsn,
     };
   const writes = db.prepare('SELECT total_changes()').pluck();
   return {
