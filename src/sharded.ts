@@ -3,8 +3,9 @@
 // is the ordinary bot (dist/src/main.js) with SHARDS and SHARD_COUNT set by the manager; the child
 // holding the job lease runs the scheduled jobs. A child that dies is started again by the manager.
 import { join } from 'node:path';
-import { ShardingManager } from 'discord.js';
+import { Routes, ShardingManager } from 'discord.js';
 import { ConfigError, loadConfig } from './config.ts';
+import { createDiscordRest } from './discord/client.ts';
 import { loadEnvFile } from './env-file.ts';
 import { projectPath } from './paths.ts';
 
@@ -15,15 +16,15 @@ function fail(message: string): never {
 
 /** Discord's recommended shard count, asked of DISCORD_API_URL (the manager's 'auto' would ask discord.com). */
 async function recommendedShards(apiUrl: string, token: string): Promise<number> {
-  const response = await fetch(`${apiUrl.replace(/\/$/, '')}/gateway/bot`, {
-    headers: { authorization: `Bot ${token}` },
-    signal: AbortSignal.timeout(15_000),
-  });
-  if (response.status === 401)
-    fail('Discord refused DISCORD_TOKEN (401): copy the bot token again from the Developer Portal.');
-  if (!response.ok) fail(`Discord answered ${response.status} to GET /gateway/bot; try again in a minute.`);
-  const body = (await response.json()) as { shards?: unknown };
-  return typeof body.shards === 'number' && body.shards >= 1 ? body.shards : 1;
+  const rest = createDiscordRest(apiUrl).setToken(token);
+  try {
+    const body = (await rest.get(Routes.gatewayBot())) as { shards?: unknown };
+    return typeof body.shards === 'number' && body.shards >= 1 ? body.shards : 1;
+  } catch (error) {
+    if ((error as { status?: number }).status === 401)
+      fail('Discord refused DISCORD_TOKEN (401): copy the bot token again from the Developer Portal.');
+    throw error;
+  }
 }
 
 async function main(): Promise<void> {

@@ -20,6 +20,7 @@ interface Server {
   guildId: string;
   channelId: string;
   ideasChannelId: string;
+  digestChannelId: string;
   curatorId: string;
   voters: string[];
 }
@@ -36,6 +37,7 @@ function addServer(shard: number): Server {
     guildId,
     channelId: discord.addChannel(guildId, { name: 'releases' }),
     ideasChannelId: discord.addChannel(guildId, { name: 'ideas' }),
+    digestChannelId: discord.addChannel(guildId, { name: 'digest' }),
     curatorId: discord.addMember(guildId, {
       username: `curator${shard}`,
       permissions: PermissionFlagsBits.ManageGuild,
@@ -181,6 +183,20 @@ describe('two bot processes on one PostgreSQL', () => {
       await client.end();
     }
 
+    // The weekly digest, due this very hour: the lease holder posts it once per guild.
+    const now = new Date();
+    const day = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'][
+      now.getUTCDay()
+    ]!;
+    for (const s of servers) {
+      const scheduled = await command(s, s.curatorId, 'digest', 'config', {
+        channel: s.digestChannelId,
+        day,
+        hour: now.getUTCHours(),
+      });
+      expect(scheduled.content ?? '').not.toMatch(/went wrong/);
+    }
+
     // One release, watched from a channel in each guild: one post per channel.
     for (const s of servers) {
       const added = await command(s, s.curatorId, 'watch', 'add', {
@@ -224,10 +240,19 @@ describe('two bot processes on one PostgreSQL', () => {
     const db = new pg.Client({ connectionString: database.url });
     await db.connect();
     try {
-      const deliveries = await db.query('SELECT status, message_id FROM deliveries ORDER BY id');
-      expect(deliveries.rows).toHaveLength(4);
-      expect(deliveries.rows.every((d) => d.status === 'sent' && d.message_id)).toBe(true);
-      expect(new Set(deliveries.rows.map((d) => d.message_id)).size).toBe(4);
+      const digests = await db.query('SELECT guild_id, status, message_ids FROM digests ORDER BY guild_id');
+      expect(digests.rows).toHaveLength(2);
+      for (const d of digests.rows) {
+        expect(['posted', 'quiet']).toContain(d.status);
+        const s = servers.find((x) => x.guildId === d.guild_id)!;
+        expect(discord.messagesIn(s.digestChannelId).map((m) => m.id)).toEqual(JSON.parse(d.message_ids));
+      }
+      const deliveries = await db.query(
+        'SELECT status, message_id, attempts, last_error FROM deliveries ORDER BY id',
+      );
+      const posted = servers.flatMap((s) => discord.messagesIn(s.channelId).map((m) => m.id)).sort();
+      expect(deliveries.rows.map((d) => d.status)).toEqual(['sent', 'sent', 'sent', 'sent']);
+      expect(deliveries.rows.map((d) => d.message_id).sort()).toEqual(posted);
     } finally {
       await db.end();
     }
