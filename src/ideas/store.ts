@@ -237,9 +237,11 @@ export class IdeaStore extends IdeaMembers {
     userId: string,
     value: VoteValue,
     now: string,
+    options: { locked?: boolean } = {},
   ): Promise<{ outcome: VoteOutcome; up: number; down: number }> {
     return this.transaction(async (tx) => {
-      await tx.lockIdeas([ideaId]);
+      // `locked`: the caller's transaction already holds the row (lockedIdea), one round trip less.
+      if (!options.locked || !this.db.isTransaction) await tx.lockIdeas([ideaId]);
       const previous = await tx.voteOf(ideaId, userId);
       let outcome: VoteOutcome;
       let dUp = 0;
