@@ -214,6 +214,9 @@ describe('two bot processes on one PostgreSQL', () => {
         120_000,
       );
     for (const s of servers) expect(discord.messagesIn(s.channelId)).toHaveLength(1);
+    // The holder's next tick starts once this one (and its database writes) finished: killing it now
+    // tests the hand-over, not a post whose row is not written yet (tracking-failures.test.ts does that).
+    await nextReleasesPoll();
 
     // The holder of the job lease dies; the other process takes the jobs over and posts the next release.
     const holder = zero.output().match(LEASE_TAKEN) ? zero : one;

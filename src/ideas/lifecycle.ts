@@ -274,7 +274,7 @@ export class IdeaLifecycle {
         throw new UserError(
           `Voting on #${number} is closed: it is ${STATUS_LABELS[idea.status]}. It reopens if curators revise the decision.`,
         );
-      const counted = await tx.vote(idea.id, userId, value, this.now());
+      const counted = await tx.vote(idea.id, userId, value, this.now(), { locked: true });
       return { idea: { ...idea, up: counted.up, down: counted.down }, outcome: counted.outcome };
     });
     this.deps.messages.refresh(idea.id);
