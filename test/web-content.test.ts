@@ -31,7 +31,7 @@ beforeAll(async () => {
   await w.t.hub.ideas.lifecycle.vote(g, hostile, w.t.memberId, 1);
   await w.t.hub.ideas.lifecycle.changeStatus(g, hostile, w.t.curatorId, 'rejected', `Reason ${ATTR_BREAK}`);
   const { store } = w.t.hub.tracking;
-  store.insertWatch({
+  await store.insertWatch({
     guildId: g,
     channelId: w.t.channelId,
     source: 'github',
@@ -67,12 +67,12 @@ beforeAll(async () => {
       at,
       false,
     );
-  release(
+  await release(
     'v4.0.0',
     '2026-11-17T12:00:00Z',
     '## Notes\n<script>alert(1)</script> & <b>bold</b> [x](javascript:alert(1))',
   );
-  release('v4.1.0-rc1', '2026-11-19T12:00:00Z', 'a pre-release', true);
+  await release('v4.1.0-rc1', '2026-11-19T12:00:00Z', 'a pre-release', true);
   await w.t.hub.ideas.settled();
   const digestChannelId = w.t.discord.addChannel(g, { name: 'digest' });
   await w.t.hub.settings.update(g, { digestChannelId }, w.t.curatorId);

@@ -143,7 +143,7 @@ export async function seedBoard(w: WebWorld): Promise<{ hostile: number; long: n
   await t.hub.ideas.lifecycle.changeStatus(g, plain[0]!, t.curatorId, 'accepted', 'Measured and clear.');
   const { store } = t.hub.tracking;
   const target = 'ibm-granite/granite-4.0';
-  store.insertWatch({
+  await store.insertWatch({
     guildId: g,
     channelId: t.channelId,
     source: 'github',
@@ -160,7 +160,7 @@ export async function seedBoard(w: WebWorld): Promise<{ hostile: number; long: n
     ['v4.0.0', '2026-11-17T12:00:00Z'],
     ['v4.0.1', '2026-11-19T12:00:00Z'],
   ] as const)
-    store.insertEvent(
+    await store.insertEvent(
       { source: 'github', targetKey: target, kind: 'releases', target },
       {
         externalId: tag,
