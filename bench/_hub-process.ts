@@ -5,7 +5,7 @@
 // Protocol (process IPC): the child sends { ready: { readyMs } }; then each { id, op, … } from the
 // parent is answered with { id, result }.
 import { readFileSync } from 'node:fs';
-import { writeHeapSnapshot } from 'node:v8';
+import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 import { startApp } from '../src/app.ts';
 import { ManualClock, systemClock } from '../src/clock.ts';
 import { loadConfig } from '../src/config.ts';
@@ -25,6 +25,7 @@ export type HubRequest =
   | { op: 'memory' }
   | { op: 'cpu' }
   | { op: 'gc' }
+  | { op: 'spaces' }
   | { op: 'snapshot'; path: string }
   | { op: 'stop' };
 
@@ -59,6 +60,22 @@ function memory(): HubMemory {
     anonymous,
     file: kb('Rss', rollup) - anonymous,
   };
+}
+
+/** Resident bytes per mapped file (or [heap], [anon], [stack]) from /proc/self/smaps, largest first. */
+function residentByMapping(): Array<{ name: string; rss: number }> {
+  const byName = new Map<string, number>();
+  let name = '';
+  for (const line of readFileSync('/proc/self/smaps', 'utf8').split('\n')) {
+    const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (head) name = head[1] || '[anon]';
+    else if (line.startsWith('Rss:'))
+      byName.set(name, (byName.get(name) ?? 0) + Number(line.split(/\s+/)[1]) * 1024);
+  }
+  return [...byName]
+    .map(([name, rss]) => ({ name, rss }))
+    .filter((m) => m.rss > 512 * 1024)
+    .sort((a, b) => b.rss - a.rss);
 }
 
 async function seed(r: Extract<HubRequest, { op: 'seed' }>): Promise<{ everyMinutes: number }> {
@@ -129,6 +146,16 @@ async function answer(r: HubRequest): Promise<unknown> {
       // Only with --expose-gc (BENCH_NODE_FLAGS); a figure taken after it says what is still held.
       (globalThis as { gc?: () => void }).gc?.();
       return memory();
+    case 'spaces':
+      // What the V8 heap holds, space by space (committed, used), and the resident memory by mapping.
+      return {
+        spaces: getHeapSpaceStatistics().map((s) => ({
+          name: s.space_name,
+          size: s.space_size,
+          used: s.space_used_size,
+        })),
+        mappings: residentByMapping(),
+      };
     case 'snapshot':
       return writeHeapSnapshot(r.path);
     case 'stop':

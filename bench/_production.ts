@@ -43,7 +43,12 @@ export async function forkCompiled(name: string, env: Record<string, string>): P
   return fork(join(OUT, `${name}.js`), [], {
     execPath: process.execPath,
     execArgv: benchNodeFlags(),
-    env: { PATH: process.env.PATH ?? '', ...env },
+    // MALLOC_ARENA_MAX passes through, to measure glibc's arenas (deploy files may set it).
+    env: {
+      PATH: process.env.PATH ?? '',
+      ...(process.env.MALLOC_ARENA_MAX ? { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX } : {}),
+      ...env,
+    },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
 }

@@ -165,6 +165,10 @@ async function main(): Promise<void> {
   const afterGc = process.env.BENCH_NODE_FLAGS?.includes('--expose-gc')
     ? await hub.call<HubMemory>({ op: 'gc' })
     : undefined;
+  const spaces = await hub.call<{
+    spaces: Array<{ name: string; size: number; used: number }>;
+    mappings: Array<{ name: string; rss: number }>;
+  }>({ op: 'spaces' });
   if (process.env.BENCH_SNAPSHOT) await hub.call({ op: 'snapshot', path: process.env.BENCH_SNAPSHOT });
 
   console.log(
@@ -178,6 +182,15 @@ async function main(): Promise<void> {
   console.log(`  after start and seeding: ${describe(afterStart)}`);
   for (const row of rows) console.log(row);
   if (afterGc) console.log(`  after a full GC: ${describe(afterGc)}`);
+  console.log(
+    `  V8 spaces (committed/used MiB): ${spaces.spaces.map((s) => `${s.name.replace('_space', '')} ${mib(s.size)}/${mib(s.used)}`).join(', ')}`,
+  );
+  console.log(
+    `  resident by mapping (MiB): ${spaces.mappings
+      .slice(0, 8)
+      .map((m) => `${m.name.split('/').at(-1)} ${mib(m.rss)}`)
+      .join(', ')}`,
+  );
   const third = rssByCycle[2] ?? Number.NaN;
   const last = rssByCycle.at(-1) ?? Number.NaN;
   console.log(
