@@ -5,6 +5,7 @@
 // Protocol (process IPC): the child sends { ready: { readyMs } }; then each { id, op, … } from the
 // parent is answered with { id, result }.
 import { readFileSync } from 'node:fs';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 import { startApp } from '../src/app.ts';
 import { ManualClock, systemClock } from '../src/clock.ts';
@@ -26,6 +27,7 @@ export type HubRequest =
   | { op: 'cpu' }
   | { op: 'gc' }
   | { op: 'spaces' }
+  | { op: 'gcStats' }
   | { op: 'snapshot'; path: string }
   | { op: 'stop' };
 
@@ -39,6 +41,17 @@ export interface HubMemory {
   anonymous: number;
   file: number;
 }
+
+// The time the main thread spent in garbage collection, by kind (minor: scavenges; major: mark-compact).
+const gcPauses = { minor: { count: 0, ms: 0 }, major: { count: 0, ms: 0 }, other: { count: 0, ms: 0 } };
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    const kind = (entry as { detail?: { kind?: number } }).detail?.kind;
+    const bucket = kind === 1 ? gcPauses.minor : kind === 2 ? gcPauses.major : gcPauses.other;
+    bucket.count++;
+    bucket.ms += entry.duration;
+  }
+}).observe({ entryTypes: ['gc'] });
 
 const clock = process.env.BENCH_CLOCK ? new ManualClock(process.env.BENCH_CLOCK) : undefined;
 const startedAt = performance.now();
@@ -156,6 +169,8 @@ async function answer(r: HubRequest): Promise<unknown> {
         })),
         mappings: residentByMapping(),
       };
+    case 'gcStats':
+      return structuredClone(gcPauses);
     case 'snapshot':
       return writeHeapSnapshot(r.path);
     case 'stop':

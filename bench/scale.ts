@@ -120,6 +120,9 @@ async function main(): Promise<void> {
     );
   await statusLoad(3_000); // warm-up
   const idle = await statusLoad(SPREAD_MS);
+  type GcStats = Record<'minor' | 'major' | 'other', { count: number; ms: number }>;
+  const gcBefore = await hub.call<GcStats>({ op: 'gcStats' });
+  const cpuBefore = hub.cpuMs();
 
   const mib = (n: number) => (n / 1024 / 1024).toFixed(1);
   const describe = (m: HubMemory) =>
@@ -158,6 +161,8 @@ async function main(): Promise<void> {
       `  cycle ${String(cycle).padStart(2)}: ${describe(m)}, polled ${cyclePolled}, slipped ${cycleSlipped}`,
     );
   }
+  const cpuMs = hub.cpuMs() - cpuBefore;
+  const gcAfter = await hub.call<GcStats>({ op: 'gcStats' });
   const gh2 = await call<{ secondaryLimited: number }>({
     op: 'now',
     now: await hub.call<number>({ op: 'advance', ms: 0 }),
@@ -200,6 +205,11 @@ async function main(): Promise<void> {
   const busyP99 = p99(busyLatencies);
   console.log(
     `  /hub status ack p99: idle ${idleP99.toFixed(1)} ms (${idle.latencies.length}), while polling ${busyP99.toFixed(1)} ms (${busyLatencies.length}); ratio ${(busyP99 / idleP99).toFixed(2)}× (target ≤ 1.5)`,
+  );
+  const gc = (k: keyof GcStats) =>
+    `${gcAfter[k].count - gcBefore[k].count} ${k} (${(gcAfter[k].ms - gcBefore[k].ms).toFixed(0)} ms)`;
+  console.log(
+    `  bot CPU over the ${CYCLES} cycles ${(cpuMs / 1000).toFixed(1)} s; GC pauses: ${gc('minor')}, ${gc('major')}, ${gc('other')}`,
   );
   console.log(
     `  polled ${polled} sources, slipped ${slipped} (target 0), posts ${posted}, GitHub secondary-limit answers ${gh2.secondaryLimited}`,
