@@ -4,7 +4,8 @@
 // bot a clock the benchmark moves. Scheduled jobs stay off: the benchmark runs the poll itself.
 // Protocol (process IPC): the child sends { ready: { readyMs } }; then each { id, op, … } from the
 // parent is answered with { id, result }.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 import { startApp } from '../src/app.ts';
@@ -28,6 +29,8 @@ export type HubRequest =
   | { op: 'gc' }
   | { op: 'spaces' }
   | { op: 'gcStats' }
+  | { op: 'allocationsStart' }
+  | { op: 'allocationsStop'; path: string }
   | { op: 'snapshot'; path: string }
   | { op: 'stop' };
 
@@ -47,7 +50,7 @@ const gcPauses = { minor: { count: 0, ms: 0 }, major: { count: 0, ms: 0 }, other
 new PerformanceObserver((list) => {
   for (const entry of list.getEntries()) {
     const kind = (entry as { detail?: { kind?: number } }).detail?.kind;
-    const bucket = kind === 1 ? gcPauses.minor : kind === 2 ? gcPauses.major : gcPauses.other;
+    const bucket = kind === 1 ? gcPauses.minor : kind === 4 ? gcPauses.major : gcPauses.other;
     bucket.count++;
     bucket.ms += entry.duration;
   }
@@ -138,6 +141,8 @@ async function seed(r: Extract<HubRequest, { op: 'seed' }>): Promise<{ everyMinu
   return { everyMinutes: Math.max(...freshness.map((f) => f.everyMinutes)) };
 }
 
+let profiler: Session | undefined;
+
 async function answer(r: HubRequest): Promise<unknown> {
   switch (r.op) {
     case 'seed':
@@ -171,6 +176,22 @@ async function answer(r: HubRequest): Promise<unknown> {
       };
     case 'gcStats':
       return structuredClone(gcPauses);
+    case 'allocationsStart':
+      // A sampling profile of every allocation, the garbage included: what makes the heap grow.
+      profiler ??= new Session();
+      profiler.connect();
+      await profiler.post('HeapProfiler.startSampling', {
+        samplingInterval: 64 * 1024,
+        includeObjectsCollectedByMajorGC: true,
+        includeObjectsCollectedByMinorGC: true,
+      });
+      return null;
+    case 'allocationsStop': {
+      const { profile } = await profiler!.post('HeapProfiler.stopSampling');
+      writeFileSync(r.path, JSON.stringify(profile));
+      profiler!.disconnect();
+      return r.path;
+    }
     case 'snapshot':
       return writeHeapSnapshot(r.path);
     case 'stop':

@@ -10,7 +10,8 @@
 // budget). Targets (issue 11): RSS ≤ 200 MiB after ten cycles and flat from cycle 3; ack p99 while
 // polling ≤ 1.5 × idle; 0 sources slipped.
 // BENCH_NODE_FLAGS adds node flags to the bot's (e.g. --expose-gc, to read what survives a GC);
-// BENCH_SNAPSHOT=path writes a heap snapshot of the bot after the last cycle.
+// BENCH_SNAPSHOT=path writes a heap snapshot of the bot after the last cycle; BENCH_ALLOCATIONS=path
+// a sampling profile of its allocations over the cycles (garbage included).
 import { fork } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -123,6 +124,7 @@ async function main(): Promise<void> {
   type GcStats = Record<'minor' | 'major' | 'other', { count: number; ms: number }>;
   const gcBefore = await hub.call<GcStats>({ op: 'gcStats' });
   const cpuBefore = hub.cpuMs();
+  if (process.env.BENCH_ALLOCATIONS) await hub.call({ op: 'allocationsStart' });
 
   const mib = (n: number) => (n / 1024 / 1024).toFixed(1);
   const describe = (m: HubMemory) =>
@@ -162,6 +164,8 @@ async function main(): Promise<void> {
     );
   }
   const cpuMs = hub.cpuMs() - cpuBefore;
+  if (process.env.BENCH_ALLOCATIONS)
+    await hub.call({ op: 'allocationsStop', path: process.env.BENCH_ALLOCATIONS });
   const gcAfter = await hub.call<GcStats>({ op: 'gcStats' });
   const gh2 = await call<{ secondaryLimited: number }>({
     op: 'now',
