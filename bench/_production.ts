@@ -10,14 +10,32 @@ import type { HubRequest } from './_hub-process.ts';
 
 const OUT = join(import.meta.dirname, '.build');
 
-/** The node flags of `npm start` ("exec node --flag … dist/src/main.js"), and NODE_OPTIONS if it sets them. */
-export function productionNodeFlags(): string[] {
+function startWords(): string[] {
   const pkg = JSON.parse(readFileSync(join(ROOT as string, 'package.json'), 'utf8')) as {
     scripts: { start: string };
   };
-  const words = pkg.scripts.start.split(/\s+/);
-  const node = words.indexOf('node');
-  return words.slice(node + 1).filter((w) => w.startsWith('--'));
+  return pkg.scripts.start.split(/\s+/);
+}
+
+/** The node flags of `npm start` ("… exec node --flag … dist/src/main.js"). */
+export function productionNodeFlags(): string[] {
+  const words = startWords();
+  return words.slice(words.indexOf('node') + 1).filter((w) => w.startsWith('--'));
+}
+
+/**
+ * The variables `npm start` sets before node ("NAME=${NAME:-default} exec node …"): the default
+ * unless this process's environment gives one, as sh would.
+ */
+export function productionEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const word of startWords()) {
+    const m = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(word);
+    if (!m) continue;
+    const fallback = /^\$\{([A-Z_][A-Z0-9_]*):-(.*)\}$/.exec(m[2]!);
+    env[m[1]!] = fallback ? (process.env[fallback[1]!] ?? fallback[2]!) : m[2]!;
+  }
+  return env;
 }
 
 export interface HubProcess {
@@ -36,19 +54,14 @@ export function benchNodeFlags(): string[] {
 
 /**
  * Compiles bench/<name>.ts into bench/.build/ and starts it by plain node with `npm start`'s
- * flags, `env` its whole environment (plus PATH).
+ * flags and variables (MALLOC_ARENA_MAX), `env` the rest of its environment (plus PATH).
  */
 export async function forkCompiled(name: string, env: Record<string, string>): Promise<ChildProcess> {
   await bundle([join(import.meta.dirname, `${name}.ts`)], OUT, import.meta.dirname);
   return fork(join(OUT, `${name}.js`), [], {
     execPath: process.execPath,
     execArgv: benchNodeFlags(),
-    // MALLOC_ARENA_MAX passes through, to measure glibc's arenas (deploy files may set it).
-    env: {
-      PATH: process.env.PATH ?? '',
-      ...(process.env.MALLOC_ARENA_MAX ? { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX } : {}),
-      ...env,
-    },
+    env: { PATH: process.env.PATH ?? '', ...productionEnv(), ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
 }

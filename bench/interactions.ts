@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { commands } from '../commands/index.ts';
 import { tempDir } from '../test/support/temp.ts';
 import { forkEmulators } from './_child.ts';
-import { benchNodeFlags, forkCompiled, processCpuMs, startHub } from './_production.ts';
+import { benchNodeFlags, forkCompiled, processCpuMs, productionEnv, startHub } from './_production.ts';
 
 const N = Number(process.env.BENCH_INTERACTIONS ?? 1000);
 const N_TRY = Number(process.env.BENCH_TRY ?? 100);
@@ -160,7 +160,11 @@ const load = loadavg().map((l) => l.toFixed(1));
 console.log(
   `interactions: Open Model Hub against a bare discord.js bot, ${CONCURRENCY} in flight, each bot with its own emulator process; load average ${load.join(', ')}`,
 );
-console.log(`  both bots compiled, node ${benchNodeFlags().join(' ')}, each in its own process`);
+console.log(
+  `  both bots compiled, ${Object.entries(productionEnv())
+    .map(([k, v]) => `${k}=${v} `)
+    .join('')}node ${benchNodeFlags().join(' ')}, each in its own process`,
+);
 for (const { label } of loads) {
   const a = ours.get(label)!;
   const b = theirs.get(label)!;

@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { commands } from '../commands/index.ts';
 import { forkEmulators } from './_child.ts';
 import type { HubMemory } from './_hub-process.ts';
-import { benchNodeFlags, startHub } from './_production.ts';
+import { benchNodeFlags, productionEnv, startHub } from './_production.ts';
 import { benchRepo as repo } from './_world.ts';
 
 const GUILDS = Number(process.env.BENCH_GUILDS ?? 1000);
@@ -186,7 +186,11 @@ async function main(): Promise<void> {
       .join(', ')}`,
   );
   console.log(
-    `  bot: compiled, node ${benchNodeFlags().join(' ')}, its own process; start-up to READY ${(hub.readyMs / 1000).toFixed(2)} s`,
+    `  bot: compiled, ${Object.entries(productionEnv())
+      .map(([k, v]) => `${k}=${v} `)
+      .join(
+        '',
+      )}node ${benchNodeFlags().join(' ')}, its own process; start-up to READY ${(hub.readyMs / 1000).toFixed(2)} s`,
   );
   console.log(`  after start and seeding: ${describe(afterStart)}`);
   for (const row of rows) console.log(row);
