@@ -56,13 +56,17 @@ export function benchNodeFlags(): string[] {
  * Compiles bench/<name>.ts into bench/.build/ and starts it by plain node with `npm start`'s
  * flags and variables (MALLOC_ARENA_MAX), `env` the rest of its environment (plus PATH).
  */
-export async function forkCompiled(name: string, env: Record<string, string>): Promise<ChildProcess> {
+export async function forkCompiled(
+  name: string,
+  env: Record<string, string>,
+  stdout: 'inherit' | 'ignore' = 'inherit',
+): Promise<ChildProcess> {
   await bundle([join(import.meta.dirname, `${name}.ts`)], OUT, import.meta.dirname);
   return fork(join(OUT, `${name}.js`), [], {
     execPath: process.execPath,
     execArgv: benchNodeFlags(),
     env: { PATH: process.env.PATH ?? '', ...productionEnv(), ...env },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    stdio: ['ignore', stdout, 'inherit', 'ipc'],
   });
 }
 
@@ -73,8 +77,11 @@ export function processCpuMs(pid: number | undefined): number {
 }
 
 /** Starts Open Model Hub (bench/_hub-process.ts) with the settings in `env`. */
-export async function startHub(env: Record<string, string>): Promise<HubProcess> {
-  const child = await forkCompiled('_hub-process', env);
+export async function startHub(
+  env: Record<string, string>,
+  stdout: 'inherit' | 'ignore' = 'inherit',
+): Promise<HubProcess> {
+  const child = await forkCompiled('_hub-process', env, stdout);
   const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
   let nextId = 1;
   const readyMs = await new Promise<number>((resolve, reject) => {

@@ -137,21 +137,24 @@ await yardstick.stop();
 const mine = await emulators();
 const { world } = mine;
 // BENCH_LOG_LEVEL=info measures the cost of the per-interaction log line (the bot's stdout, where
-// pino writes it, is this process's; pipe it to /dev/null).
-const hub = await startHub({
-  DISCORD_TOKEN: world.token,
-  DISCORD_APPLICATION_ID: world.applicationId,
-  DISCORD_API_URL: world.apiUrl,
-  DATABASE_PATH: join(tempDir('omh-bench-'), 'hub.sqlite'),
-  HTTP_PORT: '0',
-  INFERENCE_ENDPOINT_URL: world.endpointUrl,
-  TRY_COOLDOWN_MS: '0',
-  TRY_USER_DAILY_REQUESTS: '0',
-  TRY_USER_DAILY_TOKENS: '0',
-  TRY_GUILD_DAILY_REQUESTS: '0',
-  TRY_GUILD_DAILY_TOKENS: '0',
-  LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
-});
+// pino writes it synchronously, is then /dev/null).
+const hub = await startHub(
+  {
+    DISCORD_TOKEN: world.token,
+    DISCORD_APPLICATION_ID: world.applicationId,
+    DISCORD_API_URL: world.apiUrl,
+    DATABASE_PATH: join(tempDir('omh-bench-'), 'hub.sqlite'),
+    HTTP_PORT: '0',
+    INFERENCE_ENDPOINT_URL: world.endpointUrl,
+    TRY_COOLDOWN_MS: '0',
+    TRY_USER_DAILY_REQUESTS: '0',
+    TRY_USER_DAILY_TOKENS: '0',
+    TRY_GUILD_DAILY_REQUESTS: '0',
+    TRY_GUILD_DAILY_TOKENS: '0',
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
+  },
+  process.env.BENCH_LOG_LEVEL ? 'ignore' : 'inherit',
+);
 const ours = await measureAll(mine, async () => hub.cpuMs());
 await hub.stop();
 await mine.stop();
