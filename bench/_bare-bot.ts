@@ -73,8 +73,10 @@ async function streamTry(
   await edit(text, true);
 }
 
+// Listening before login: compiled, the bot can be ready before login() resolves.
+const ready = new Promise((resolve) => client.once(Events.ClientReady, resolve));
 await client.login(process.env.DISCORD_TOKEN);
-await new Promise((resolve) => client.once(Events.ClientReady, resolve));
+await ready;
 process.send?.({ ready: true });
 process.on('message', async (m: { stop?: true }) => {
   if (m.stop) {

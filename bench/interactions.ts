@@ -2,21 +2,18 @@
 // (its own process): a direct answer (/hub status), a deferred answer (/watch list: deferred, then
 // edited), and a streamed /try (50 tokens/s from the inference emulator), 50 in flight each. The
 // bare bot (bench/_bare-bot.ts, its own process) gives the same answers with nothing else, so the
-// ratios say what Open Model Hub adds, whatever else loads the machine.
+// ratios say what Open Model Hub adds, whatever else loads the machine. Both bots run as production
+// runs: compiled (bench/_production.ts, the options of scripts/build.mjs), plain node with `npm
+// start`'s flags, each in its own process; CPU is each process's, as the OS counts it.
 // Targets (issue 11): deferred throughput ≥ 0.8 × the bare bot's; ack p99 ≤ 1.5 × the bare bot's.
-import { fork } from 'node:child_process';
-import { openSync, writeSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { commands } from '../commands/index.ts';
-import { startApp } from '../src/app.ts';
-import { loadConfig } from '../src/config.ts';
-import { createLogger } from '../src/log.ts';
 import { tempDir } from '../test/support/temp.ts';
 import { forkEmulators } from './_child.ts';
+import { benchNodeFlags, forkCompiled, processCpuMs, productionEnv, startHub } from './_production.ts';
 
 const N = Number(process.env.BENCH_INTERACTIONS ?? 1000);
-const devNull = openSync('/dev/null', 'w');
 const N_TRY = Number(process.env.BENCH_TRY ?? 100);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
 const MODEL = 'ibm-granite/granite-3.0-8b-instruct';
@@ -122,32 +119,15 @@ async function measureAll(
   return figures;
 }
 
-const ownCpu = async () => {
-  const c = process.cpuUsage();
-  return (c.user + c.system) / 1000;
-};
-
 // --- the bare discord.js bot, an emulator started the same way, same loads ----------------------
 const yardstick = await emulators();
-const bare = fork(join(import.meta.dirname, '_bare-bot.ts'), [], {
-  execArgv: ['--import', 'tsx'],
-  env: {
-    ...process.env,
-    DISCORD_TOKEN: yardstick.world.token,
-    DISCORD_API_URL: yardstick.world.apiUrl,
-    INFERENCE_URL: yardstick.world.endpointUrl,
-  },
-  stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+const bare = await forkCompiled('_bare-bot', {
+  DISCORD_TOKEN: yardstick.world.token,
+  DISCORD_API_URL: yardstick.world.apiUrl,
+  INFERENCE_URL: yardstick.world.endpointUrl,
 });
 await new Promise((resolve) => bare.once('message', resolve));
-const bareCpu = () =>
-  new Promise<number>((resolve) => {
-    // The bare bot's CPU as the OS counts it (its process), read from /proc.
-    import('node:fs').then(({ readFileSync }) => {
-      const fields = readFileSync(`/proc/${bare.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      resolve(((Number(fields[11]) + Number(fields[12])) / 100) * 1000);
-    });
-  });
+const bareCpu = async () => processCpuMs(bare.pid);
 const theirs = await measureAll(yardstick, bareCpu);
 bare.send({ stop: true });
 await new Promise((resolve) => bare.once('exit', resolve));
@@ -156,8 +136,10 @@ await yardstick.stop();
 // --- Open Model Hub ---------------------------------------------------------------------------
 const mine = await emulators();
 const { world } = mine;
-const app = await startApp(
-  loadConfig({
+// BENCH_LOG_LEVEL=info measures the cost of the per-interaction log line (the bot's stdout, where
+// pino writes it synchronously, is then /dev/null).
+const hub = await startHub(
+  {
     DISCORD_TOKEN: world.token,
     DISCORD_APPLICATION_ID: world.applicationId,
     DISCORD_API_URL: world.apiUrl,
@@ -169,26 +151,22 @@ const app = await startApp(
     TRY_USER_DAILY_TOKENS: '0',
     TRY_GUILD_DAILY_REQUESTS: '0',
     TRY_GUILD_DAILY_TOKENS: '0',
-  }),
-  // BENCH_LOG_LEVEL=info measures the cost of the per-interaction log line (written to /dev/null
-  // synchronously, as pino writes to stdout).
-  {
-    logger: createLogger({
-      level: (process.env.BENCH_LOG_LEVEL ?? 'warn') as 'warn',
-      ...(process.env.BENCH_LOG_LEVEL
-        ? { destination: { write: (line: string) => writeSync(devNull, line) } }
-        : {}),
-    }),
-    schedule: false,
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
   },
+  process.env.BENCH_LOG_LEVEL ? 'ignore' : 'inherit',
 );
-const ours = await measureAll(mine, ownCpu);
-await app.shutdown('bench done');
+const ours = await measureAll(mine, async () => hub.cpuMs());
+await hub.stop();
 await mine.stop();
 
 const load = loadavg().map((l) => l.toFixed(1));
 console.log(
   `interactions: Open Model Hub against a bare discord.js bot, ${CONCURRENCY} in flight, each bot with its own emulator process; load average ${load.join(', ')}`,
+);
+console.log(
+  `  both bots compiled, ${Object.entries(productionEnv())
+    .map(([k, v]) => `${k}=${v} `)
+    .join('')}node ${benchNodeFlags().join(' ')}, each in its own process`,
 );
 for (const { label } of loads) {
   const a = ours.get(label)!;

@@ -5,7 +5,7 @@
 #
 #   install   npm ci --omit=dev, then the build (dist/) unless it is already there and current.
 #             esbuild comes with tsx, a runtime dependency, so this works without dev dependencies.
-#   start     exec node dist/src/main.js (signals reach the bot directly: SIGTERM stops it cleanly).
+#   start     exec node … dist/src/main.js, as `npm start` (signals reach the bot directly: SIGTERM stops it cleanly).
 set -eu
 
 cd "$(dirname "$0")/.."
@@ -21,7 +21,8 @@ install() {
 }
 
 start() {
-  exec node --enable-source-maps dist/src/main.js
+  # As `npm start` (package.json); README → Limits says why MALLOC_ARENA_MAX and --heap-growing-percent.
+  MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}" exec node --enable-source-maps --heap-growing-percent=30 dist/src/main.js
 }
 
 case "$step" in

@@ -16,16 +16,16 @@ export const ENTRIES = [
   'src/backup.ts',
 ];
 
-export async function buildDist() {
-  // Built aside and swapped in, so a bot starting from dist/ meanwhile never sees half a build.
-  const final = join(ROOT, 'dist');
-  const outdir = join(ROOT, `dist.tmp-${process.pid}`);
-  rmSync(outdir, { recursive: true, force: true });
+/**
+ * Compiles `entries` (paths from the root) as production runs them; bench/ compiles its bot
+ * process with the same options, so a benchmark measures what `npm start` runs.
+ */
+export async function bundle(entries, outdir, outbase) {
   await build({
     absWorkingDir: ROOT,
-    entryPoints: ENTRIES,
-    outdir: join(outdir, 'src'),
-    outbase: 'src',
+    entryPoints: entries,
+    outdir,
+    outbase,
     bundle: true,
     splitting: true,
     packages: 'external',
@@ -35,6 +35,14 @@ export async function buildDist() {
     sourcemap: true,
     logLevel: 'warning',
   });
+}
+
+export async function buildDist() {
+  // Built aside and swapped in, so a bot starting from dist/ meanwhile never sees half a build.
+  const final = join(ROOT, 'dist');
+  const outdir = join(ROOT, `dist.tmp-${process.pid}`);
+  rmSync(outdir, { recursive: true, force: true });
+  await bundle(ENTRIES, join(outdir, 'src'), 'src');
   writeFileSync(join(outdir, '.built'), `${new Date().toISOString()}\n`);
   const old = join(ROOT, `dist.old-${process.pid}`);
   try {

@@ -56,7 +56,8 @@ async function main(): Promise<void> {
     mode: 'process',
     respawn: true,
     token: config.discordToken,
-    execArgv: ['--enable-source-maps'],
+    // The flags npm start gives the bot (package.json): each child is a bot process like it.
+    execArgv: ['--enable-source-maps', '--heap-growing-percent=30'],
   });
   const basePort = Number(config.httpPort);
   let stopping = false;

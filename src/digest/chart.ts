@@ -4,11 +4,29 @@
 // so the chart carries its own opaque dark card with light text: it reads the same in both. Each
 // series gets its own panel and scale (small multiples): model runs count in tens while releases
 // and ideas count in ones, and on one shared axis the small series were slivers.
-import { type Canvas, createCanvas, type SKRSContext2D } from '@napi-rs/canvas';
-import { Chart, type ChartItem, type Plugin, registerables } from 'chart.js';
+import { createRequire } from 'node:module';
+import type { Canvas, SKRSContext2D } from '@napi-rs/canvas';
+import type { ChartItem, Plugin } from 'chart.js';
 import type { DayActivity } from './types.ts';
 
-Chart.register(...registerables);
+// Loaded on the first chart, not at start: Skia (the canvas's native library) and chart.js are
+// about 7 MiB of a running bot's memory, and only the weekly digest and /digest preview draw.
+const require = createRequire(import.meta.url);
+let libraries: {
+  createCanvas: typeof import('@napi-rs/canvas').createCanvas;
+  Chart: typeof import('chart.js').Chart;
+};
+function chartLibraries(): typeof libraries {
+  if (!libraries) {
+    const { Chart, registerables } = require('chart.js') as typeof import('chart.js');
+    Chart.register(...registerables);
+    libraries = {
+      createCanvas: (require('@napi-rs/canvas') as typeof import('@napi-rs/canvas')).createCanvas,
+      Chart,
+    };
+  }
+  return libraries;
+}
 
 export const CHART_WIDTH = 800;
 export const CHART_HEIGHT = 400;
@@ -116,6 +134,7 @@ function drawPanel(
   series: (typeof SERIES)[number],
   rect: Rect,
 ): void {
+  const { createCanvas, Chart } = chartLibraries();
   const canvas: Canvas = createCanvas(rect.width, rect.height);
   const values = days.map((d) => d[series.key]);
   const total = values.reduce((a, b) => a + b, 0);
@@ -182,7 +201,7 @@ export function renderActivityChart(
   series: readonly ChartSeries[] = SERIES.map((s) => s.key),
   title = 'Activity per day',
 ): Buffer {
-  const canvas = createCanvas(CHART_WIDTH, CHART_HEIGHT);
+  const canvas = chartLibraries().createCanvas(CHART_WIDTH, CHART_HEIGHT);
   const ctx = canvas.getContext('2d') as SKRSContext2D;
   ctx.fillStyle = CHART_COLORS.background;
   ctx.fillRect(0, 0, CHART_WIDTH, CHART_HEIGHT);

@@ -1,4 +1,4 @@
-import { Client, GatewayIntentBits, Partials, type REST } from 'discord.js';
+import { Client, GatewayIntentBits, Options, Partials, type REST } from 'discord.js';
 import { InteractionAwareRest } from './rest.ts';
 
 export interface DiscordClientOptions {
@@ -42,6 +42,10 @@ export function createDiscordClient(options: DiscordClientOptions): Client {
     partials: [Partials.Channel],
     // Nothing a user or a model writes can ping anyone; the bot opts in per message when it means to.
     allowedMentions: { parse: [], repliedUser: false },
+    // With GuildMessages the gateway sends every message of every server, and discord.js keeps the
+    // last 200 of each channel (content included): memory that grows with the servers' chatter. The
+    // bot reads each message once, in its handler, and never from the cache.
+    makeCache: Options.cacheWithLimits({ ...Options.DefaultMakeCacheSettings, MessageManager: 0 }),
     // With a shared REST the client's own is never used: no sweep timers for it.
     rest: options.rest
       ? { api: options.apiUrl, hashSweepInterval: 0, handlerSweepInterval: 0 }

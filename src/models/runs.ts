@@ -255,12 +255,21 @@ async function usageSince(
 
 /** The server's day (midnight to midnight in its time zone) that contains `now`. */
 export function serverDay(now: Date, timeZone: string): { dayStart: Date; tomorrow: Date } {
+  // Every /try and /hub status asks for today; computing it is up to nine Intl formatToParts calls
+  // (a sixth of the garbage /hub status made in bench/scale.ts), so each zone's day is kept until it ends.
+  const cached = days.get(timeZone);
+  const ms = now.getTime();
+  if (cached && ms >= cached.startMs && ms < cached.endMs)
+    return { dayStart: new Date(cached.startMs), tomorrow: new Date(cached.endMs) };
   const today = localParts(now, timeZone);
-  return {
-    dayStart: zonedTime(today, 0, 0, timeZone),
-    tomorrow: zonedTime(addDays(today, 1), 0, 0, timeZone),
-  };
+  const dayStart = zonedTime(today, 0, 0, timeZone);
+  const tomorrow = zonedTime(addDays(today, 1), 0, 0, timeZone);
+  days.set(timeZone, { startMs: dayStart.getTime(), endMs: tomorrow.getTime() });
+  return { dayStart, tomorrow };
 }
+
+/** The day last computed per time zone (a few hundred zones at most). */
+const days = new Map<string, { startMs: number; endMs: number }>();
 
 export interface ShownMessage {
   channelId: string;
