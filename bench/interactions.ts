@@ -6,9 +6,15 @@
 // runs: compiled (bench/_production.ts, the options of scripts/build.mjs), plain node with `npm
 // start`'s flags, each in its own process; CPU is each process's, as the OS counts it.
 // Targets (issue 11): deferred throughput ≥ 0.8 × the bare bot's; ack p99 ≤ 1.5 × the bare bot's.
+// Open Model Hub runs on SQLite and then on PostgreSQL (a throw-away local server,
+// test/support/postgres-server.ts; BENCH_ENGINES=sqlite or =postgres runs one). Target (issue 12):
+// ack p99 < 50 ms on PostgreSQL with 50 in flight.
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
+import { sql } from 'kysely';
 import { commands } from '../commands/index.ts';
+import { postgresKysely } from '../src/db/engine.ts';
+import { type PostgresServer, startPostgresServer } from '../test/support/postgres-server.ts';
 import { tempDir } from '../test/support/temp.ts';
 import { forkEmulators } from './_child.ts';
 import { benchNodeFlags, forkCompiled, processCpuMs, productionEnv, startHub } from './_production.ts';
@@ -133,31 +139,64 @@ bare.send({ stop: true });
 await new Promise((resolve) => bare.once('exit', resolve));
 await yardstick.stop();
 
-// --- Open Model Hub ---------------------------------------------------------------------------
-const mine = await emulators();
-const { world } = mine;
-// BENCH_LOG_LEVEL=info measures the cost of the per-interaction log line (the bot's stdout, where
-// pino writes it synchronously, is then /dev/null).
-const hub = await startHub(
-  {
-    DISCORD_TOKEN: world.token,
-    DISCORD_APPLICATION_ID: world.applicationId,
-    DISCORD_API_URL: world.apiUrl,
-    DATABASE_PATH: join(tempDir('omh-bench-'), 'hub.sqlite'),
-    HTTP_PORT: '0',
-    INFERENCE_ENDPOINT_URL: world.endpointUrl,
-    TRY_COOLDOWN_MS: '0',
-    TRY_USER_DAILY_REQUESTS: '0',
-    TRY_USER_DAILY_TOKENS: '0',
-    TRY_GUILD_DAILY_REQUESTS: '0',
-    TRY_GUILD_DAILY_TOKENS: '0',
-    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
-  },
-  process.env.BENCH_LOG_LEVEL ? 'ignore' : 'inherit',
-);
-const ours = await measureAll(mine, async () => hub.cpuMs());
-await hub.stop();
-await mine.stop();
+// --- Open Model Hub, on each engine --------------------------------------------------------------
+const ENGINES = (process.env.BENCH_ENGINES ?? 'sqlite,postgres').split(',');
+
+/** A fresh database on a throw-away server; the URL of its owner. */
+async function postgresDatabase(server: PostgresServer): Promise<string> {
+  const admin = postgresKysely(server.adminUrl);
+  await sql`CREATE DATABASE omh_bench_interactions`.execute(admin);
+  await admin.destroy();
+  const url = new URL(server.adminUrl);
+  url.pathname = '/omh_bench_interactions';
+  return url.toString();
+}
+
+async function measureHub(database: Record<string, string>) {
+  const mine = await emulators();
+  const { world } = mine;
+  // BENCH_LOG_LEVEL=info measures the cost of the per-interaction log line (the bot's stdout, where
+  // pino writes it synchronously, is then /dev/null).
+  const hub = await startHub(
+    {
+      DISCORD_TOKEN: world.token,
+      DISCORD_APPLICATION_ID: world.applicationId,
+      DISCORD_API_URL: world.apiUrl,
+      ...database,
+      HTTP_PORT: '0',
+      INFERENCE_ENDPOINT_URL: world.endpointUrl,
+      TRY_COOLDOWN_MS: '0',
+      TRY_USER_DAILY_REQUESTS: '0',
+      TRY_USER_DAILY_TOKENS: '0',
+      TRY_GUILD_DAILY_REQUESTS: '0',
+      TRY_GUILD_DAILY_TOKENS: '0',
+      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
+    },
+    process.env.BENCH_LOG_LEVEL ? 'ignore' : 'inherit',
+  );
+  try {
+    return await measureAll(mine, async () => hub.cpuMs());
+  } finally {
+    await hub.stop();
+    await mine.stop();
+  }
+}
+
+const runs: Array<[string, Map<string, Figures & { ackP99: number }>]> = [];
+if (ENGINES.includes('sqlite'))
+  runs.push(['SQLite', await measureHub({ DATABASE_PATH: join(tempDir('omh-bench-'), 'hub.sqlite') })]);
+if (ENGINES.includes('postgres')) {
+  const server = await startPostgresServer();
+  for (const signal of ['SIGINT', 'SIGTERM'] as const)
+    process.once(signal, () => {
+      server.stop().finally(() => process.exit(130));
+    });
+  try {
+    runs.push(['PostgreSQL', await measureHub({ DATABASE_URL: await postgresDatabase(server) })]);
+  } finally {
+    await server.stop();
+  }
+}
 
 const load = loadavg().map((l) => l.toFixed(1));
 console.log(
@@ -169,14 +208,16 @@ console.log(
     .join('')}node ${benchNodeFlags().join(' ')}, each in its own process`,
 );
 for (const { label } of loads) {
-  const a = ours.get(label)!;
   const b = theirs.get(label)!;
   console.log(`  ${label}`);
   const row = (who: string, f: Figures & { ackP99: number }) =>
-    `    ${who.padEnd(14)} ${f.perSecond.toFixed(0).padStart(5)}/s, p50 ${f.p50.toFixed(1)} ms, p99 ${f.p99.toFixed(1)} ms, ack p99 ${f.ackP99.toFixed(1)} ms, CPU ${f.cpuMs.toFixed(2)} ms each, failed ${f.failed}`;
-  console.log(row('Open Model Hub', a));
+    `    ${who.padEnd(25)} ${f.perSecond.toFixed(0).padStart(5)}/s, p50 ${f.p50.toFixed(1)} ms, p99 ${f.p99.toFixed(1)} ms, ack p99 ${f.ackP99.toFixed(1)} ms, CPU ${f.cpuMs.toFixed(2)} ms each, failed ${f.failed}`;
+  for (const [engine, ours] of runs) console.log(row(`Open Model Hub, ${engine}`, ours.get(label)!));
   console.log(row('bare bot', b));
-  console.log(
-    `    ratio          throughput ${(a.perSecond / b.perSecond).toFixed(2)}× (target ≥ 0.8), p99 ${(a.p99 / b.p99).toFixed(2)}×, ack p99 ${(a.ackP99 / b.ackP99).toFixed(2)}× (target ≤ 1.5)`,
-  );
+  for (const [engine, ours] of runs) {
+    const a = ours.get(label)!;
+    console.log(
+      `    ratio, ${engine.padEnd(17)} throughput ${(a.perSecond / b.perSecond).toFixed(2)}× (target ≥ 0.8), p99 ${(a.p99 / b.p99).toFixed(2)}×, ack p99 ${(a.ackP99 / b.ackP99).toFixed(2)}× (target ≤ 1.5)${engine === 'PostgreSQL' ? `; ack p99 ${a.ackP99.toFixed(1)} ms (target < 50)` : ''}`,
+    );
+  }
 }
