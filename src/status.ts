@@ -13,15 +13,17 @@ export class StatusRegistry {
     this.providers.push(provider);
   }
 
+  /** Every provider's lines, in the order they were added; the providers' queries run at once. */
   async collect(guildId: string | null): Promise<StatusLine[]> {
-    const lines: StatusLine[] = [];
-    for (const provider of this.providers) {
-      try {
-        lines.push(...(await provider(guildId)));
-      } catch (error) {
-        lines.push({ name: 'status error', value: (error as Error).message.slice(0, 200) });
-      }
-    }
-    return lines;
+    const parts = await Promise.all(
+      this.providers.map(async (provider) => {
+        try {
+          return await provider(guildId);
+        } catch (error) {
+          return [{ name: 'status error', value: (error as Error).message.slice(0, 200) }];
+        }
+      }),
+    );
+    return parts.flat();
   }
 }

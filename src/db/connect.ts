@@ -53,6 +53,7 @@ export async function openHubDatabase(
     };
   }
 
+  let version: number | undefined;
   const kdb = postgresKysely(engine.url, {
     // Which process a connection belongs to, in pg_stat_activity.
     applicationName: `open-model-hub ${VERSION} ${hostname()}:${process.pid}`.slice(0, 63),
@@ -73,7 +74,9 @@ export async function openHubDatabase(
     engine: 'postgres',
     kdb,
     sqlite: null,
-    schemaVersion: () => postgresSchemaVersion(kdb),
+    // Migrations run only at start (here, or by npm run migrate, which a running bot does not see
+    // until it restarts anyway): read once.
+    schemaVersion: async () => (version ??= await postgresSchemaVersion(kdb)),
     problem: async () => {
       try {
         await sql`SELECT 1`.execute(kdb);
