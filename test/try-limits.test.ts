@@ -286,54 +286,47 @@ describe('guard screening', () => {
     expect(world.inference.requestsFor(GUARD)).toHaveLength(screenings + 1);
   });
 
-  // On PostgreSQL a run another process left running may still be streaming there: it is swept only
-  // once stale (test/try-runs-engines.test.ts), not at the next start.
-  const sqliteOnly = process.env.TEST_DATABASE === 'postgres' ? it.skip : it;
-  sqliteOnly(
-    'records where a running answer shows, and removes such text at the next start after a crash',
-    async () => {
-      const { discord, guildId, channelId } = world.hub;
-      const userId = discord.addMember(guildId, { username: 'crasher' });
-      const text = `HATEFUL ${Array.from({ length: 400 }, (_, i) => `c${i}`).join(' ')}`;
-      world.inference.setTokenDelay(15, MODEL).script(MODEL, text);
-      const interaction = runTry(userId, 'Say something, then the bot dies');
-      // A later edit: by then the first write's answer has been handled and its message id recorded.
-      await discord.waitForCall(
-        (c) => isOf(c, interaction.token) && JSON.stringify(c.body).includes(' c20 '),
-      );
-      const running = (await get<{ id: number; shown_messages: string }>(
-        world.hub.hub,
-        'SELECT id, shown_messages FROM model_runs WHERE user_id = ? ORDER BY id DESC LIMIT 1',
-        userId,
-      ))!;
-      expect(JSON.parse(running.shown_messages)).toEqual([
-        { channelId, messageId: interaction.original()!.id },
-      ]);
-      const original = interaction.original()!;
-      discord.click({
-        guildId,
-        channelId,
-        userId,
-        customId: original.components[0].components[0].custom_id,
-        messageId: original.id,
-      });
-      await waitForFinal(world, interaction.token);
-      world.inference.setTokenDelay(0, MODEL);
+  // On PostgreSQL the restarted process knows the old one is gone: its liveness lock is free.
+  it('records where a running answer shows, and removes such text at the next start after a crash', async () => {
+    const { discord, guildId, channelId } = world.hub;
+    const userId = discord.addMember(guildId, { username: 'crasher' });
+    const text = `HATEFUL ${Array.from({ length: 400 }, (_, i) => `c${i}`).join(' ')}`;
+    world.inference.setTokenDelay(15, MODEL).script(MODEL, text);
+    const interaction = runTry(userId, 'Say something, then the bot dies');
+    // A later edit: by then the first write's answer has been handled and its message id recorded.
+    await discord.waitForCall((c) => isOf(c, interaction.token) && JSON.stringify(c.body).includes(' c20 '));
+    const running = (await get<{ id: number; shown_messages: string }>(
+      world.hub.hub,
+      'SELECT id, shown_messages FROM model_runs WHERE user_id = ? ORDER BY id DESC LIMIT 1',
+      userId,
+    ))!;
+    expect(JSON.parse(running.shown_messages)).toEqual([
+      { channelId, messageId: interaction.original()!.id },
+    ]);
+    const original = interaction.original()!;
+    discord.click({
+      guildId,
+      channelId,
+      userId,
+      customId: original.components[0].components[0].custom_id,
+      messageId: original.id,
+    });
+    await waitForFinal(world, interaction.token);
+    world.inference.setTokenDelay(0, MODEL);
 
-      // What a process killed mid-answer leaves: a run still "running" whose text is up, unscreened.
-      const left = await world.hub.hub.poster.post(channelId, { content: 'HATEFUL words a crash left' });
-      await run(
-        world.hub.hub,
-        "UPDATE model_runs SET outcome = 'running', shown_messages = ? WHERE id = ?",
-        JSON.stringify([{ channelId, messageId: left.id }]),
-        running.id,
-      );
-      await world.hub.restart();
-      await discord.waitForCall((c) => c.method === 'DELETE' && c.path.endsWith(`/messages/${left.id}`));
-      expect(discord.message(left.id)).toBeUndefined();
-      expect(await get(world.hub.hub, 'SELECT outcome FROM model_runs WHERE id = ?', running.id)).toEqual({
-        outcome: 'error',
-      });
-    },
-  );
+    // What a process killed mid-answer leaves: a run still "running" whose text is up, unscreened.
+    const left = await world.hub.hub.poster.post(channelId, { content: 'HATEFUL words a crash left' });
+    await run(
+      world.hub.hub,
+      "UPDATE model_runs SET outcome = 'running', shown_messages = ? WHERE id = ?",
+      JSON.stringify([{ channelId, messageId: left.id }]),
+      running.id,
+    );
+    await world.hub.restart();
+    await discord.waitForCall((c) => c.method === 'DELETE' && c.path.endsWith(`/messages/${left.id}`));
+    expect(discord.message(left.id)).toBeUndefined();
+    expect(await get(world.hub.hub, 'SELECT outcome FROM model_runs WHERE id = ?', running.id)).toEqual({
+      outcome: 'error',
+    });
+  });
 });

@@ -114,8 +114,11 @@ describe.each(TEST_ENGINES)('/try data on %s', (_label, makeEngine) => {
     const [done] = await store.begin([start(g, 'u')], NO_LIMITS, 0);
     await store.finish(done!, { outcome: 'ok', durationMs: 10, tokensOut: 5 });
     const cutoff = new Date(clock.now().getTime() - 30 * 60_000);
-    expect(await store.unscreenedLeftovers(cutoff)).toContainEqual({ channelId: 'c', messageId: 'm1' });
-    expect(await store.closeInterrupted(cutoff)).toBeGreaterThanOrEqual(1);
+    expect(await store.unscreenedLeftovers({ startedBefore: cutoff })).toContainEqual({
+      channelId: 'c',
+      messageId: 'm1',
+    });
+    expect(await store.closeInterrupted({ startedBefore: cutoff })).toBeGreaterThanOrEqual(1);
     expect(await store.get(old!)).toMatchObject({
       outcome: 'error',
       error: 'interrupted: the bot stopped during the answer',
@@ -124,6 +127,35 @@ describe.each(TEST_ENGINES)('/try data on %s', (_label, makeEngine) => {
     expect(await store.closeInterrupted()).toBeGreaterThanOrEqual(1);
     expect(await store.get(recent!)).toMatchObject({ outcome: 'error' });
     expect(await store.get(done!)).toMatchObject({ outcome: 'ok' });
+  });
+
+  it('closes only the runs of processes that are gone, and names the other owners of running runs', async () => {
+    const db = engine.connect();
+    const clock = new ManualClock('2026-11-23T09:00:00Z');
+    const [gone, alive, me] = [7_001, 7_002, 7_003];
+    const of = (owner: number) => new ModelRunStore(db, clock, engine.kind, owner);
+    const g = newGuild();
+    const [left] = await of(gone).begin([start(g, 'u')], NO_LIMITS, 0);
+    await of(gone).recordShown(left!, [{ channelId: 'c', messageId: 'left' }]);
+    const [streaming] = await of(alive).begin([start(g, 'v')], NO_LIMITS, 0);
+    const [mine] = await of(me).begin([start(g, 'w')], NO_LIMITS, 0);
+    expect((await of(me).runningOwners()).filter((o) => o >= 7_001 && o <= 7_003).sort()).toEqual([
+      gone,
+      alive,
+    ]);
+    const past = new Date(clock.now().getTime() - 60 * 60_000);
+    expect(await of(me).unscreenedLeftovers({ owners: [gone], startedBefore: past })).toEqual([
+      { channelId: 'c', messageId: 'left' },
+    ]);
+    expect(await of(me).closeInterrupted({ owners: [gone], startedBefore: past })).toBe(1);
+    expect(await runsOf(engine, db, clock).get(left!)).toMatchObject({ outcome: 'error', owner: gone });
+    expect(await runsOf(engine, db, clock).get(streaming!)).toMatchObject({
+      outcome: 'running',
+      owner: alive,
+    });
+    expect(await runsOf(engine, db, clock).get(mine!)).toMatchObject({ outcome: 'running', owner: me });
+    // Nobody known to be gone and nothing old: nothing is closed.
+    expect(await of(me).closeInterrupted({ owners: [], startedBefore: past })).toBe(0);
   });
 
   it('keeps a thread conversation in order, images included', async () => {

@@ -10,6 +10,7 @@ import type { Logger } from '../log.ts';
 import { VERSION } from '../version.ts';
 import { backupDatabase, preMigrationBackupPath } from './backup.ts';
 import { postgresKysely, selectEngine, sqliteKysely } from './engine.ts';
+import { ProcessLiveness } from './liveness.ts';
 import { MigrationError, migrate, pendingMigrations, schemaVersion } from './migrate.ts';
 import { migratePostgres, postgresSchemaVersion } from './migrate-postgres.ts';
 import { DatabaseError, type Db, openDatabase } from './open.ts';
@@ -21,6 +22,10 @@ export interface HubDatabase {
   /** The better-sqlite3 connection under `kdb` on SQLite (backups, the web's change counter); null on PostgreSQL. */
   sqlite: Db | null;
   schemaVersion(): Promise<number>;
+  /** This process's number on the work it owns (src/db/liveness.ts); null on SQLite, where it is alone. */
+  processId: number | null;
+  /** Whether the process numbered so still runs (PostgreSQL); on SQLite every other process is gone. */
+  isAlive(processId: number): Promise<boolean>;
   /** Null when healthy, else why not (for /readyz). */
   problem(): Promise<string | null>;
   close(): Promise<void>;
@@ -46,6 +51,8 @@ export async function openHubDatabase(
       kdb,
       sqlite: db,
       schemaVersion: async () => schemaVersion(db),
+      processId: null,
+      isAlive: async () => false,
       problem: async () => (db.open ? null : 'closed'),
       close: async () => {
         if (db.open) db.close();
@@ -70,6 +77,10 @@ export async function openHubDatabase(
     await kdb.destroy();
     throw describePostgresFailure(error);
   }
+  const liveness = await ProcessLiveness.start(engine.url, kdb, log).catch(async (error: unknown) => {
+    await kdb.destroy();
+    throw describePostgresFailure(error);
+  });
   return {
     engine: 'postgres',
     kdb,
@@ -77,6 +88,8 @@ export async function openHubDatabase(
     // Migrations run only at start (here, or by npm run migrate, which a running bot does not see
     // until it restarts anyway): read once.
     schemaVersion: async () => (version ??= await postgresSchemaVersion(kdb)),
+    processId: liveness.id,
+    isAlive: (id) => liveness.isAlive(id),
     problem: async () => {
       try {
         await sql`SELECT 1`.execute(kdb);
@@ -85,7 +98,10 @@ export async function openHubDatabase(
         return `PostgreSQL: ${(error as Error).message}`.slice(0, 200);
       }
     },
-    close: () => kdb.destroy(),
+    close: async () => {
+      await liveness.close();
+      await kdb.destroy();
+    },
   };
 }
 

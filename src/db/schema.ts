@@ -145,6 +145,8 @@ export interface ModelRunsTable {
   error: string | null;
   /** JSON [{channelId, messageId}] of public messages shown while a guarded answer ran (migration 0009). */
   shown_messages: string | null;
+  /** The process streaming it (src/db/liveness.ts; migration 0015); NULL on SQLite and older rows. */
+  owner: number | null;
 }
 
 export interface ModelThreadsTable {
@@ -492,6 +494,7 @@ export const COLUMNS = {
     'guard_policy',
     'error',
     'shown_messages',
+    'owner',
   ]),
   model_threads: cols<'model_threads'>()([
     'thread_id',

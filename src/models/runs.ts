@@ -1,5 +1,5 @@
 // model_runs: every generation, recorded as it starts so quotas and the cooldown see it at once.
-import { type Kysely, sql } from 'kysely';
+import { type ExpressionBuilder, type Kysely, sql } from 'kysely';
 import type { Clock } from '../clock.ts';
 import type { DB } from '../db/schema.ts';
 import { addDays, localParts, zonedTime } from '../digest/week.ts';
@@ -59,12 +59,42 @@ export class QuotaExceeded extends Error {
 /** The class of the advisory locks begin() takes on PostgreSQL, one per server (fixed forever). */
 const RUNS_LOCK_CLASS = 0x6d72_756e; // 'mrun'
 
+/**
+ * Which running runs a stopped process left: those of processes known to be gone (`owners`), and
+ * any started before `startedBefore` (older than a live answer can be; also rows without an owner).
+ */
+export interface LeftBehind {
+  owners?: number[];
+  startedBefore?: Date;
+}
+
+function leftBehind(eb: ExpressionBuilder<DB, 'model_runs'>, left: LeftBehind) {
+  const or = [];
+  if (left.owners && left.owners.length > 0) or.push(eb('owner', 'in', left.owners));
+  if (left.startedBefore) or.push(eb('started_at', '<', left.startedBefore.toISOString()));
+  return or.length > 0 ? eb.or(or) : eb.lit(false);
+}
+
 export class ModelRunStore {
   constructor(
     private readonly db: Kysely<DB>,
     private readonly clock: Clock,
     private readonly engine: 'sqlite' | 'postgres' = 'sqlite',
+    /** This process's number (src/db/liveness.ts), recorded on each run it streams. */
+    private readonly owner: number | null = null,
   ) {}
+
+  /** Processes other than this one with runs still marked running. */
+  async runningOwners(): Promise<number[]> {
+    const rows = await this.db
+      .selectFrom('model_runs')
+      .select('owner')
+      .distinct()
+      .where('outcome', '=', 'running')
+      .where('owner', 'is not', null)
+      .execute();
+    return rows.map((r) => r.owner!).filter((o) => o !== this.owner);
+  }
 
   /**
    * Checks cooldown and daily quotas, then records the run as running, in one transaction so a
@@ -131,6 +161,7 @@ export class ModelRunStore {
             kind: s.kind,
             started_at: now.toISOString(),
             tokens_in: s.tokensIn,
+            owner: this.owner,
           })
           .returning('id')
           .executeTakeFirstOrThrow();
@@ -179,36 +210,36 @@ export class ModelRunStore {
 
   /**
    * Messages of answers a stopped process left running, before closeInterrupted() closes them.
-   * `startedBefore` as in closeInterrupted.
+   * `left` as in closeInterrupted.
    */
-  async unscreenedLeftovers(startedBefore?: Date): Promise<ShownMessage[]> {
-    let query = this.db
+  async unscreenedLeftovers(left?: LeftBehind): Promise<ShownMessage[]> {
+    const rows = await this.db
       .selectFrom('model_runs')
       .select('shown_messages')
       .where('outcome', '=', 'running')
-      .where('shown_messages', 'is not', null);
-    if (startedBefore) query = query.where('started_at', '<', startedBefore.toISOString());
-    const rows = await query.execute();
+      .where('shown_messages', 'is not', null)
+      .$call((q) => (left ? q.where((eb) => leftBehind(eb, left)) : q))
+      .execute();
     return rows.flatMap((r) => JSON.parse(r.shown_messages!) as ShownMessage[]);
   }
 
   /**
    * Runs left "running" by a process that stopped mid-answer; returns how many were closed.
-   * Without `startedBefore`, every running run (one process owns the database, and it is starting);
-   * with it, only runs older than any live answer can be, so the runs of other processes sharing
-   * the database stay as they are.
+   * Without `left`, every running run (one process owns the database, and it is starting); with it,
+   * only the runs of processes known to be gone and runs older than any live answer can be, so the
+   * runs of live processes sharing the database stay as they are.
    */
-  async closeInterrupted(startedBefore?: Date): Promise<number> {
-    let update = this.db
+  async closeInterrupted(left?: LeftBehind): Promise<number> {
+    const result = await this.db
       .updateTable('model_runs')
       .set({
         outcome: 'error',
         finished_at: this.clock.now().toISOString(),
         error: 'interrupted: the bot stopped during the answer',
       })
-      .where('outcome', '=', 'running');
-    if (startedBefore) update = update.where('started_at', '<', startedBefore.toISOString());
-    const result = await update.executeTakeFirst();
+      .where('outcome', '=', 'running')
+      .$call((q) => (left ? q.where((eb) => leftBehind(eb, left)) : q))
+      .executeTakeFirst();
     return Number(result.numUpdatedRows);
   }
 

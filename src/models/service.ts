@@ -83,6 +83,8 @@ export interface ModelServiceDeps {
   db: Kysely<DB>;
   /** Which engine `db` runs on: quotas take a lock on PostgreSQL, where several processes count. */
   engine?: 'sqlite' | 'postgres';
+  /** This process's number on the runs it streams (src/db/liveness.ts). */
+  processId?: number | null;
   clock: Clock;
   log: Logger;
   config: ModelsConfig;
@@ -122,7 +124,7 @@ export class ModelService {
   private readonly exchanges = new Map<number, Exchange>();
 
   constructor(readonly deps: ModelServiceDeps) {
-    this.runs = new ModelRunStore(deps.db, deps.clock, deps.engine ?? 'sqlite');
+    this.runs = new ModelRunStore(deps.db, deps.clock, deps.engine ?? 'sqlite', deps.processId ?? null);
     this.quotas = new QuotaSettingsStore(deps.db, deps.clock, deps.config.quotas);
     this.threads = new ThreadStore(deps.db, deps.clock, deps.engine ?? 'sqlite');
   }

@@ -6,6 +6,7 @@ import { EndpointModels } from './endpoint-models.ts';
 import { Guard } from './guard.ts';
 import { HubSearch } from './hub-search.ts';
 import { InferenceGateway } from './inference.ts';
+import type { LeftBehind } from './runs.ts';
 import { ModelService } from './service.ts';
 
 export interface ModelsFeature {
@@ -69,6 +70,7 @@ export function setupModels(core: HubCore): ModelsFeature {
   const service = new ModelService({
     db: core.kdb,
     engine: core.engine,
+    processId: core.database.processId,
     clock: core.clock,
     log,
     config: settings,
@@ -92,9 +94,17 @@ export function setupModels(core: HubCore): ModelsFeature {
   const shared = core.engine === 'postgres';
   const staleRunMs = Math.max(STALE_RUN_MIN_MS, 3 * settings.timeoutMs);
   const sweep = async (): Promise<void> => {
-    const before = shared ? new Date(core.clock.now().getTime() - staleRunMs) : undefined;
-    const leftovers = guard ? await service.runs.unscreenedLeftovers(before) : [];
-    const interrupted = await service.runs.closeInterrupted(before);
+    // Shared: close what dead processes left (their liveness lock is free), and anything older than a
+    // live answer can be; the runs of live processes stay.
+    let left: LeftBehind | undefined;
+    if (shared) {
+      const owners = await service.runs.runningOwners();
+      const gone: number[] = [];
+      for (const owner of owners) if (!(await core.database.isAlive(owner))) gone.push(owner);
+      left = { owners: gone, startedBefore: new Date(core.clock.now().getTime() - staleRunMs) };
+    }
+    const leftovers = guard ? await service.runs.unscreenedLeftovers(left) : [];
+    const interrupted = await service.runs.closeInterrupted(left);
     if (leftovers.length > 0) {
       log.info({ messages: leftovers.length }, 'Removing unscreened answers a stopped process left visible');
       void Promise.all(
