@@ -4,7 +4,7 @@ import { commands as allCommands } from '../commands/index.ts';
 import { type Clock, systemClock } from './clock.ts';
 import type { Config } from './config.ts';
 import { runDailyBackup } from './db/backup.ts';
-import { openHubDatabase, processHolderId } from './db/connect.ts';
+import { livenessIdOf, openHubDatabase, processHolderId } from './db/connect.ts';
 import { GuildSettingsStore } from './db/guild-settings.ts';
 import { JobLease } from './db/lease.ts';
 import { setupDigest } from './digest/setup.ts';
@@ -102,11 +102,19 @@ export async function startApp(config: Readonly<Config>, options: AppOptions = {
           new JobLease({
             db: kdb,
             name: 'scheduler',
-            holder: processHolderId(),
+            holder: processHolderId(database.processId),
             ttlMs: JOB_LEASE_TTL_MS,
             clock,
           }),
-          { ttlMs: JOB_LEASE_TTL_MS, clock, log },
+          {
+            ttlMs: JOB_LEASE_TTL_MS,
+            clock,
+            log,
+            holderGone: async (holder) => {
+              const id = livenessIdOf(holder);
+              return id !== undefined && !(await database.isAlive(id));
+            },
+          },
         )
       : alwaysRun,
   );

@@ -32,7 +32,13 @@ export class LeaseGate implements JobGate {
 
   constructor(
     private readonly lease: JobLease,
-    private readonly o: { ttlMs: number; clock: Clock; log: Logger },
+    private readonly o: {
+      ttlMs: number;
+      clock: Clock;
+      log: Logger;
+      /** True when the process that holds the lease is known to be gone (its liveness lock is free). */
+      holderGone?: (holder: string) => Promise<boolean>;
+    },
   ) {
     // A third of the ttl: two renewals may fail (a slow query, a short outage) before the lease lapses.
     this.checkEveryMs = Math.max(1_000, Math.floor(o.ttlMs / 3));
@@ -55,6 +61,12 @@ export class LeaseGate implements JobGate {
       state = this.holding ? await this.lease.renew() : await this.lease.acquire();
       // Renewal failing means someone else took over; one acquire tells who.
       if (!state.held && this.holding) state = await this.lease.acquire();
+      // A holder that died (killed, crashed) need not be waited out: its lease ends now.
+      if (!state.held && state.holder && (await this.o.holderGone?.(state.holder))) {
+        this.o.log.info({ holder: state.holder }, 'The process holding the job lease is gone; taking over');
+        await this.lease.expireHolder(state.holder);
+        state = await this.lease.acquire();
+      }
     } catch (error) {
       this.o.log.warn(
         { err: error },

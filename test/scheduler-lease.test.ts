@@ -3,7 +3,9 @@
 // dies another takes them over within the ttl plus one check; a graceful stop hands them over at once.
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../src/clock.ts';
+import { livenessIdOf, processHolderId } from '../src/db/connect.ts';
 import { JobLease } from '../src/db/lease.ts';
+import { ProcessLiveness } from '../src/db/liveness.ts';
 import { LeaseGate } from '../src/job-gate.ts';
 import { createLogger, LogCollector } from '../src/log.ts';
 import { Scheduler } from '../src/scheduler.ts';
@@ -100,5 +102,53 @@ describe.each([
     await b.scheduler.runNow(b.job);
     expect(b.runs).toHaveLength(1);
     await b.scheduler.stop();
+  });
+});
+
+describe('on PostgreSQL, with process liveness', () => {
+  const engine = postgresEngine();
+
+  it('takes the jobs over at the next check, not after the ttl, when the holder is known to be gone', async () => {
+    const name = `jobs-${++names}`;
+    const clock = new ManualClock('2026-03-02T10:00:00Z');
+    const timers = new ManualTimers(clock.now().getTime());
+    const processes = await Promise.all(
+      [0, 1].map(async () => {
+        const db = engine.connect();
+        const liveness = await ProcessLiveness.start(engine.url, db, createLogger({ level: 'silent' }));
+        const logs = new LogCollector();
+        const log = createLogger({ level: 'debug', destination: logs });
+        const holder = processHolderId(liveness.id);
+        const lease = new JobLease({ db, name, holder, ttlMs: TTL, clock });
+        const gate = new LeaseGate(lease, {
+          ttlMs: TTL,
+          clock,
+          log,
+          holderGone: async (h) => {
+            const id = livenessIdOf(h);
+            return id !== undefined && !(await liveness.isAlive(id));
+          },
+        });
+        const scheduler = new Scheduler(log, timers, gate);
+        const runs: number[] = [];
+        return { scheduler, liveness, logs, runs, job: { name: 'poll', run: async () => runs.push(1) } };
+      }),
+    );
+    const [a, b] = processes as [(typeof processes)[0], (typeof processes)[0]];
+    try {
+      await a.scheduler.runNow(a.job);
+      await b.scheduler.runNow(b.job);
+      expect([a.runs.length, b.runs.length]).toEqual([1, 0]);
+      // The holder dies without a word: its session ends (its liveness lock is freed), its lease stays.
+      (a.scheduler as unknown as { stopped: boolean }).stopped = true;
+      await a.liveness.close();
+      clock.advance(1_000);
+      await b.scheduler.runNow(b.job);
+      expect(b.runs).toHaveLength(1);
+      expect(b.logs.messages()).toContain('The process holding the job lease is gone; taking over');
+    } finally {
+      await Promise.all(processes.map((p) => p.scheduler.stop()));
+      await Promise.all(processes.map((p) => p.liveness.close()));
+    }
   });
 });

@@ -161,7 +161,16 @@ async function migrateWithBackup(db: Db, config: Readonly<Config>, clock: Clock,
     log.info({ applied: migration.applied }, `Database migrated to version ${migration.version}`);
 }
 
-/** Unique per process start: a restarted process is a new lease holder. */
-export function processHolderId(): string {
-  return `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 10)}`;
+/**
+ * Unique per process start (a restarted process is a new lease holder): host, pid, and the process's
+ * liveness number when it has one, so others can tell when it is gone.
+ */
+export function processHolderId(livenessId: number | null): string {
+  return `${hostname()}:${process.pid}:${livenessId ? `L${livenessId}` : Math.random().toString(36).slice(2, 10)}`;
+}
+
+/** The liveness number in a holder id of processHolderId, if any. */
+export function livenessIdOf(holder: string): number | undefined {
+  const last = holder.slice(holder.lastIndexOf(':') + 1);
+  return /^L[1-9]\d{0,9}$/.test(last) ? Number(last.slice(1)) : undefined;
 }

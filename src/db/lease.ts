@@ -147,6 +147,21 @@ export class JobLease {
   }
 
   /**
+   * Ends the lease of `holder` now, when another process knows it is gone (src/db/liveness.ts), so
+   * the lease need not run out first. Only that holder's: if it changed meanwhile nothing happens.
+   */
+  async expireHolder(holder: string): Promise<void> {
+    const now = this.nowMs();
+    await this.o.db
+      .updateTable('job_leases')
+      .set({ expires_at_ms: now })
+      .where('name', '=', this.o.name)
+      .where('holder', '=', holder)
+      .where('expires_at_ms', '>', now)
+      .execute();
+  }
+
+  /**
    * Gives the lease up at once (graceful shutdown), so another process need not wait for the
    * expiry. The row stays, with its fence, so the next holder's fence is still higher.
    */

@@ -39,7 +39,7 @@ export function sqliteEngine(): Engine {
   };
 }
 
-export function postgresEngine(): Engine {
+export function postgresEngine(): Engine & { readonly url: string } {
   const database = usePostgresDatabase();
   const pools: Array<Kysely<DB>> = [];
   beforeAll(async () => {
@@ -51,6 +51,9 @@ export function postgresEngine(): Engine {
     await Promise.all(pools.map((p) => p.destroy()));
   });
   return {
+    get url() {
+      return database.url;
+    },
     connect() {
       const db = postgresKysely(database.url, { maxConnections: 2 });
       pools.push(db);
