@@ -114,6 +114,19 @@ export class ModelRunStore {
     timeZone = 'UTC',
   ): Promise<number[]> {
     const first = starts[0]!;
+    const cooling = first.kind !== 'thread' && cooldownMs > 0;
+    const limited = Object.values(limits).some((limit) => limit > 0);
+    // Nothing to count against (no cooldown, every limit off): the runs are only recorded, and no
+    // lock makes the server's runs wait for each other.
+    if (!cooling && !limited) {
+      if (starts.length === 1) return [await this.insertRun(this.db, first, this.clock.now())];
+      return this.db.transaction().execute(async (trx) => {
+        const now = this.clock.now();
+        const ids: number[] = [];
+        for (const s of starts) ids.push(await this.insertRun(trx, s, now));
+        return ids;
+      });
+    }
     return this.db.transaction().execute(async (trx) => {
       if (this.engine === 'postgres')
         await sql`SELECT pg_advisory_xact_lock(${sql.lit(RUNS_LOCK_CLASS)}, hashtext(${first.guildId}))`.execute(
@@ -122,7 +135,7 @@ export class ModelRunStore {
       const now = this.clock.now();
       const { dayStart, tomorrow } = serverDay(now, timeZone);
       // A thread conversation is a run per message; only slash commands have the double-click problem.
-      if (first.kind !== 'thread' && cooldownMs > 0) {
+      if (cooling) {
         const row = await trx
           .selectFrom('model_runs')
           .select((eb) => eb.fn.max('started_at').as('at'))
@@ -149,26 +162,28 @@ export class ModelRunStore {
       spent('guild_tokens', guild.tokens, limits.guildDailyTokens);
       // One insert per model (at most a few), so each id is known to belong to its start.
       const ids: number[] = [];
-      for (const s of starts) {
-        const row = await trx
-          .insertInto('model_runs')
-          .values({
-            guild_id: s.guildId,
-            channel_id: s.channelId,
-            user_id: s.userId,
-            model: s.model,
-            provider: s.provider,
-            kind: s.kind,
-            started_at: now.toISOString(),
-            tokens_in: s.tokensIn,
-            owner: this.owner,
-          })
-          .returning('id')
-          .executeTakeFirstOrThrow();
-        ids.push(Number(row.id));
-      }
+      for (const s of starts) ids.push(await this.insertRun(trx, s, now));
       return ids;
     });
+  }
+
+  private async insertRun(db: Kysely<DB>, s: RunStart, now: Date): Promise<number> {
+    const row = await db
+      .insertInto('model_runs')
+      .values({
+        guild_id: s.guildId,
+        channel_id: s.channelId,
+        user_id: s.userId,
+        model: s.model,
+        provider: s.provider,
+        kind: s.kind,
+        started_at: now.toISOString(),
+        tokens_in: s.tokensIn,
+        owner: this.owner,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return Number(row.id);
   }
 
   async finish(runId: number, end: RunEnd): Promise<void> {
