@@ -4,7 +4,7 @@ import { commands as allCommands } from '../commands/index.ts';
 import { type Clock, systemClock } from './clock.ts';
 import type { Config } from './config.ts';
 import { runDailyBackup } from './db/backup.ts';
-import { livenessIdOf, openHubDatabase, processHolderId } from './db/connect.ts';
+import { holderGoneBy, openHubDatabase, processHolderId } from './db/connect.ts';
 import { GuildSettingsStore } from './db/guild-settings.ts';
 import { JobLease } from './db/lease.ts';
 import { setupDigest } from './digest/setup.ts';
@@ -110,10 +110,7 @@ export async function startApp(config: Readonly<Config>, options: AppOptions = {
             ttlMs: JOB_LEASE_TTL_MS,
             clock,
             log,
-            holderGone: async (holder) => {
-              const id = livenessIdOf(holder);
-              return id !== undefined && !(await database.isAlive(id));
-            },
+            holderGone: holderGoneBy((id) => database.isAlive(id)),
           },
         )
       : alwaysRun,

@@ -3,7 +3,7 @@
 // dies another takes them over within the ttl plus one check; a graceful stop hands them over at once.
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../src/clock.ts';
-import { livenessIdOf, processHolderId } from '../src/db/connect.ts';
+import { holderGoneBy, processHolderId } from '../src/db/connect.ts';
 import { JobLease } from '../src/db/lease.ts';
 import { ProcessLiveness } from '../src/db/liveness.ts';
 import { LeaseGate } from '../src/job-gate.ts';
@@ -124,10 +124,7 @@ describe('on PostgreSQL, with process liveness', () => {
           ttlMs: TTL,
           clock,
           log,
-          holderGone: async (h) => {
-            const id = livenessIdOf(h);
-            return id !== undefined && !(await liveness.isAlive(id));
-          },
+          holderGone: holderGoneBy((id) => liveness.isAlive(id)),
         });
         const scheduler = new Scheduler(log, timers, gate);
         const runs: number[] = [];

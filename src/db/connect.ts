@@ -174,3 +174,11 @@ export function livenessIdOf(holder: string): number | undefined {
   const last = holder.slice(holder.lastIndexOf(':') + 1);
   return /^L[1-9]\d{0,9}$/.test(last) ? Number(last.slice(1)) : undefined;
 }
+
+/** LeaseGate's `holderGone`: a holder id of processHolderId whose process no longer holds its liveness lock. */
+export function holderGoneBy(isAlive: (processId: number) => Promise<boolean>) {
+  return async (holder: string): Promise<boolean> => {
+    const id = livenessIdOf(holder);
+    return id !== undefined && !(await isAlive(id));
+  };
+}

@@ -31,19 +31,29 @@ export class ProcessLiveness {
 
   private async hold(): Promise<void> {
     const client = new pg.Client({ connectionString: this.url, application_name: 'open-model-hub liveness' });
-    client.on('error', (error) => {
-      if (this.closing) return;
-      this.log.warn(`The liveness connection to PostgreSQL failed (${error.message}); opening it again`);
-    });
+    // pg reports a lost connection as 'error' and then 'end'; 'end' alone starts the one retry chain.
+    client.on('error', () => {});
+    try {
+      await client.connect();
+      await client.query('SELECT pg_advisory_lock($1::int, $2::int)', [LIVENESS_CLASS, this.id]);
+    } catch (error) {
+      await client.end().catch(() => {});
+      throw error;
+    }
+    this.client = client;
     client.on('end', () => {
       if (this.closing) return;
       // Until it is back, other processes may take this process for gone and close its running answers.
-      const retry = setTimeout(() => void this.hold().catch(() => client.emit('end')), 1_000);
-      retry.unref();
+      this.log.warn('The liveness connection to PostgreSQL closed; opening it again');
+      this.retry();
     });
-    await client.connect();
-    await client.query('SELECT pg_advisory_lock($1::int, $2::int)', [LIVENESS_CLASS, this.id]);
-    this.client = client;
+  }
+
+  private retry(): void {
+    const timer = setTimeout(() => {
+      if (!this.closing) void this.hold().catch(() => this.retry());
+    }, 1_000);
+    timer.unref();
   }
 
   /** False once the process numbered `id` has ended (its lock is free). */
