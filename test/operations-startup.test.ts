@@ -73,8 +73,18 @@ describe('npm start while Discord cannot be reached', () => {
     expect(JSON.stringify(await ready.json())).toMatch(
       /could not reach Discord \(connection refused\); retrying in \d+ s/,
     );
-    // Discord comes back several seconds later (the fourth wait is about 8 s).
-    await bot.waitForLine(/retrying in (8|9|7) s/);
+    // Discord comes back several seconds later, during the fourth wait (8 s ± 20%: 6 to 10 s in words).
+    await bot.waitForLine(/"attempt":4[,}]/);
+    const waits = bot
+      .output()
+      .split('\n')
+      .filter((line) => line.includes('could not reach Discord'))
+      .map((line) => JSON.parse(line) as { retryInMs: number; msg: string });
+    expect(waits).toHaveLength(4);
+    for (const [i, wait] of waits.entries()) {
+      expect(wait.msg).toMatch(new RegExp(`retrying in ${Math.max(1, Math.round(wait.retryInMs / 1000))} s$`));
+      if (i > 0) expect(wait.retryInMs).toBeGreaterThan(waits[i - 1]?.retryInMs ?? 0);
+    }
     discord = await DiscordEmulator.start({ port: discordPort, token, applicationId: APP_ID });
     await bot.waitForLine(/Open Model Hub is online/);
     expect((await fetch(`http://127.0.0.1:${httpPort}/readyz`)).status).toBe(200);
