@@ -82,7 +82,9 @@ describe('npm start while Discord cannot be reached', () => {
       .map((line) => JSON.parse(line) as { retryInMs: number; msg: string });
     expect(waits).toHaveLength(4);
     for (const [i, wait] of waits.entries()) {
-      expect(wait.msg).toMatch(new RegExp(`retrying in ${Math.max(1, Math.round(wait.retryInMs / 1000))} s$`));
+      expect(wait.msg).toMatch(
+        new RegExp(`retrying in ${Math.max(1, Math.round(wait.retryInMs / 1000))} s$`),
+      );
       if (i > 0) expect(wait.retryInMs).toBeGreaterThan(waits[i - 1]?.retryInMs ?? 0);
     }
     discord = await DiscordEmulator.start({ port: discordPort, token, applicationId: APP_ID });
