@@ -3,16 +3,13 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../src/clock.ts';
 import { JobLease } from '../src/db/lease.ts';
-import { postgresEngine, sqliteEngine } from './support/shared-db.ts';
+import { TEST_ENGINES } from './support/both-engines.ts';
 
 const TTL = 60_000;
 
 let leaseNames = 0;
 
-describe.each([
-  ['SQLite', sqliteEngine],
-  ['PostgreSQL', postgresEngine],
-])('the job lease on %s', (_label, makeEngine) => {
+describe.each(TEST_ENGINES)('the job lease on %s', (_label, makeEngine) => {
   const engine = makeEngine();
   const clock = new ManualClock('2026-03-02T10:00:00Z');
   function processes(count: number): JobLease[] {

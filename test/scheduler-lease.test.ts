@@ -9,16 +9,13 @@ import { ProcessLiveness } from '../src/db/liveness.ts';
 import { LeaseGate } from '../src/job-gate.ts';
 import { createLogger, LogCollector } from '../src/log.ts';
 import { Scheduler } from '../src/scheduler.ts';
+import { postgresTestEngine, TEST_ENGINES } from './support/both-engines.ts';
 import { ManualTimers } from './support/manual-timers.ts';
-import { postgresEngine, sqliteEngine } from './support/shared-db.ts';
 
 const TTL = 60_000;
 let names = 0;
 
-describe.each([
-  ['SQLite', sqliteEngine],
-  ['PostgreSQL', postgresEngine],
-])('scheduled jobs behind the job lease on %s', (_label, makeEngine) => {
+describe.each(TEST_ENGINES)('scheduled jobs behind the job lease on %s', (_label, makeEngine) => {
   const engine = makeEngine();
 
   function cluster(count: number) {
@@ -106,7 +103,7 @@ describe.each([
 });
 
 describe('on PostgreSQL, with process liveness', () => {
-  const engine = postgresEngine();
+  const engine = postgresTestEngine();
 
   it('takes the jobs over at the next check, not after the ttl, when the holder is known to be gone', async () => {
     const name = `jobs-${++names}`;

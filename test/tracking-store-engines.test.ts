@@ -1,71 +1,14 @@
 // The tracking store on both engines: a real SQLite file and a real PostgreSQL server, with
 // separate connections (pools) standing in for separate bot processes sharing the database.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Kysely } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../src/clock.ts';
-import { postgresKysely, sqliteKysely } from '../src/db/engine.ts';
-import { migrate } from '../src/db/migrate.ts';
-import { migratePostgres } from '../src/db/migrate-postgres.ts';
-import { openDatabase } from '../src/db/open.ts';
 import type { DB } from '../src/db/schema.ts';
 import type { OutgoingMessage, Poster } from '../src/discord/post.ts';
 import { createLogger } from '../src/log.ts';
 import { type TrackedItem, TrackingStore, type Watch } from '../src/tracking/store.ts';
 import { Tracker } from '../src/tracking/tracker.ts';
-import { usePostgresDatabase } from './support/postgres.ts';
-
-interface Engine {
-  kind: 'sqlite' | 'postgres';
-  /** A new connection to the shared database, as another process would open. */
-  connect(): Kysely<DB>;
-}
-
-function sqliteEngine(): Engine {
-  let dir = '';
-  const closers: Array<() => void> = [];
-  beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'omh-tracking-store-'));
-    const db = openDatabase(join(dir, 'hub.sqlite'));
-    migrate(db);
-    db.close();
-  });
-  afterAll(() => {
-    for (const close of closers) close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  return {
-    kind: 'sqlite',
-    connect() {
-      const db = openDatabase(join(dir, 'hub.sqlite'));
-      closers.push(() => db.close());
-      return sqliteKysely(db);
-    },
-  };
-}
-
-function postgresEngine(): Engine {
-  const database = usePostgresDatabase();
-  const pools: Array<Kysely<DB>> = [];
-  beforeAll(async () => {
-    const db = postgresKysely(database.url);
-    await migratePostgres(db);
-    await db.destroy();
-  });
-  afterAll(async () => {
-    await Promise.all(pools.map((p) => p.destroy()));
-  });
-  return {
-    kind: 'postgres',
-    connect() {
-      const db = postgresKysely(database.url, { maxConnections: 4 });
-      pools.push(db);
-      return db;
-    },
-  };
-}
+import { TEST_ENGINES } from './support/both-engines.ts';
 
 const silent = createLogger({ level: 'silent' });
 let names = 0;
@@ -102,10 +45,7 @@ function recordingPoster(posts: string[]): Poster {
   });
 }
 
-describe.each([
-  ['SQLite', sqliteEngine],
-  ['PostgreSQL', postgresEngine],
-])('the tracking store on %s', (_label, makeEngine) => {
+describe.each(TEST_ENGINES)('the tracking store on %s', (_label, makeEngine) => {
   const engine = makeEngine();
   const clock = new ManualClock('2026-03-02T10:00:00Z');
 

@@ -43,7 +43,7 @@ export function sqliteTestEngine(): TestEngine {
   };
 }
 
-export function postgresTestEngine(): TestEngine {
+export function postgresTestEngine(): TestEngine & { readonly url: string } {
   const database = usePostgresDatabase();
   const pools: Array<Kysely<DB>> = [];
   beforeAll(async () => {
@@ -56,6 +56,9 @@ export function postgresTestEngine(): TestEngine {
   });
   return {
     kind: 'postgres',
+    get url() {
+      return database.url;
+    },
     connect() {
       const db = postgresKysely(database.url, { maxConnections: 4 });
       pools.push(db);
