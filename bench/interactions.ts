@@ -76,7 +76,8 @@ const loads = [
     options: { model: MODEL, prompt: 'bench' },
     until: 'final' as const,
   },
-];
+  // BENCH_INTERACTIONS=0 or BENCH_TRY=0 leaves a load out.
+].filter((load) => load.n > 0);
 
 type Figures = { p50: number; p99: number; perSecond: number; failed: number; cpuMs: number };
 
@@ -112,8 +113,8 @@ async function measureAll(
 ): Promise<Map<string, Figures & { ackP99: number }>> {
   const { ask, world } = e;
   // Warm up (a running bot is warm: JIT-compiled, connections open).
-  await ask({ run: { concurrency: CONCURRENCY, ...world, ...loads[0]!, n: 500 } }, 'result');
-  await ask({ run: { concurrency: CONCURRENCY, ...world, ...loads[1]!, n: 200 } }, 'result');
+  for (const [i, load] of loads.slice(0, 2).entries())
+    await ask({ run: { concurrency: CONCURRENCY, ...world, ...load, n: i === 0 ? 500 : 200 } }, 'result');
   const figures = new Map<string, Figures & { ackP99: number }>();
   for (const load of loads) {
     const f = await measure(e, load, cpuOf);

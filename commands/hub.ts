@@ -33,6 +33,11 @@ const CLEARABLE = {
   timezone: 'timeZone',
 } as const satisfies Record<string, keyof GuildSettingsPatch>;
 
+/** The option each settings field is set by, as members typed it (the reply names those). */
+const OPTION_OF = Object.fromEntries(
+  Object.entries(CLEARABLE).map(([option, key]) => [key, option]),
+) as Record<keyof GuildSettingsPatch, string>;
+
 // The time zone column is never empty: clearing it means the bot's default.
 const DEFAULT_TIME_ZONE = 'UTC';
 
@@ -112,18 +117,23 @@ export async function autocomplete(interaction: AutocompleteInteraction): Promis
 
 async function showStatus(interaction: ChatInputCommandInteraction, hub: Hub): Promise<void> {
   const ping = hub.gateway.ping();
+  // At once: on PostgreSQL each is a round trip.
+  const [schema, features] = await Promise.all([
+    hub.database.schemaVersion(),
+    hub.status.collect(interaction.guildId),
+  ]);
   const lines = [
     { name: 'Version', value: hub.version },
     { name: 'Uptime', value: formatDuration(hub.clock.now().getTime() - hub.startedAt.getTime()) },
     {
       name: 'Database schema',
-      value: `version ${await hub.database.schemaVersion()} (${hub.engine === 'postgres' ? 'PostgreSQL' : 'SQLite'})`,
+      value: `version ${schema} (${hub.engine === 'postgres' ? 'PostgreSQL' : 'SQLite'})`,
     },
     {
       name: 'Discord gateway',
       value: ping === null || ping < 0 ? 'connected (no heartbeat yet)' : `${ping} ms`,
     },
-    ...(await hub.status.collect(interaction.guildId)),
+    ...features,
   ];
   const embed = new EmbedBuilder()
     .setTitle('Open Model Hub status')
@@ -159,7 +169,11 @@ async function configure(interaction: ChatInputCommandInteraction, hub: Hub): Pr
   const quotas = readQuotaOptions(interaction);
   let web = interaction.options.getString('web') as BoardVisibility | null;
   if (web !== null && web !== 'public' && web !== 'off') throw new UserError('web is either public or off.');
-  const changed = () => [...Object.keys(patch), ...quotaOptionNames(quotas), ...(web ? ['web'] : [])];
+  const changed = () => [
+    ...(Object.keys(patch) as Array<keyof GuildSettingsPatch>).map((key) => OPTION_OF[key]),
+    ...quotaOptionNames(quotas),
+    ...(web ? ['web'] : []),
+  ];
 
   if (role)
     patch.curatorRoleId = role.id === guildId ? throwUser('@everyone cannot be the curator role.') : role.id;

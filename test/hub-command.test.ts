@@ -83,7 +83,7 @@ describe('/hub', () => {
     const role = (await t.hub.settings.get(t.guildId)).curatorRoleId!;
     const helper = t.discord.addMember(t.guildId, { username: 'helper', roles: [role] });
     const reply = await as(helper, 'config', { clear: 'default_repo' }).reply();
-    expect(reply.content).toContain('Saved: defaultRepo');
+    expect(reply.content).toBe('Saved: default_repo.');
     expect((await t.hub.settings.get(t.guildId)).defaultRepo).toBeNull();
   });
 

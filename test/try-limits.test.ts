@@ -98,6 +98,42 @@ describe('quotas and cooldown', () => {
     await waitForFinal(world, interaction.token);
     expect(interaction.original()!.content).toBe('Fine.');
   });
+
+  it("resets at the server's own midnight once /hub config sets its time zone", async () => {
+    const { discord, guildId, channelId, curatorId } = world.hub;
+    const config = (timezone: string) =>
+      discord
+        .command({
+          guildId,
+          channelId,
+          userId: curatorId,
+          name: 'hub',
+          subcommand: 'config',
+          options: { timezone },
+        })
+        .reply();
+    expect((await config('Asia/Tokyo')).content).toBe('Saved: timezone.');
+    try {
+      const member = discord.addMember(guildId, { username: 'tokyo' });
+      for (const prompt of ['one', 'two']) {
+        pastCooldown();
+        await waitForFinal(world, runTry(member, prompt).token);
+      }
+      pastCooldown();
+      const over = await runTry(member, 'three').reply();
+      const [, at] =
+        /^You have used your 2 model runs for today\. Your quota resets <t:(\d+):R> \(midnight Asia\/Tokyo\)\.$/.exec(
+          over.content,
+        ) ?? [undefined, ''];
+      const resetsAt = Number(at) * 1000;
+      // Tokyo is UTC+9 all year: its midnight is 15:00 UTC, within the next 24 hours.
+      expect(new Date(resetsAt).toISOString().slice(11)).toBe('15:00:00.000Z');
+      expect(resetsAt - world.hub.clock.now().getTime()).toBeGreaterThan(0);
+      expect(resetsAt - world.hub.clock.now().getTime()).toBeLessThanOrEqual(24 * 60 * 60_000);
+    } finally {
+      expect((await config('UTC')).content).toBe('Saved: timezone.');
+    }
+  });
 });
 
 describe('guard screening', () => {

@@ -21,9 +21,14 @@ export class QuotaSettingsStore {
   ) {}
 
   async get(guildId: string): Promise<QuotaLimits> {
+    return (await this.withTimeZone(guildId)).limits;
+  }
+
+  /** The limits and the server's time zone (whose midnight resets them), in one read of the row. */
+  async withTimeZone(guildId: string): Promise<{ limits: QuotaLimits; timeZone: string }> {
     const row = await this.db
       .selectFrom('guild_settings')
-      .select(Object.values(COLUMNS))
+      .select([...Object.values(COLUMNS), 'time_zone'])
       .where('guild_id', '=', guildId)
       .executeTakeFirst();
     const limits = { ...this.defaults };
@@ -31,7 +36,7 @@ export class QuotaSettingsStore {
       const value = row?.[column];
       if (value !== null && value !== undefined) limits[key] = value;
     }
-    return limits;
+    return { limits, timeZone: row?.time_zone ?? 'UTC' };
   }
 
   /** Sets some limits (0 = unlimited, null = back to the default). */

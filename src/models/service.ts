@@ -93,8 +93,6 @@ export interface ModelServiceDeps {
   guard: Guard | undefined;
   /** The self-hosted server's model list, when one is configured. */
   endpointModels?: EndpointModels | undefined;
-  /** The server's time zone, whose midnight resets the daily quotas (UTC when absent). */
-  timeZoneOf?: (guildId: string) => string | Promise<string>;
   /** Told about every finished generation (metrics). */
   observe?: (result: GenerationResult) => void;
 }
@@ -201,10 +199,7 @@ export class ModelService {
    */
   async reserve(inputs: GenerationInput[]): Promise<number[]> {
     const first = inputs[0]!;
-    const [limits, timeZone] = await Promise.all([
-      this.quotas.get(first.guildId),
-      this.deps.timeZoneOf?.(first.guildId) ?? 'UTC',
-    ]);
+    const { limits, timeZone } = await this.quotas.withTimeZone(first.guildId);
     return this.runs.begin(
       inputs.map((input) => ({
         guildId: input.guildId,

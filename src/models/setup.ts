@@ -78,7 +78,6 @@ export function setupModels(core: HubCore): ModelsFeature {
     inference,
     guard,
     endpointModels,
-    timeZoneOf: async (guildId) => (await core.settings.get(guildId)).timeZone,
     observe: (result) => {
       // Hub models typed by members would make one time series each.
       const model = catalog.find(result.model.id) ? result.model.id : 'other';
@@ -134,12 +133,8 @@ export function setupModels(core: HubCore): ModelsFeature {
   });
   core.status.add(async (guildId) => {
     if (!guildId) return [];
-    const limits = await service.quotas.get(guildId);
-    const used = await service.runs.usedToday(
-      guildId,
-      undefined,
-      (await core.settings.get(guildId)).timeZone,
-    );
+    const { limits, timeZone } = await service.quotas.withTimeZone(guildId);
+    const used = await service.runs.usedToday(guildId, undefined, timeZone);
     return [
       {
         name: 'Models',
