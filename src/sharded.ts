@@ -56,8 +56,9 @@ async function main(): Promise<void> {
     mode: 'process',
     respawn: true,
     token: config.discordToken,
-    // The flags npm start gives the bot (package.json): each child is a bot process like it.
-    execArgv: ['--enable-source-maps', '--heap-growing-percent=30'],
+    // The manager's own node flags, which package.json's start:sharded gives as npm start gives them
+    // (test/start-command.test.ts): each child is a bot process like npm start's.
+    execArgv: process.execArgv,
   });
   const basePort = Number(config.httpPort);
   let stopping = false;

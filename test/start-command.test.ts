@@ -21,4 +21,14 @@ describe('the production start command', () => {
     expect(npmStart).toMatch(/MALLOC_ARENA_MAX=\$\{MALLOC_ARENA_MAX:-2\} exec node /);
     expect(npmStart).toContain('--heap-growing-percent=30');
   });
+
+  it('starts the sharded manager, whose children inherit its flags, with the same variables and flags', () => {
+    const { start, 'start:sharded': sharded } = (
+      JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+        scripts: { start: string; 'start:sharded': string };
+      }
+    ).scripts;
+    expect(sharded.replace('dist/src/sharded.js', 'dist/src/main.js')).toBe(start);
+    expect(readFileSync(join(ROOT, 'src', 'sharded.ts'), 'utf8')).toContain('execArgv: process.execArgv');
+  });
 });
