@@ -97,17 +97,7 @@ export class JobLease {
     }
     const lost = this.held !== undefined;
     this.held = undefined;
-    const current = await db
-      .selectFrom('job_leases')
-      .select(['holder', 'expires_at_ms'])
-      .where('name', '=', name)
-      .executeTakeFirst();
-    return {
-      held: false,
-      holder: current?.holder ?? null,
-      expiresAtMs: current?.expires_at_ms ?? null,
-      lost,
-    };
+    return this.heldByOther(lost);
   }
 
   /**
@@ -133,16 +123,21 @@ export class JobLease {
       return { held: true, ...this.held };
     }
     this.held = undefined;
-    const current = await db
+    return this.heldByOther(true);
+  }
+
+  /** Who holds the lease instead (if anyone), and until when. */
+  private async heldByOther(lost: boolean): Promise<LeaseState> {
+    const current = await this.o.db
       .selectFrom('job_leases')
       .select(['holder', 'expires_at_ms'])
-      .where('name', '=', name)
+      .where('name', '=', this.o.name)
       .executeTakeFirst();
     return {
       held: false,
       holder: current?.holder ?? null,
       expiresAtMs: current?.expires_at_ms ?? null,
-      lost: true,
+      lost,
     };
   }
 
