@@ -1,7 +1,7 @@
 // The bot's discord.js client against the Discord emulator: what it keeps in memory.
 import { type Client, Events, type Message } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDiscordClient } from '../src/discord/client.ts';
+import { loggedInBotClient } from './support/discord/bot-client.ts';
 import { DiscordEmulator } from './support/discord/index.ts';
 
 let discord: DiscordEmulator;
@@ -15,10 +15,7 @@ beforeAll(async () => {
   guildId = discord.addGuild({ name: 'Open Models' });
   channelId = discord.addChannel(guildId, { name: 'general' });
   memberId = discord.addMember(guildId, { username: 'member' });
-  client = createDiscordClient({ apiUrl: discord.apiUrl, guildMessages: true, messageContent: true });
-  const ready = new Promise<void>((resolve) => client!.once(Events.ClientReady, () => resolve()));
-  await client.login(discord.token);
-  await ready;
+  client = await loggedInBotClient(discord, { guildMessages: true, messageContent: true });
 });
 afterAll(async () => {
   await client?.destroy();

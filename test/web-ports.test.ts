@@ -1,10 +1,10 @@
 // The web board's Discord ports, from a real discord.js client logged in to the Discord emulator:
 // the server's name from the gateway cache, members' display names from the REST API.
 
-import { type Client, Events } from 'discord.js';
+import type { Client } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDiscordClient } from '../src/discord/client.ts';
 import { discordBoardPorts } from '../src/discord/web-ports.ts';
+import { loggedInBotClient } from './support/discord/bot-client.ts';
 import { DiscordEmulator } from './support/discord/index.ts';
 
 let discord: DiscordEmulator;
@@ -16,10 +16,7 @@ beforeAll(async () => {
   discord = await DiscordEmulator.start();
   guildId = discord.addGuild({ name: 'Open Models' });
   memberId = discord.addMember(guildId, { username: 'member', displayName: 'Mo Member' });
-  client = createDiscordClient({ apiUrl: discord.apiUrl });
-  const ready = new Promise<void>((resolve) => client!.once(Events.ClientReady, () => resolve()));
-  await client.login(discord.token);
-  await ready;
+  client = await loggedInBotClient(discord);
 });
 afterAll(async () => {
   await client?.destroy();
