@@ -150,6 +150,7 @@ async function postgresDatabase(server: PostgresServer): Promise<string> {
   await admin.destroy();
   const url = new URL(server.adminUrl);
   url.pathname = '/omh_bench_interactions';
+  if (process.env.BENCH_PG_SOCKET === '1') url.searchParams.set('host', server.socketDir);
   return url.toString();
 }
 

@@ -2,7 +2,7 @@
 // DATABASE_PATH (SQLite), and prints what it did; a SQLite database that already holds data is
 // backed up first, as at start.
 import { backupDatabase, preMigrationBackupPath } from './db/backup.ts';
-import { checkPostgresUrl, postgresKysely } from './db/engine.ts';
+import { checkPostgresUrl, describePostgresUrl, postgresKysely } from './db/engine.ts';
 import { MigrationError, migrate, pendingMigrations, schemaVersion } from './db/migrate.ts';
 import { migratePostgres, postgresSchemaVersion } from './db/migrate-postgres.ts';
 import { DatabaseError, openDatabase } from './db/open.ts';
@@ -50,7 +50,7 @@ async function migrateOnPostgres(url: string): Promise<void> {
   if (problem) throw new MigrationError(`DATABASE_URL ${problem}.`);
   const db = postgresKysely(url, { applicationName: 'open-model-hub migrate' });
   // The URL holds a password: name the database by host and name only.
-  const where = `PostgreSQL database ${new URL(url).pathname.slice(1)} on ${new URL(url).host}`;
+  const where = describePostgresUrl(url);
   try {
     const result = await migratePostgres(db);
     report(result.applied, result.applied.length ? result.version : await postgresSchemaVersion(db), where);

@@ -45,6 +45,14 @@ describe('DATABASE_URL', () => {
     expect(wrongScheme).not.toContain('s3cret');
     expect(errorOf({ ...valid, DATABASE_URL: 'postgres://bot:s3cret@db:5432' })).toMatch(/names no database/);
     expect(errorOf({ ...valid, DATABASE_URL: 'not a url' })).toMatch(/DATABASE_URL is not a valid URL/);
+    expect(errorOf({ ...valid, DATABASE_URL: 'postgresql:///open_model_hub' })).toMatch(
+      /^DATABASE_URL names no host \(postgres:\/\/user:password@host:5432\/database, or \?host=\/var\/run\/postgresql for a Unix socket\)/,
+    );
+  });
+
+  it("accepts libpq's Unix-socket form, the host given as ?host=", () => {
+    const url = 'postgresql:///open_model_hub?host=/var/run/postgresql';
+    expect(selectEngine(loadConfig({ ...valid, DATABASE_URL: url }))).toEqual({ kind: 'postgres', url });
   });
 });
 

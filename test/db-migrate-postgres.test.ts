@@ -156,4 +156,32 @@ describe('PostgreSQL migrations', () => {
     expect(runMigrate().stdout).toMatch(/is up to date at schema version \d+\.\n$/);
     expect(readdirSync(cwd)).toEqual([]);
   }, 60_000);
+
+  it("reaches the server through its Unix socket with libpq's URL form (postgresql:///db?host=/folder)", async () => {
+    const database = await freshDatabase();
+    const root = resolve(import.meta.dirname, '..');
+    const cwd = mkdtempSync(join(tmpdir(), 'omh-migrate-socket-'));
+    cleanup.push(() => rmSync(cwd, { recursive: true, force: true }));
+    const result = spawnSync(join(root, 'node_modules', '.bin', 'tsx'), [join(root, 'src', 'migrate.ts')], {
+      cwd,
+      env: { PATH: process.env.PATH ?? '', DATABASE_URL: database.socketUrl },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(result.stderr).toBe('');
+    const socketDir = new URL(database.socketUrl).searchParams.get('host')!;
+    expect(result.stdout).toMatch(
+      new RegExp(
+        `^Applied 0001_init\\.sql, .* to PostgreSQL database ${database.name} on ${socketDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}; schema version \\d+\\.\\n$`,
+      ),
+    );
+    // The same database the TCP URL names.
+    const db = postgresKysely(database.url);
+    try {
+      const applied = await sql<{ n: number }>`SELECT COUNT(*)::int AS n FROM schema_migrations`.execute(db);
+      expect(applied.rows[0]!.n).toBeGreaterThan(0);
+    } finally {
+      await db.destroy();
+    }
+  }, 60_000);
 });

@@ -24,10 +24,18 @@ export function checkPostgresUrl(value: string): string | undefined {
   const url = new URL(value);
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:')
     return 'must start with postgres:// or postgresql:// (SQLite is chosen with DATABASE_PATH instead)';
-  if (!url.hostname) return 'names no host (postgres://user:password@host:5432/database)';
+  // libpq's and pg's way to a Unix socket: postgresql:///database?host=/var/run/postgresql
+  if (!url.hostname && !url.searchParams.get('host'))
+    return 'names no host (postgres://user:password@host:5432/database, or ?host=/var/run/postgresql for a Unix socket)';
   if (url.pathname.replace(/^\//, '') === '')
     return 'names no database: add it after the host, as in …@host:5432/open_model_hub';
   return undefined;
+}
+
+/** Where a DATABASE_URL points, for messages: its database and its host (or socket folder), never its password. */
+export function describePostgresUrl(value: string): string {
+  const url = new URL(value);
+  return `PostgreSQL database ${decodeURIComponent(url.pathname.slice(1))} on ${url.host || url.searchParams.get('host')}`;
 }
 
 /**

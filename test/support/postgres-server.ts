@@ -17,6 +17,8 @@ export class PostgresUnavailableError extends Error {
 
 export interface PostgresServer {
   adminUrl: string;
+  /** The folder of the server's Unix socket (trust for local connections, as Debian's default). */
+  socketDir: string;
   stop(): Promise<void>;
 }
 
@@ -154,6 +156,7 @@ export async function startPostgresServer(): Promise<PostgresServer> {
     const adminUrl = `postgres://omh_admin:${password}@127.0.0.1:${port}/postgres`;
     return {
       adminUrl,
+      socketDir: socket,
       async stop() {
         process.off('exit', onExit);
         if (started) {

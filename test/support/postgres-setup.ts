@@ -8,7 +8,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   let server: PostgresServer | undefined;
   try {
     server = await startPostgresServer();
-    project.provide('postgres', { adminUrl: server.adminUrl });
+    project.provide('postgres', { adminUrl: server.adminUrl, socketDir: server.socketDir });
   } catch (error) {
     // Only the PostgreSQL tests need it: they fail with this sentence, the others run.
     if (!(error instanceof PostgresUnavailableError)) throw error;

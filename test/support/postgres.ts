@@ -11,23 +11,27 @@ export { PostgresUnavailableError } from './postgres-server.ts';
 declare module 'vitest' {
   export interface ProvidedContext {
     /** The superuser URL of the run's server, or why there is none. */
-    postgres: { adminUrl: string } | { unavailable: string };
+    postgres: { adminUrl: string; socketDir: string } | { unavailable: string };
   }
 }
 
 export interface TestDatabase {
   /** postgres://role:password@127.0.0.1:port/name, for the bot's own role (not a superuser). */
   url: string;
+  /** The same database and role through the server's Unix socket (local connections are trusted there). */
+  socketUrl: string;
   name: string;
   role: string;
   drop(): Promise<void>;
 }
 
-function adminUrl(): string {
+function server(): { adminUrl: string; socketDir: string } {
   const provided = inject('postgres');
   if ('unavailable' in provided) throw new PostgresUnavailableError(provided.unavailable);
-  return provided.adminUrl;
+  return provided;
 }
+
+const adminUrl = () => server().adminUrl;
 
 async function asAdmin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: adminUrl() });
@@ -51,8 +55,10 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   });
   const base = new URL(adminUrl());
   const url = `postgres://${role}:${password}@${base.host}/${name}`;
+  const socketUrl = `postgresql:///${name}?host=${encodeURIComponent(server().socketDir)}&port=${base.port}&user=${role}`;
   return {
     url,
+    socketUrl,
     name,
     role,
     drop: () =>
