@@ -33,34 +33,21 @@ function runTry(userId: string, prompt: string) {
   return discord.command({ guildId, channelId, userId, name: 'try', options: { model: MODEL, prompt } });
 }
 
+function hubConfig(userId: string, options: Record<string, string | number>) {
+  const { discord, guildId, channelId } = world.hub;
+  return discord.command({ guildId, channelId, userId, name: 'hub', subcommand: 'config', options }).reply();
+}
+
 const nextDay = () => world.hub.clock.advance(24 * 60 * 60_000);
 const pastCooldown = () => world.hub.clock.advance(31_000);
 
 describe('quotas and cooldown', () => {
   it('lets a curator set daily quotas with /hub config, and members cannot', async () => {
-    const { discord, guildId, channelId, curatorId, memberId } = world.hub;
-    const denied = await discord
-      .command({
-        guildId,
-        channelId,
-        userId: memberId,
-        name: 'hub',
-        subcommand: 'config',
-        options: { try_user_requests: 100 },
-      })
-      .reply();
+    const { curatorId, memberId } = world.hub;
+    const denied = await hubConfig(memberId, { try_user_requests: 100 });
     expect(denied.flags & 64).toBe(64);
     expect(denied.content).not.toMatch(/^Saved/);
-    const saved = await discord
-      .command({
-        guildId,
-        channelId,
-        userId: curatorId,
-        name: 'hub',
-        subcommand: 'config',
-        options: { try_user_requests: 2, try_server_tokens: 0 },
-      })
-      .reply();
+    const saved = await hubConfig(curatorId, { try_user_requests: 2, try_server_tokens: 0 });
     expect(saved.content).toBe('Saved: try_user_requests, try_server_tokens.');
     expect(saved.embeds[1].fields[0].value).toBe('2 runs · 30,000 tokens');
     expect(saved.embeds[1].fields[1].value).toBe('500 runs · no limit tokens');
@@ -100,18 +87,8 @@ describe('quotas and cooldown', () => {
   });
 
   it("resets at the server's own midnight once /hub config sets its time zone", async () => {
-    const { discord, guildId, channelId, curatorId } = world.hub;
-    const config = (timezone: string) =>
-      discord
-        .command({
-          guildId,
-          channelId,
-          userId: curatorId,
-          name: 'hub',
-          subcommand: 'config',
-          options: { timezone },
-        })
-        .reply();
+    const { discord, guildId, curatorId } = world.hub;
+    const config = (timezone: string) => hubConfig(curatorId, { timezone });
     expect((await config('Asia/Tokyo')).content).toBe('Saved: timezone.');
     try {
       const member = discord.addMember(guildId, { username: 'tokyo' });
