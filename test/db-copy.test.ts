@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Kysely, sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CopyError, copySqliteToPostgres } from '../src/db/copy.ts';
+import { CopyError, copySqliteToPostgres, withoutPassword } from '../src/db/copy.ts';
 import { postgresKysely } from '../src/db/engine.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { type Db, openDatabase } from '../src/db/open.ts';
@@ -183,5 +183,17 @@ describe('npm run db:copy', () => {
     const again = run(['--from', path, '--to', database.url]);
     expect(again.status).toBe(1);
     expect(again.stderr).toMatch(/^The PostgreSQL database is not empty/);
+  });
+});
+
+describe('withoutPassword', () => {
+  it('hides the password after the user and in the query, as libpq allows both', () => {
+    expect(withoutPassword('postgres://bot:s3cret@db:5432/hub')).toBe('postgres://bot:****@db:5432/hub');
+    const socket = withoutPassword(
+      'postgresql:///hub?host=%2Fvar%2Frun%2Fpostgresql&user=bot&password=s3cret',
+    );
+    expect(socket).not.toContain('s3cret');
+    expect(new URL(socket).searchParams.get('password')).toBe('****');
+    expect(new URL(socket).searchParams.get('host')).toBe('/var/run/postgresql');
   });
 });

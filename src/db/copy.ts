@@ -153,9 +153,10 @@ export async function copySqliteToPostgres(sqlite: Db, pg: Kysely<DB>): Promise<
   }
 }
 
-/** The URL with its password hidden, for messages. */
+/** The URL with its password hidden, for messages: after the user, or as libpq's ?password= parameter. */
 export function withoutPassword(url: string): string {
   const u = new URL(url);
   if (u.password) u.password = '****';
+  if (u.searchParams.has('password')) u.searchParams.set('password', '****');
   return u.toString();
 }
